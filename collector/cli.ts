@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// kapasitas command line: one entry point, one subcommand per job.
+import { Command } from "commander";
+import { registerInventoryCommands } from "./inventory/command.js";
+
+export function buildCli(): Command {
+  const program = new Command()
+    .name("kapasitas")
+    .description(
+      "Measure every OPD's and ISP uplink's bandwidth over SNMP, for Prometheus, Grafana and the APBD capacity report.",
+    )
+    .version("0.1.0")
+    .showHelpAfterError();
+  registerInventoryCommands(program);
+  return program;
+}
+
+await buildCli().parseAsync(process.argv);

@@ -1,0 +1,38 @@
+// The metric contract (docs/metrics.md): names shared by the collector that exports them, the
+// mixin that records and alerts on them, and the report that reads them back from Prometheus.
+
+export const METRICS = {
+  opdLinkBytes: "opd_link_bytes_total",
+  opdAllocatedBps: "opd_allocated_bps",
+  opdInfo: "opd_info",
+  uplinkBytes: "uplink_bytes_total",
+  uplinkContractedBps: "uplink_contracted_bps",
+  hotspotActiveUsers: "opd_hotspot_active_users",
+  interfaceOperUp: "snmp_interface_oper_up",
+  interfaceSpeedBps: "snmp_interface_speed_bps",
+  interfaceErrors: "snmp_interface_errors_total",
+  interfaceDiscards: "snmp_interface_discards_total",
+  deviceUp: "snmp_device_up",
+  devicePollDuration: "snmp_device_poll_duration_seconds",
+  devicePollFailures: "snmp_device_poll_failures_total",
+  deviceRestarts: "snmp_device_restarts_total",
+  counterWraps: "snmp_counter_wraps_total",
+} as const;
+
+/**
+ * Recording rules (level:metric:operations). The dashboards and the capacity report read these,
+ * so the NOC and the planner see the same figures.
+ */
+export const RECORDED = {
+  /** sum by (opd, direction) of rate(opd_link_bytes_total[5m]) * 8 */
+  opdBits: "opd_direction:opd_link_bits:rate5m",
+  /** opdBits / opd_allocated_bps */
+  opdUtilisation: "opd_direction:opd_link_utilisation:ratio_rate5m",
+  /** sum by (uplink, provider, direction) of rate(uplink_bytes_total[5m]) * 8 */
+  uplinkBits: "uplink_direction:uplink_bits:rate5m",
+  /** uplinkBits / uplink_contracted_bps */
+  uplinkUtilisation: "uplink_direction:uplink_utilisation:ratio_rate5m",
+} as const;
+
+/** Prometheus job names the scrape config, the rules and the dashboards agree on. */
+export const JOBS = { snmp: "kapasitas-snmp", collector: "kapasitas-collector" } as const;

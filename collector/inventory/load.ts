@@ -1,0 +1,220 @@
+// Load an inventory file: YAML with source positions, schema, then cross-checks.
+// Every problem is reported at once, each with file:line:column, the path and a hint.
+import { readFileSync } from "node:fs";
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import type { z } from "zod";
+import { inventory as inventorySchema, type Inventory } from "./schema.js";
+import { closest } from "./hint.js";
+import { crossCheck, type PathProblem } from "./validate.js";
+
+export type PathSegment = string | number;
+
+export interface Problem {
+  file: string;
+  line: number;
+  column: number;
+  /** `opds[3].links[0].device`, or "" for the whole file. */
+  path: string;
+  message: string;
+}
+
+export type LoadResult = { ok: true; inventory: Inventory } | { ok: false; problems: Problem[] };
+
+export class InventoryError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(`${problems.length} problem(s) in the inventory:\n${problems.map(formatProblem).join("\n")}`);
+    this.name = "InventoryError";
+  }
+}
+
+export function formatPath(path: readonly PathSegment[]): string {
+  return path.reduce<string>(
+    (out, seg) => (typeof seg === "number" ? `${out}[${seg}]` : out ? `${out}.${seg}` : seg),
+    "",
+  );
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.column} ${p.path ? `${p.path}: ` : ""}${p.message}`;
+}
+
+/** Find the closest source position for a path: the node itself, or its nearest existing parent. */
+function positionOf(
+  doc: Document,
+  lines: LineCounter,
+  path: readonly PathSegment[],
+  atKey: boolean,
+): { line: number; column: number } {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const prefix = path.slice(0, depth);
+    const node = prefix.length === 0 ? doc.contents : doc.getIn(prefix, true);
+    // An unknown key is best shown at the key itself, which lives in the parent map.
+    if (atKey && depth === path.length && depth > 0) {
+      const parent = depth === 1 ? doc.contents : doc.getIn(prefix.slice(0, -1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find(
+          (it) => (it.key as { value?: unknown } | null)?.value === prefix.at(-1),
+        );
+        const range = (pair?.key as { range?: [number, number, number] } | null)?.range;
+        if (range) return toPos(lines, range[0]);
+      }
+    }
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range && (node !== null || depth === 0)) return toPos(lines, range[0]);
+  }
+  return { line: 1, column: 1 };
+}
+
+function toPos(lines: LineCounter, offset: number): { line: number; column: number } {
+  const { line, col } = lines.linePos(offset);
+  return { line, column: col };
+}
+
+/** Pick the most relevant branch of a failed union: the one that got furthest into the input. */
+function flattenIssues(issues: readonly z.core.$ZodIssue[], base: PathSegment[] = []): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    const path = [...base, ...(issue.path as PathSegment[])];
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      const branches = issue.errors.map((b) => flattenIssues(b, path));
+      const score = (b: z.core.$ZodIssue[]) => Math.min(...b.map((i) => i.path.length)) * 100 - b.length;
+      const best = branches.reduce((a, b) => (score(b) > score(a) ? b : a));
+      return best;
+    }
+    return [{ ...issue, path }];
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_type" && issue.input === undefined) return `is required (${issue.expected})`;
+  return issue.message;
+}
+
+export function parseInventory(text: string, file: string): LoadResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const problems: Problem[] = [];
+
+  for (const err of doc.errors) {
+    const { line, column } = toPos(lines, err.pos[0]);
+    problems.push({ file, line, column, path: "", message: `YAML: ${err.message.split("\n")[0]}` });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  if (!isMap(doc.contents)) {
+    return {
+      ok: false,
+      problems: [{ file, line: 1, column: 1, path: "", message: "the inventory must be a YAML mapping" }],
+    };
+  }
+
+  const at = (path: PathSegment[], message: string, atKey = false): Problem => ({
+    file,
+    ...positionOf(doc, lines, path, atKey),
+    path: formatPath(path),
+    message,
+  });
+
+  const parsed = inventorySchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    for (const issue of flattenIssues(parsed.error.issues)) {
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) {
+          problems.push(
+            at([...(issue.path as PathSegment[]), key], withKeyHint(key, issue.path as PathSegment[]), true),
+          );
+        }
+        continue;
+      }
+      problems.push(at(issue.path as PathSegment[], describeIssue(issue)));
+    }
+    return { ok: false, problems: sortProblems(problems) };
+  }
+
+  const cross: PathProblem[] = crossCheck(parsed.data);
+  if (cross.length > 0) {
+    return { ok: false, problems: sortProblems(cross.map((p) => at(p.path, p.message, p.atKey ?? false))) };
+  }
+  return { ok: true, inventory: parsed.data };
+}
+
+const KNOWN_KEYS: Record<string, readonly string[]> = {
+  "": [
+    "version",
+    "organisation",
+    "timezone",
+    "defaults",
+    "devices",
+    "opds",
+    "uplinks",
+    "apps",
+    "pricing",
+    "planning",
+  ],
+  devices: [
+    "id",
+    "host",
+    "port",
+    "snmp",
+    "vendor",
+    "site",
+    "poll_interval",
+    "timeout",
+    "retries",
+    "max_repetitions",
+  ],
+  snmp: [
+    "version",
+    "community",
+    "username",
+    "security_level",
+    "auth_protocol",
+    "auth_key",
+    "priv_protocol",
+    "priv_key",
+    "context",
+  ],
+  opds: ["id", "name", "short_name", "category", "allocated", "links", "hotspots"],
+  uplinks: ["id", "provider", "contracted", "monthly_price_idr", "links"],
+  links: ["id", "device", "interface", "faces", "queue"],
+  interface: ["name", "alias", "descr", "index"],
+  apps: ["id", "name", "opd", "image", "port", "domain", "health_path", "resources", "env", "secrets"],
+  allocated: ["download_mbps", "upload_mbps"],
+  contracted: ["download_mbps", "upload_mbps"],
+  defaults: ["poll_interval", "timeout", "retries", "max_repetitions"],
+  planning: ["headroom", "saturation_threshold", "fiscal_year_start_month"],
+  pricing: ["currency", "tiers"],
+  tiers: ["mbps", "idr_per_mbps_month"],
+  hotspots: ["device", "server"],
+  resources: ["cpus", "memory_mb"],
+};
+
+/** "did you mean" for a misspelt field, from the fields that section allows. */
+function withKeyHint(key: string, parentPath: PathSegment[]): string {
+  const section = [...parentPath].reverse().find((s): s is string => typeof s === "string") ?? "";
+  const hint = closest(key, KNOWN_KEYS[section] ?? []);
+  return `unknown field "${key}"${hint ? `; did you mean "${hint}"?` : ""}`;
+}
+
+function sortProblems(problems: Problem[]): Problem[] {
+  return [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+export function loadInventory(file: string): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
+    return {
+      ok: false,
+      problems: [{ file, line: 0, column: 0, path: "", message: `cannot read the inventory: ${reason}` }],
+    };
+  }
+  return parseInventory(text, file);
+}
+
+/** Load or throw an InventoryError listing every problem. */
+export function loadInventoryOrThrow(file: string): Inventory {
+  const result = loadInventory(file);
+  if (!result.ok) throw new InventoryError(result.problems);
+  return result.inventory;
+}

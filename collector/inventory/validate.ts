@@ -1,0 +1,185 @@
+// Cross-checks that a schema cannot express: references, uniqueness, claims, SNMPv3 completeness.
+// Pure: takes a parsed inventory, returns every problem with the path it belongs to.
+import { closest } from "./hint.js";
+import { claimKey } from "./model.js";
+import type { Inventory, Link } from "./schema.js";
+
+export interface PathProblem {
+  path: (string | number)[];
+  message: string;
+  /** Point at the key rather than the value (e.g. a duplicate id). */
+  atKey?: boolean;
+}
+
+function duplicates<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  section: string,
+  field: string,
+  what: string,
+): PathProblem[] {
+  const first = new Map<string, number>();
+  const problems: PathProblem[] = [];
+  items.forEach((item, i) => {
+    const k = key(item);
+    const seen = first.get(k);
+    if (seen === undefined) first.set(k, i);
+    else
+      problems.push({
+        path: [section, i, field],
+        message: `duplicate ${what} "${k}" (first used at ${section}[${seen}])`,
+      });
+  });
+  return problems;
+}
+
+function describeClaim(link: Link): string {
+  if (link.queue !== undefined) return `queue "${link.queue}" on ${link.device}`;
+  const [[by, value]] = Object.entries(link.interface!).filter(([, v]) => v !== undefined) as [
+    [string, unknown],
+  ];
+  return `interface ${by} ${JSON.stringify(value)} on ${link.device}`;
+}
+
+export function crossCheck(inv: Inventory): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const deviceIds = inv.devices.map((d) => d.id);
+  const devices = new Map(inv.devices.map((d) => [d.id, d]));
+  const opdIds = new Set(inv.opds.map((o) => o.id));
+
+  problems.push(
+    ...duplicates(inv.devices, (d) => d.id, "devices", "id", "device id"),
+    ...duplicates(inv.devices, (d) => `${d.host}:${d.port}`, "devices", "host", "device address"),
+    ...duplicates(inv.opds, (o) => o.id, "opds", "id", "OPD id"),
+    ...duplicates(inv.uplinks, (u) => u.id, "uplinks", "id", "uplink id"),
+    ...duplicates(inv.apps, (a) => a.id, "apps", "id", "app id"),
+    ...duplicates(inv.apps, (a) => a.domain, "apps", "domain", "app domain"),
+  );
+
+  inv.devices.forEach((d, i) => {
+    if (d.snmp.version !== "v3") return;
+    const s = d.snmp;
+    const base = ["devices", i, "snmp"];
+    const needsAuth = s.security_level !== "noAuthNoPriv";
+    const needsPriv = s.security_level === "authPriv";
+    if (needsAuth && !s.auth_protocol)
+      problems.push({
+        path: [...base, "auth_protocol"],
+        message: `${s.security_level} needs auth_protocol (sha, sha224, sha256, sha384 or sha512)`,
+      });
+    if (needsAuth && !s.auth_key)
+      problems.push({
+        path: [...base, "auth_key"],
+        message: `${s.security_level} needs auth_key (a reference such as env:CORE1_AUTH_KEY)`,
+      });
+    if (needsPriv && !s.priv_protocol)
+      problems.push({
+        path: [...base, "priv_protocol"],
+        message: "authPriv needs priv_protocol (aes128, aes192, aes256 or aes256c)",
+      });
+    if (needsPriv && !s.priv_key)
+      problems.push({
+        path: [...base, "priv_key"],
+        message: "authPriv needs priv_key (a reference such as env:CORE1_PRIV_KEY)",
+      });
+    if (!needsAuth && (s.auth_protocol || s.auth_key))
+      problems.push({
+        path: [...base, "security_level"],
+        message:
+          "noAuthNoPriv ignores auth_protocol/auth_key: raise the level to authNoPriv or authPriv, or remove them",
+      });
+    if (!needsPriv && (s.priv_protocol || s.priv_key))
+      problems.push({
+        path: [...base, "security_level"],
+        message: `${s.security_level} ignores priv_protocol/priv_key: raise the level to authPriv, or remove them`,
+      });
+  });
+
+  // Each interface, queue or hotspot server is measured for one owner only, or totals double-count.
+  const claimedBy = new Map<string, string>();
+  const linkIds = new Map<string, string>();
+  const checkLinks = (section: "opds" | "uplinks", ownerIndex: number, links: readonly Link[]) => {
+    links.forEach((link, j) => {
+      const path = [section, ownerIndex, "links", j];
+      const here = `${section}[${ownerIndex}].links[${j}]`;
+      const device = devices.get(link.device);
+      if (!device) {
+        const hint = closest(link.device, deviceIds);
+        problems.push({
+          path: [...path, "device"],
+          message: `no device "${link.device}"${hint ? `; did you mean "${hint}"?` : ` (devices: ${deviceIds.join(", ")})`}`,
+        });
+      } else if (link.queue !== undefined && device.vendor !== "mikrotik") {
+        problems.push({
+          path: [...path, "queue"],
+          message: `simple queues exist only on MikroTik devices; device "${device.id}" has vendor "${device.vendor}"`,
+        });
+      }
+      const key = claimKey(link);
+      const owner = claimedBy.get(key);
+      if (owner) problems.push({ path, message: `${describeClaim(link)} is already measured by ${owner}` });
+      else claimedBy.set(key, here);
+      if (link.id !== undefined) {
+        const prior = linkIds.get(link.id);
+        if (prior)
+          problems.push({
+            path: [...path, "id"],
+            message: `duplicate link id "${link.id}" (first used at ${prior})`,
+          });
+        else linkIds.set(link.id, here);
+      }
+    });
+  };
+  inv.opds.forEach((o, i) => checkLinks("opds", i, o.links));
+  inv.uplinks.forEach((u, i) => checkLinks("uplinks", i, u.links));
+
+  const hotspotOwner = new Map<string, string>();
+  inv.opds.forEach((o, i) =>
+    o.hotspots.forEach((h, j) => {
+      const path = ["opds", i, "hotspots", j];
+      const device = devices.get(h.device);
+      if (!device) {
+        const hint = closest(h.device, deviceIds);
+        problems.push({
+          path: [...path, "device"],
+          message: `no device "${h.device}"${hint ? `; did you mean "${hint}"?` : ""}`,
+        });
+      } else if (device.vendor !== "mikrotik") {
+        problems.push({
+          path: [...path, "device"],
+          message: `hotspot servers are read from MikroTik devices; device "${device.id}" has vendor "${device.vendor}"`,
+        });
+      }
+      const key = `${h.device}\0${h.server}`;
+      const owner = hotspotOwner.get(key);
+      if (owner)
+        problems.push({
+          path,
+          message: `hotspot server "${h.server}" on ${h.device} is already mapped to ${owner}`,
+        });
+      else hotspotOwner.set(key, `opds[${i}].hotspots[${j}]`);
+    }),
+  );
+
+  inv.apps.forEach((a, i) => {
+    if (!opdIds.has(a.opd)) {
+      const hint = closest(a.opd, [...opdIds]);
+      problems.push({
+        path: ["apps", i, "opd"],
+        message: `no OPD "${a.opd}"${hint ? `; did you mean "${hint}"?` : ""}`,
+      });
+    }
+  });
+
+  inv.pricing.tiers.forEach((t, i) => {
+    const prev = inv.pricing.tiers[i - 1];
+    if (prev && t.mbps <= prev.mbps) {
+      problems.push({
+        path: ["pricing", "tiers", i, "mbps"],
+        message: `tiers must be in increasing order of mbps (${t.mbps} follows ${prev.mbps})`,
+      });
+    }
+  });
+
+  return problems;
+}
