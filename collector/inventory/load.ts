@@ -1,11 +1,12 @@
 // Load an inventory file: YAML with source positions, schema, then cross-checks.
 // Every problem is reported at once, each with file:line:column, the path and a hint.
 import { readFileSync } from "node:fs";
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { isMap, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
+import * as schemas from "./schema.js";
 import { inventory as inventorySchema, type Inventory } from "./schema.js";
 import { closest } from "./hint.js";
-import { crossCheck, type PathProblem } from "./validate.js";
+import { crossCheck, type CheckInput, type PathProblem } from "./validate.js";
 
 export type PathSegment = string | number;
 
@@ -126,7 +127,10 @@ export function parseInventory(text: string, file: string): LoadResult {
       }
       problems.push(at(issue.path as PathSegment[], describeIssue(issue)));
     }
-    return { ok: false, problems: sortProblems(problems) };
+    // Cross-check whatever parts did parse, so one run lists every problem.
+    const cross = crossCheck(salvage(doc.toJS()));
+    problems.push(...cross.map((p) => at(p.path, p.message, p.atKey ?? false)));
+    return { ok: false, problems: dropShadowedRequired(sortProblems(problems)) };
   }
 
   const cross: PathProblem[] = crossCheck(parsed.data);
@@ -134,6 +138,37 @@ export function parseInventory(text: string, file: string): LoadResult {
     return { ok: false, problems: sortProblems(cross.map((p) => at(p.path, p.message, p.atKey ?? false))) };
   }
   return { ok: true, inventory: parsed.data };
+}
+
+/** The sections that parse on their own, with failed list items left as holes (keeping indexes). */
+function salvage(raw: unknown): CheckInput {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const list = <S extends z.ZodType>(schema: S, xs: unknown): (z.output<S> | undefined)[] =>
+    Array.isArray(xs) ? xs.map((x) => schema.safeParse(x).data) : [];
+  const tiers = Array.isArray((r.pricing as { tiers?: unknown } | undefined)?.tiers)
+    ? list(schemas.pricingTier, (r.pricing as { tiers: unknown[] }).tiers)
+    : [];
+  const ids = (xs: unknown): string[] =>
+    Array.isArray(xs) ? xs.flatMap((x) => (typeof x?.id === "string" ? [x.id as string] : [])) : [];
+  return {
+    writtenIds: { devices: ids(r.devices), opds: ids(r.opds) },
+    devices: list(schemas.device, r.devices),
+    opds: list(schemas.opd, r.opds),
+    uplinks: list(schemas.uplink, r.uplinks),
+    apps: list(schemas.app, r.apps),
+    pricing: { tiers },
+  };
+}
+
+/** "x is required" is noise when the same section has an unknown key that is its near-miss. */
+function dropShadowedRequired(problems: Problem[]): Problem[] {
+  const misspelt = new Set(
+    problems.flatMap((p) => {
+      const m = /^unknown field "[^"]+"; did you mean "([^"]+)"\?$/.exec(p.message);
+      return m ? [`${p.path.replace(/\.[^.[]+$/, "")}.${m[1]}`] : [];
+    }),
+  );
+  return problems.filter((p) => !(p.message.startsWith("is required") && misspelt.has(p.path)));
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {

@@ -2,7 +2,21 @@
 // Pure: takes a parsed inventory, returns every problem with the path it belongs to.
 import { closest } from "./hint.js";
 import { claimKey } from "./model.js";
-import type { Inventory, Link } from "./schema.js";
+import type { App, Device, Inventory, Link, Opd, PricingTier, Uplink } from "./schema.js";
+
+/**
+ * What the cross-checks read: a whole inventory, or (when the schema failed somewhere) the parts
+ * that parsed, with failed list items left as holes so paths keep their indexes.
+ */
+export interface CheckInput {
+  devices: readonly (Device | undefined)[];
+  opds: readonly (Opd | undefined)[];
+  uplinks: readonly (Uplink | undefined)[];
+  apps: readonly (App | undefined)[];
+  pricing: { tiers: readonly (PricingTier | undefined)[] };
+  /** Every id written in the file, parsed or not, so a broken device is not also "missing". */
+  writtenIds?: { devices: readonly string[]; opds: readonly string[] };
+}
 
 export interface PathProblem {
   path: (string | number)[];
@@ -12,7 +26,7 @@ export interface PathProblem {
 }
 
 function duplicates<T>(
-  items: readonly T[],
+  items: readonly (T | undefined)[],
   key: (item: T) => string,
   section: string,
   field: string,
@@ -21,6 +35,7 @@ function duplicates<T>(
   const first = new Map<string, number>();
   const problems: PathProblem[] = [];
   items.forEach((item, i) => {
+    if (item === undefined) return;
     const k = key(item);
     const seen = first.get(k);
     if (seen === undefined) first.set(k, i);
@@ -41,11 +56,13 @@ function describeClaim(link: Link): string {
   return `interface ${by} ${JSON.stringify(value)} on ${link.device}`;
 }
 
-export function crossCheck(inv: Inventory): PathProblem[] {
+export function crossCheck(inv: CheckInput | Inventory): PathProblem[] {
   const problems: PathProblem[] = [];
-  const deviceIds = inv.devices.map((d) => d.id);
-  const devices = new Map(inv.devices.map((d) => [d.id, d]));
-  const opdIds = new Set(inv.opds.map((o) => o.id));
+  const present = <T>(xs: readonly (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
+  const written = "writtenIds" in inv ? inv.writtenIds : undefined;
+  const deviceIds = written?.devices ?? present(inv.devices).map((d) => d.id);
+  const devices = new Map(present(inv.devices).map((d) => [d.id, d]));
+  const opdIds = new Set(written?.opds ?? present(inv.opds).map((o) => o.id));
 
   problems.push(
     ...duplicates(inv.devices, (d) => d.id, "devices", "id", "device id"),
@@ -57,9 +74,10 @@ export function crossCheck(inv: Inventory): PathProblem[] {
   );
 
   inv.devices.forEach((d, i) => {
-    if (d.snmp.version !== "v3") return;
+    if (d?.snmp.version !== "v3") return;
     const s = d.snmp;
     const base = ["devices", i, "snmp"];
+    const envName = `${d.id.toUpperCase().replace(/-/g, "_")}`;
     const needsAuth = s.security_level !== "noAuthNoPriv";
     const needsPriv = s.security_level === "authPriv";
     if (needsAuth && !s.auth_protocol)
@@ -70,7 +88,7 @@ export function crossCheck(inv: Inventory): PathProblem[] {
     if (needsAuth && !s.auth_key)
       problems.push({
         path: [...base, "auth_key"],
-        message: `${s.security_level} needs auth_key (a reference such as env:CORE1_AUTH_KEY)`,
+        message: `${s.security_level} needs auth_key (a reference such as env:${envName}_AUTH_KEY)`,
       });
     if (needsPriv && !s.priv_protocol)
       problems.push({
@@ -80,7 +98,7 @@ export function crossCheck(inv: Inventory): PathProblem[] {
     if (needsPriv && !s.priv_key)
       problems.push({
         path: [...base, "priv_key"],
-        message: "authPriv needs priv_key (a reference such as env:CORE1_PRIV_KEY)",
+        message: `authPriv needs priv_key (a reference such as env:${envName}_PRIV_KEY)`,
       });
     if (!needsAuth && (s.auth_protocol || s.auth_key))
       problems.push({
@@ -103,13 +121,13 @@ export function crossCheck(inv: Inventory): PathProblem[] {
       const path = [section, ownerIndex, "links", j];
       const here = `${section}[${ownerIndex}].links[${j}]`;
       const device = devices.get(link.device);
-      if (!device) {
+      if (!deviceIds.includes(link.device)) {
         const hint = closest(link.device, deviceIds);
         problems.push({
           path: [...path, "device"],
           message: `no device "${link.device}"${hint ? `; did you mean "${hint}"?` : ` (devices: ${deviceIds.join(", ")})`}`,
         });
-      } else if (link.queue !== undefined && device.vendor !== "mikrotik") {
+      } else if (device && link.queue !== undefined && device.vendor !== "mikrotik") {
         problems.push({
           path: [...path, "queue"],
           message: `simple queues exist only on MikroTik devices; device "${device.id}" has vendor "${device.vendor}"`,
@@ -130,21 +148,21 @@ export function crossCheck(inv: Inventory): PathProblem[] {
       }
     });
   };
-  inv.opds.forEach((o, i) => checkLinks("opds", i, o.links));
-  inv.uplinks.forEach((u, i) => checkLinks("uplinks", i, u.links));
+  inv.opds.forEach((o, i) => o && checkLinks("opds", i, o.links));
+  inv.uplinks.forEach((u, i) => u && checkLinks("uplinks", i, u.links));
 
   const hotspotOwner = new Map<string, string>();
   inv.opds.forEach((o, i) =>
-    o.hotspots.forEach((h, j) => {
+    o?.hotspots.forEach((h, j) => {
       const path = ["opds", i, "hotspots", j];
       const device = devices.get(h.device);
-      if (!device) {
+      if (!deviceIds.includes(h.device)) {
         const hint = closest(h.device, deviceIds);
         problems.push({
           path: [...path, "device"],
           message: `no device "${h.device}"${hint ? `; did you mean "${hint}"?` : ""}`,
         });
-      } else if (device.vendor !== "mikrotik") {
+      } else if (device && device.vendor !== "mikrotik") {
         problems.push({
           path: [...path, "device"],
           message: `hotspot servers are read from MikroTik devices; device "${device.id}" has vendor "${device.vendor}"`,
@@ -162,7 +180,7 @@ export function crossCheck(inv: Inventory): PathProblem[] {
   );
 
   inv.apps.forEach((a, i) => {
-    if (!opdIds.has(a.opd)) {
+    if (a && !opdIds.has(a.opd)) {
       const hint = closest(a.opd, [...opdIds]);
       problems.push({
         path: ["apps", i, "opd"],
@@ -173,7 +191,7 @@ export function crossCheck(inv: Inventory): PathProblem[] {
 
   inv.pricing.tiers.forEach((t, i) => {
     const prev = inv.pricing.tiers[i - 1];
-    if (prev && t.mbps <= prev.mbps) {
+    if (t && prev && t.mbps <= prev.mbps) {
       problems.push({
         path: ["pricing", "tiers", i, "mbps"],
         message: `tiers must be in increasing order of mbps (${t.mbps} follows ${prev.mbps})`,
