@@ -1,0 +1,199 @@
+// Report periods: a fiscal year, a fiscal quarter, a month or a from/to date range, in the
+// inventory's time zone (Asia/Jakarta). Pure: every function takes the time zone it needs.
+
+export type PeriodKind = "fiscal-year" | "quarter" | "month" | "range";
+
+export interface Period {
+  kind: PeriodKind;
+  /** The request as written: `2026`, `2026-Q1`, `2026-03` or `2026-01-01..2026-03-31`. */
+  spec: string;
+  /** Inclusive start, an instant (midnight in the time zone). */
+  start: Date;
+  /** Exclusive end, an instant (midnight in the time zone after the last day). */
+  end: Date;
+}
+
+/** A calendar month in the time zone, numbered absolutely so months subtract: year * 12 + (month - 1). */
+export type MonthNumber = number;
+
+export class PeriodError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PeriodError";
+  }
+}
+
+/** Minutes the zone is ahead of UTC at an instant (Asia/Jakarta: 420). */
+export function zoneOffsetMinutes(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  }).formatToParts(instant);
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(
+    get("year"),
+    get("month") - 1,
+    get("day"),
+    get("hour"),
+    get("minute"),
+    get("second"),
+  );
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
+}
+
+/** The instant of local midnight starting year-month-day in the zone (month 1..12; overflow rolls). */
+export function zonedMidnight(year: number, month: number, day: number, timeZone: string): Date {
+  const naive = Date.UTC(year, month - 1, day);
+  // Two passes settle the offset even across a DST change (none in Indonesia, but zones vary).
+  let guess = naive - zoneOffsetMinutes(new Date(naive), timeZone) * 60_000;
+  guess = naive - zoneOffsetMinutes(new Date(guess), timeZone) * 60_000;
+  return new Date(guess);
+}
+
+/** The calendar date (in the zone) an instant falls on. */
+export function zonedDate(instant: Date, timeZone: string): { year: number; month: number; day: number } {
+  const local = new Date(instant.getTime() + zoneOffsetMinutes(instant, timeZone) * 60_000);
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() };
+}
+
+export function monthNumber(year: number, month: number): MonthNumber {
+  return year * 12 + (month - 1);
+}
+
+export function monthOf(n: MonthNumber): { year: number; month: number } {
+  return { year: Math.floor(n / 12), month: (n % 12) + 1 };
+}
+
+/** `2026-03`: the machine-readable month key used in JSON, CSV and tests. */
+export function monthKey(n: MonthNumber): string {
+  const { year, month } = monthOf(n);
+  return `${year}-${String(month).padStart(2, "0")}`;
+}
+
+export function monthStart(n: MonthNumber, timeZone: string): Date {
+  const { year, month } = monthOf(n);
+  return zonedMidnight(year, month, 1, timeZone);
+}
+
+export function monthNumberAt(instant: Date, timeZone: string): MonthNumber {
+  const { year, month } = zonedDate(instant, timeZone);
+  return monthNumber(year, month);
+}
+
+/** The calendar months a period touches, first to last, each clipped to the period. */
+export function monthsIn(
+  start: Date,
+  end: Date,
+  timeZone: string,
+): { month: MonthNumber; start: Date; end: Date }[] {
+  const out: { month: MonthNumber; start: Date; end: Date }[] = [];
+  if (end <= start) return out;
+  const last = monthNumberAt(new Date(end.getTime() - 1), timeZone);
+  for (let m = monthNumberAt(start, timeZone); m <= last; m++) {
+    const from = new Date(Math.max(monthStart(m, timeZone).getTime(), start.getTime()));
+    const to = new Date(Math.min(monthStart(m + 1, timeZone).getTime(), end.getTime()));
+    out.push({ month: m, start: from, end: to });
+  }
+  return out;
+}
+
+/**
+ * The fiscal year an instant belongs to, named by the calendar year it starts in
+ * (Indonesia's APBD year starts in January, so TA 2026 = January..December 2026).
+ */
+export function fiscalYearOf(instant: Date, timeZone: string, startMonth: number): number {
+  const { year, month } = zonedDate(instant, timeZone);
+  return month >= startMonth ? year : year - 1;
+}
+
+export function fiscalYearRange(
+  fy: number,
+  timeZone: string,
+  startMonth: number,
+): { start: Date; end: Date } {
+  return {
+    start: zonedMidnight(fy, startMonth, 1, timeZone),
+    end: zonedMidnight(fy + 1, startMonth, 1, timeZone),
+  };
+}
+
+/** The month number of the last month of a fiscal year. */
+export function fiscalYearLastMonth(fy: number, startMonth: number): MonthNumber {
+  return monthNumber(fy + 1, startMonth) - 1;
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function parseDate(text: string, what: string): { year: number; month: number; day: number } {
+  const match = DATE.exec(text);
+  if (!match) throw new PeriodError(`${what} must be a date written YYYY-MM-DD (got "${text}")`);
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
+    throw new PeriodError(`${what} is not a calendar date: ${text}`);
+  }
+  return { year, month, day };
+}
+
+/**
+ * `--period`: `2026` (fiscal year), `2026-Q1` (fiscal quarter: Q1 starts in the fiscal start month),
+ * `2026-03` (a calendar month).
+ */
+export function parsePeriod(spec: string, timeZone: string, fiscalStartMonth: number): Period {
+  const text = spec.trim();
+  let match = /^(\d{4})$/.exec(text);
+  if (match) {
+    const fy = Number(match[1]);
+    return { kind: "fiscal-year", spec: text, ...fiscalYearRange(fy, timeZone, fiscalStartMonth) };
+  }
+  match = /^(\d{4})-[Qq]([1-4])$/.exec(text);
+  if (match) {
+    const first = monthNumber(Number(match[1]), fiscalStartMonth) + (Number(match[2]) - 1) * 3;
+    return {
+      kind: "quarter",
+      spec: `${match[1]}-Q${match[2]}`,
+      start: monthStart(first, timeZone),
+      end: monthStart(first + 3, timeZone),
+    };
+  }
+  match = /^(\d{4})-(\d{2})$/.exec(text);
+  if (match) {
+    const month = Number(match[2]);
+    if (month < 1 || month > 12) throw new PeriodError(`no month ${match[2]} in "${text}"`);
+    const m = monthNumber(Number(match[1]), month);
+    return { kind: "month", spec: text, start: monthStart(m, timeZone), end: monthStart(m + 1, timeZone) };
+  }
+  throw new PeriodError(
+    `period must be a fiscal year (2026), a quarter (2026-Q1) or a month (2026-03); got "${spec}"`,
+  );
+}
+
+/** `--from`/`--to`: both dates inclusive, whole days in the time zone. */
+export function parseRange(from: string, to: string, timeZone: string): Period {
+  const a = parseDate(from, "from");
+  const b = parseDate(to, "to");
+  const start = zonedMidnight(a.year, a.month, a.day, timeZone);
+  const end = zonedMidnight(b.year, b.month, b.day + 1, timeZone);
+  if (end <= start) throw new PeriodError(`the period is reversed: "to" (${to}) is before "from" (${from})`);
+  return { kind: "range", spec: `${from}..${to}`, start, end };
+}
+
+/** One entry point for the CLI and the HTTP API: a period spec, or from/to. */
+export function resolvePeriod(
+  request: { period?: string | undefined; from?: string | undefined; to?: string | undefined },
+  timeZone: string,
+  fiscalStartMonth: number,
+): Period {
+  const { period, from, to } = request;
+  if (period && (from || to)) throw new PeriodError("give either a period or from/to, not both");
+  if (period) return parsePeriod(period, timeZone, fiscalStartMonth);
+  if (from && to) return parseRange(from, to, timeZone);
+  if (from || to) throw new PeriodError("give both from and to (YYYY-MM-DD, inclusive)");
+  throw new PeriodError("give a period (2026, 2026-Q1, 2026-03) or from and to dates");
+}
