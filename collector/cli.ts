@@ -2,6 +2,7 @@
 // kapasitas command line: one entry point, one subcommand per job.
 import { Command } from "commander";
 import { registerInventoryCommands } from "./inventory/command.js";
+import { registerCollectCommands } from "./collect-command.js";
 
 export function buildCli(): Command {
   const program = new Command()
@@ -12,6 +13,7 @@ export function buildCli(): Command {
     .version("0.1.0")
     .showHelpAfterError();
   registerInventoryCommands(program);
+  registerCollectCommands(program);
   return program;
 }
 

@@ -1,0 +1,168 @@
+// `kapasitas collect`: run the SNMP collector over an inventory.
+//   SIGHUP  reload the inventory; an invalid file keeps the running one and logs every problem.
+//   SIGTERM / SIGINT  stop accepting scrapes, let running polls finish, close sockets, exit 0.
+import type { Server } from "node:http";
+import type { Command } from "commander";
+import pino, { type Logger } from "pino";
+import { formatProblem, loadInventory } from "./inventory/load.js";
+import { Collector } from "./poll/collector.js";
+import { parseShard, type Shard } from "./poll/plan.js";
+import { createApp, type MountedRouter } from "./server.js";
+
+export interface CollectOptions {
+  inventory: string;
+  listen: string;
+  shard?: string;
+  logLevel: string;
+  concurrency: string;
+  deviceConcurrency: string;
+}
+
+/** Paths pino must never print, wherever a config object ends up in a log line. */
+export const REDACT_PATHS = [
+  "community",
+  "auth_key",
+  "priv_key",
+  "authKey",
+  "privKey",
+  "password",
+  "*.community",
+  "*.auth_key",
+  "*.priv_key",
+  "*.authKey",
+  "*.privKey",
+  "*.password",
+  "snmp.community",
+  "*.snmp.community",
+];
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: "kapasitas-collector" },
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+  });
+}
+
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text);
+  if (!m) throw new Error(`--listen must be host:port (e.g. 127.0.0.1:9105), got "${text}"`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`--listen: port ${port} is out of range`);
+  return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
+}
+
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${text}"`);
+  return n;
+}
+
+/** Routers other parts of kapasitas contribute (mounted if their module is present). */
+async function extraRouters(collector: () => Collector, logger: Logger): Promise<MountedRouter[]> {
+  const routers: MountedRouter[] = [];
+  try {
+    // The capacity report's web routes; optional so the collector runs without them.
+    const report = (await import("./report/http.js" as string)) as {
+      createReportRouter?: (options: { inventory: () => unknown; logger: Logger }) => MountedRouter["router"];
+    };
+    if (report.createReportRouter)
+      routers.push({
+        path: "/reports",
+        router: report.createReportRouter({ inventory: () => collector().currentInventory(), logger }),
+      });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
+  }
+  return routers;
+}
+
+export async function runCollector(
+  options: CollectOptions,
+): Promise<{ server: Server; stop: () => Promise<void> }> {
+  const logger = createLogger(options.logLevel);
+  const listen = parseListen(options.listen);
+  const shard: Shard | undefined = options.shard ? parseShard(options.shard) : undefined;
+  const loaded = loadInventory(options.inventory);
+  if (!loaded.ok) {
+    for (const p of loaded.problems) logger.error({ inventory: options.inventory }, formatProblem(p));
+    throw new Error(`${loaded.problems.length} problem(s) in ${options.inventory}; not starting`);
+  }
+  const collector = new Collector(loaded.inventory, {
+    inventoryFile: options.inventory,
+    logger,
+    shard,
+    globalConcurrency: positiveInt("--concurrency", options.concurrency),
+    perDeviceConcurrency: positiveInt("--device-concurrency", options.deviceConcurrency),
+  });
+  let ready = false;
+  const app = createApp({
+    collector: () => collector,
+    isReady: () => ready,
+    routers: await extraRouters(() => collector, logger),
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(listen.port, listen.host, (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : listen.port;
+  ready = true;
+  logger.info(
+    { listen: `${listen.host}:${port}`, devices: collector.targets().length, shard: options.shard ?? "all" },
+    "collector listening",
+  );
+
+  const onHup = () => {
+    const result = loadInventory(options.inventory);
+    if (!result.ok) {
+      collector.reloadFailed();
+      for (const p of result.problems) logger.error({ inventory: options.inventory }, formatProblem(p));
+      logger.error(
+        `${result.problems.length} problem(s): reload refused, the previous inventory stays in force`,
+      );
+      return;
+    }
+    collector.reload(result.inventory);
+  };
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= new Promise<void>((resolve) => {
+      ready = false;
+      logger.info("shutting down: finishing scrapes in progress");
+      process.off("SIGHUP", onHup);
+      // close() waits for in-flight requests; idle keep-alive sockets are closed at once.
+      server.close(() => {
+        collector.close();
+        logger.info("stopped");
+        resolve();
+      });
+      server.closeIdleConnections();
+    }));
+  process.on("SIGHUP", onHup);
+  return { server, stop };
+}
+
+export function registerCollectCommands(program: Command): void {
+  program
+    .command("collect")
+    .description(
+      "poll the inventory's devices over SNMP and serve /snmp?target=<device> and /metrics to Prometheus",
+    )
+    .requiredOption("--inventory <file>", "inventory YAML file")
+    .option("--listen <host:port>", "address to listen on", "127.0.0.1:9105")
+    .option(
+      "--shard <k/n>",
+      "serve only devices whose hashmod(device id, n) is k (0-based, like Prometheus hashmod)",
+    )
+    .option("--concurrency <n>", "SNMP requests in flight across all devices", "64")
+    .option("--device-concurrency <n>", "SNMP requests in flight to one device", "4")
+    .option("--log-level <level>", "pino log level", "info")
+    .action(async (opts: CollectOptions) => {
+      const { stop } = await runCollector(opts);
+      const shutdown = () => {
+        void stop().then(() => process.exit(0));
+      };
+      process.once("SIGTERM", shutdown);
+      process.once("SIGINT", shutdown);
+    });
+}

@@ -1,0 +1,83 @@
+// What each device is polled for (pure): its links, its hotspot servers and its poll settings,
+// plus the shard a device belongs to, computed exactly like Prometheus's `hashmod` relabel action.
+import { createHash } from "node:crypto";
+import { measuredLinks, pollSettings, type MeasuredLink, type PollSettings } from "../inventory/model.js";
+import type { Device, Inventory } from "../inventory/schema.js";
+
+export interface HotspotPlan {
+  opd: string;
+  server: string;
+  /** Where in the inventory it is written, e.g. `opds[0].hotspots[0]`. */
+  path: string;
+}
+
+export interface PlannedLink extends MeasuredLink {
+  /** The uplink's provider (label `provider` of uplink_bytes_total); "" for OPD links. */
+  provider: string;
+}
+
+export interface DevicePlan {
+  device: Device;
+  settings: PollSettings;
+  links: PlannedLink[];
+  hotspots: HotspotPlan[];
+}
+
+export function devicePlans(inv: Inventory): Map<string, DevicePlan> {
+  const providers = new Map(inv.uplinks.map((u) => [u.id, u.provider]));
+  const plans = new Map<string, DevicePlan>(
+    inv.devices.map((d) => [d.id, { device: d, settings: pollSettings(inv, d), links: [], hotspots: [] }]),
+  );
+  for (const link of measuredLinks(inv)) {
+    const provider = link.owner === "uplink" ? (providers.get(link.ownerId) ?? "") : "";
+    plans.get(link.device)?.links.push({ ...link, provider });
+  }
+  inv.opds.forEach((opd, i) =>
+    opd.hotspots.forEach((h, j) =>
+      plans
+        .get(h.device)
+        ?.hotspots.push({ opd: opd.id, server: h.server, path: `opds[${i}].hotspots[${j}]` }),
+    ),
+  );
+  return plans;
+}
+
+/**
+ * Prometheus `hashmod`: md5 of the label value, its last 8 bytes as a big-endian uint64, modulo n.
+ * A collector started with `--shard k/n` serves the devices for which this is k, so one relabel
+ * rule (`source_labels: [__param_target]`, `action: hashmod`, `modulus: n`) routes each target to
+ * the collector that owns it.
+ */
+export function hashmod(value: string, modulus: number): number {
+  const digest = createHash("md5").update(value).digest();
+  return Number(digest.readBigUInt64BE(8) % BigInt(modulus));
+}
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m) throw new Error(`--shard must look like k/n (e.g. 0/3), got "${text}"`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index >= count)
+    throw new Error(`--shard ${text}: k counts from 0 like hashmod, so it must be below n (0..${count - 1})`);
+  return { index, count };
+}
+
+export function inShard(deviceId: string, shard: Shard | undefined): boolean {
+  return !shard || shard.count === 1 || hashmod(deviceId, shard.count) === shard.index;
+}
+
+/** Backoff after consecutive failures: none after the first, then doubling from one interval, capped. */
+export function backoffSeconds(
+  consecutiveFailures: number,
+  intervalSeconds: number,
+  capSeconds = 300,
+): number {
+  if (consecutiveFailures <= 1) return 0;
+  return Math.min(intervalSeconds * 2 ** (consecutiveFailures - 2), capSeconds);
+}

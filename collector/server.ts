@@ -1,0 +1,87 @@
+// The collector's HTTP face, the way Prometheus exporters are laid out:
+//   /snmp?target=<device-id>  poll that device now and return its series (multi-target pattern)
+//   /metrics                  the collector's own health and the inventory gauges
+//   /healthz, /ready          liveness and readiness
+// Other parts mount their routers through `routers` (e.g. the capacity report under /reports).
+import express, { type Express, type Router } from "express";
+import type { Collector } from "./poll/collector.js";
+
+export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+export interface MountedRouter {
+  path: string;
+  router: Router;
+}
+
+export interface AppOptions {
+  collector: () => Collector;
+  /** False while starting or shutting down: /ready answers 503. */
+  isReady: () => boolean;
+  routers?: MountedRouter[];
+}
+
+export function createApp(options: AppOptions): Express {
+  const app = express();
+  app.disable("x-powered-by");
+
+  app.get("/snmp", async (req, res, next) => {
+    const target = typeof req.query.target === "string" ? req.query.target : "";
+    if (!target) {
+      res.status(400).type("text/plain").send("missing ?target=<device id>\n");
+      return;
+    }
+    try {
+      const result = await options.collector().scrape(target);
+      if (!result.ok) {
+        res.status(result.status).type("text/plain").send(`${result.message}\n`);
+        return;
+      }
+      res.status(200).set("Content-Type", EXPOSITION_CONTENT_TYPE).send(result.text);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.get("/metrics", async (_req, res, next) => {
+    try {
+      const registry = options.collector().registry;
+      res
+        .status(200)
+        .set("Content-Type", registry.contentType)
+        .send(await registry.metrics());
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.get("/healthz", (_req, res) => {
+    res.status(200).type("text/plain").send("ok\n");
+  });
+
+  app.get("/ready", (_req, res) => {
+    if (options.isReady()) res.status(200).type("text/plain").send("ready\n");
+    else res.status(503).type("text/plain").send("not ready\n");
+  });
+
+  app.get("/", (_req, res) => {
+    const targets = options.collector().targets();
+    res
+      .status(200)
+      .type("text/plain")
+      .send(
+        [
+          "kapasitas collector",
+          "",
+          "/snmp?target=<device id>   poll one device (Prometheus multi-target pattern)",
+          "/metrics                   collector health and inventory gauges",
+          ...(options.routers ?? []).map((r) => `${r.path.padEnd(27)}mounted`),
+          "",
+          `devices: ${targets.join(", ")}`,
+          "",
+        ].join("\n"),
+      );
+  });
+
+  for (const mounted of options.routers ?? []) app.use(mounted.path, mounted.router);
+  return app;
+}
