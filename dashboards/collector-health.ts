@@ -1,0 +1,158 @@
+// (d) Collector health: is the measurement itself trustworthy? Poll durations, failures by reason,
+// device restarts, counter wraps corrected, links the inventory names but the devices do not have.
+import * as common from "@grafana/grafana-foundation-sdk/common";
+import { RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
+import * as stat from "@grafana/grafana-foundation-sdk/stat";
+import * as statetimeline from "@grafana/grafana-foundation-sdk/statetimeline";
+import * as table from "@grafana/grafana-foundation-sdk/table";
+import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
+import { METRICS } from "../collector/contract.js";
+import type { MixinConfig } from "./config.js";
+import { finalise, kapasitasDashboard, query, redFromOne, reduceLast, upDownMapping } from "./panels.js";
+import { DASHBOARD_UIDS, LINK_UNRESOLVED, sel } from "./rules.js";
+
+export function collectorHealth(c: MixinConfig): Dashboard {
+  const { snmp, collector } = c.selectors;
+  const bars = (p: timeseries.PanelBuilder) =>
+    p
+      .drawStyle(common.GraphDrawStyle.Bars)
+      .fillOpacity(60)
+      .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
+
+  const d = kapasitasDashboard(
+    c,
+    DASHBOARD_UIDS.health,
+    "Kapasitas / Collector health",
+    "Whether the SNMP measurements can be trusted: reachability, poll time, failures, restarts, wraps.",
+  )
+    .time({ from: "now-24h", to: "now" })
+    .withRow(new RowBuilder("Collector"))
+    .withPanel(
+      new stat.PanelBuilder()
+        .title("Collector scrape")
+        .description("Whether Prometheus can scrape the collector's own /metrics.")
+        .withTarget(query(`min(up{${collector}})`, "", { instant: true }))
+        .mappings(upDownMapping)
+        .colorMode(common.BigValueColorMode.Background)
+        .graphMode(common.BigValueGraphMode.None)
+        .reduceOptions(reduceLast())
+        .height(5)
+        .span(6),
+    )
+    .withPanel(
+      new stat.PanelBuilder()
+        .title("Devices down")
+        .withTarget(query(`count(${sel(METRICS.deviceUp, snmp)} == 0) or vector(0)`, "", { instant: true }))
+        .thresholds(redFromOne())
+        .colorMode(common.BigValueColorMode.Background)
+        .graphMode(common.BigValueGraphMode.None)
+        .reduceOptions(reduceLast())
+        .height(5)
+        .span(6),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .title("Scrape duration per device")
+        .description("How long Prometheus waits for /snmp?target=<device>: the poll happens at scrape time.")
+        .withTarget(query(`max by (instance) (scrape_duration_seconds{${snmp}})`, "{{instance}}"))
+        .unit("s")
+        .min(0)
+        .height(5)
+        .span(12),
+    )
+    .withRow(new RowBuilder("Devices"))
+    .withPanel(
+      new statetimeline.PanelBuilder()
+        .title("Device reachability")
+        .withTarget(query(`max by (device) (${sel(METRICS.deviceUp, snmp)})`, "{{device}}"))
+        .mappings(upDownMapping)
+        .showValue(common.VisibilityMode.Never)
+        .mergeValues(true)
+        .height(6)
+        .span(24),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .title("Poll duration per device")
+        .description("Time the last SNMP poll of each device took; a rise precedes timeouts.")
+        .withTarget(query(`max by (device) (${sel(METRICS.devicePollDuration, snmp)})`, "{{device}}"))
+        .unit("s")
+        .min(0)
+        .height(8)
+        .span(12),
+    )
+    .withPanel(
+      bars(
+        new timeseries.PanelBuilder()
+          .title("Poll failures by reason")
+          .description("Failed polls per interval: timeout (network, ACL, load), auth (credentials), others.")
+          .withTarget(
+            query(
+              `sum by (device, reason) (increase(${sel(METRICS.devicePollFailures, snmp)}[$__rate_interval]))`,
+              "{{device}} {{reason}}",
+            ),
+          )
+          .unit("short")
+          .min(0)
+          .height(8)
+          .span(12),
+      ),
+    )
+    .withPanel(
+      bars(
+        new timeseries.PanelBuilder()
+          .title("Device restarts")
+          .description("Reboots detected from sysUpTime going backwards; counters are carried over.")
+          .withTarget(
+            query(
+              `sum by (device) (increase(${sel(METRICS.deviceRestarts, snmp)}[$__rate_interval]))`,
+              "{{device}}",
+            ),
+          )
+          .unit("short")
+          .min(0)
+          .height(8)
+          .span(12),
+      ),
+    )
+    .withPanel(
+      bars(
+        new timeseries.PanelBuilder()
+          .title("Counter wraps corrected")
+          .description(
+            "32-bit counter wraps the collector corrected: many mean the device lacks 64-bit counters.",
+          )
+          .withTarget(
+            query(
+              `sum by (device) (increase(${sel(METRICS.counterWraps, snmp)}[$__rate_interval]))`,
+              "{{device}}",
+            ),
+          )
+          .unit("short")
+          .min(0)
+          .height(8)
+          .span(12),
+      ),
+    )
+    .withRow(new RowBuilder("Inventory"))
+    .withPanel(
+      new table.PanelBuilder()
+        .title("Links not measured")
+        .description(
+          "Inventory links whose selector matches no interface or several on the device. Fix the inventory " +
+            "and reload the collector.",
+        )
+        .withTarget(
+          query(`max by (device, link, owner) (${sel(LINK_UNRESOLVED, snmp)}) > 0`, "", {
+            instant: true,
+            table: true,
+          }),
+        )
+        .transformations([{ id: "organize", options: { excludeByName: { Time: true, Value: true } } }])
+        .noValue("Every inventory link resolves to exactly one interface or queue.")
+        .height(7)
+        .span(24),
+    );
+  return finalise(d.build(), c);
+}
