@@ -40,16 +40,18 @@ describe("dashboards", () => {
 
   it.each(dashboards)("%s: unique panel ids, every panel and query on the fixed datasource", (_file, d) => {
     const ids = panelsOf(d).map((p) => p.id);
-    expect(ids.every((id) => Number.isInteger(id) && id > 0)).toBe(true);
+    expect(ids.every((id) => Number.isInteger(id) && id! > 0)).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
     for (const p of queryPanels(d)) {
       expect(p.datasource, p.title).toEqual({ type: "prometheus", uid: DATASOURCE_UID });
       expect(p.targets?.length, p.title).toBeGreaterThan(0);
-      const refIds = (p.targets ?? []).map((t) => t.refId);
+      const targets = (p.targets ?? []) as { refId?: string; datasource?: unknown; expr?: unknown }[];
+      const refIds = targets.map((t) => t.refId);
       expect(new Set(refIds).size, p.title).toBe(refIds.length);
-      for (const t of p.targets ?? []) {
+      for (const t of targets) {
+        expect(t.refId, p.title).toMatch(/^[A-Z]$/);
         expect(t.datasource, p.title).toEqual({ type: "prometheus", uid: DATASOURCE_UID });
-        expect(typeof (t as { expr?: unknown }).expr, p.title).toBe("string");
+        expect(typeof t.expr, p.title).toBe("string");
       }
       expect(p.title?.length, "every panel has a title").toBeGreaterThan(0);
     }
