@@ -1,0 +1,142 @@
+// The collector: its image built from collector/Dockerfile by the target host's Docker daemon (the
+// build context travels over the provider's connection, ssh:// included), the inventory and one file
+// per SNMP secret delivered read-only, and N shards that Prometheus spreads the devices over.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { Inventory } from "../../collector/inventory/schema.js";
+import {
+  COLLECTOR_SECRETS_DIR,
+  missingSecretKeys,
+  renderCollectorInventory,
+  snmpSecretUses,
+} from "../render/inventory.js";
+import { COLLECTOR_PORT } from "../render/prometheus.js";
+import { resourcesFor, type StackSettings } from "../settings.js";
+import { IMAGE_USERS } from "../versions.js";
+import { ConfigBundle } from "./configBundle.js";
+import { serviceContainerArgs } from "./container.js";
+import type { Networks } from "./networks.js";
+
+/** Where the config volume is mounted; the secrets sit in its `secrets/` directory. */
+export const COLLECTOR_CONFIG_DIR = "/etc/kapasitas";
+export const COLLECTOR_INVENTORY = `${COLLECTOR_CONFIG_DIR}/inventory.yaml`;
+
+/** Arguments to the image's `kapasitas` entrypoint. */
+export function collectorCommand(): string[] {
+  return ["collect", "--inventory", COLLECTOR_INVENTORY, "--listen", `0.0.0.0:${COLLECTOR_PORT}`];
+}
+
+/** The image is node:20-slim: no wget or curl, so node itself probes /healthz. */
+export const COLLECTOR_HEALTH = [
+  "CMD",
+  "node",
+  "-e",
+  `fetch("http://127.0.0.1:${COLLECTOR_PORT}/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+];
+
+/** host:port of each shard, as Prometheus scrapes them. */
+export function collectorAddresses(shards: number): string[] {
+  return Array.from({ length: shards }, (_, i) => `collector-${i}:${COLLECTOR_PORT}`);
+}
+
+export interface CollectorArgs {
+  settings: StackSettings;
+  inventory: Inventory;
+  /** The operator's inventory file as written (comments and all). */
+  inventoryText: string;
+  networks: Networks;
+  /** `snmp_secrets`: secret key → value, e.g. { KAPASITAS_CORE1_AUTH_KEY: "…" }. */
+  snmpSecrets: pulumi.Input<Record<string, string>>;
+  /** Image tag, e.g. the package version. */
+  version: string;
+}
+
+export class Collector extends pulumi.ComponentResource {
+  readonly image: docker.Image;
+  readonly containers: docker.Container[];
+  readonly addresses: string[];
+  /** The inventory exactly as the containers receive it. */
+  readonly renderedInventory: string;
+
+  constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kapasitas:infra:Collector", name, {}, opts);
+    const { settings } = args;
+    const prefix = settings.name_prefix;
+    const parent = { parent: this };
+
+    this.image = new docker.Image(
+      `${name}-image`,
+      {
+        imageName: `${prefix}/collector:${args.version}`,
+        // Relative to the project root (where Pulumi.yaml is), so the state is the same on every laptop.
+        build: { context: ".", dockerfile: "collector/Dockerfile", platform: "linux/amd64" },
+        // No registry: the image is built by, and stays on, the data-centre host.
+        skipPush: true,
+      },
+      parent,
+    );
+
+    const uses = snmpSecretUses(args.inventory);
+    const secrets = pulumi.output(args.snmpSecrets).apply((provided) => {
+      const missing = missingSecretKeys(uses, provided ?? {});
+      if (missing.length > 0) {
+        throw new Error(
+          `set the SNMP secrets the inventory references (pulumi config set --secret --path 'snmp_secrets.KEY'):\n  ${missing.join("\n  ")}`,
+        );
+      }
+      return provided;
+    });
+    this.renderedInventory = renderCollectorInventory(args.inventoryText, args.inventory);
+    const secretsSubdir = COLLECTOR_SECRETS_DIR.slice(COLLECTOR_CONFIG_DIR.length + 1);
+    const config = new ConfigBundle(
+      `${name}-config`,
+      {
+        name: `${prefix}-collector-config`,
+        image: this.image.repoDigest,
+        files: [
+          { path: "inventory.yaml", content: this.renderedInventory },
+          ...uses.map((use) => ({
+            path: `${secretsSubdir}/${use.key}`,
+            content: secrets.apply((s) => s[use.key]!),
+            owner: IMAGE_USERS.collector,
+            secret: true,
+          })),
+        ],
+      },
+      parent,
+    );
+
+    this.addresses = collectorAddresses(settings.collector_shards);
+    this.containers = this.addresses.map(
+      (_, shard) =>
+        new docker.Container(
+          `${name}-${shard}`,
+          serviceContainerArgs({
+            name: `${prefix}-collector-${shard}`,
+            // The image id, not the tag: a rebuild replaces the containers.
+            image: this.image.repoDigest,
+            role: "collector",
+            user: IMAGE_USERS.collector,
+            command: collectorCommand(),
+            env: { NODE_ENV: "production", TZ: args.inventory.timezone },
+            networks: [
+              // `collector` resolves to every shard: the proxy sends /reports to any of them.
+              { name: args.networks.monitoring.name, aliases: [`collector-${shard}`, "collector"] },
+              // Route out to the routers' SNMP agents.
+              { name: args.networks.edge.name, aliases: [] },
+            ],
+            volumes: [
+              { volumeName: config.volume.name, containerPath: COLLECTOR_CONFIG_DIR, readOnly: true },
+            ],
+            health: { test: COLLECTOR_HEALTH },
+            resources: resourcesFor(settings, "collector"),
+            log: { maxSize: settings.log.max_size, maxFile: settings.log.max_file },
+            labels: { "kapasitas.shard": `${shard}/${this.addresses.length}` },
+            configRevision: config.revision,
+          }),
+          { ...parent, deleteBeforeReplace: true },
+        ),
+    );
+    this.registerOutputs({ image: this.image.imageName, containers: this.containers.map((c) => c.name) });
+  }
+}

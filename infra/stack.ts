@@ -1,0 +1,128 @@
+// The whole data-centre stack from three inputs: the validated stack settings, the inventory, and the
+// secrets (Pulumi secret outputs). index.ts reads them from the stack; tests pass them directly.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { Inventory } from "../collector/inventory/schema.js";
+import { AppHosting } from "./components/appHosting.js";
+import { Collector } from "./components/collector.js";
+import { Monitoring } from "./components/monitoring.js";
+import { Networks } from "./components/networks.js";
+import { mixinFor } from "./mixin.js";
+import { mixinOverrides } from "./render/grafana.js";
+import { devicesByInterval, formatSeconds } from "./render/prometheus.js";
+import type { StackSettings } from "./settings.js";
+
+export interface StackSecrets {
+  snmp: pulumi.Input<Record<string, string>>;
+  apps: pulumi.Input<Record<string, string>>;
+  smtpPassword?: pulumi.Input<string> | undefined;
+  telegramBotToken?: pulumi.Input<string> | undefined;
+  remoteWritePassword?: pulumi.Input<string> | undefined;
+}
+
+export interface StackInputs {
+  settings: StackSettings;
+  inventory: Inventory;
+  inventoryText: string;
+  secrets: StackSecrets;
+  /** Tag of the collector image. */
+  version: string;
+}
+
+export interface KapasitasStack {
+  networks: Networks;
+  collector: Collector;
+  monitoring: Monitoring;
+  hosting: AppHosting;
+  urls: { grafana: string; reports: string; apps: Record<string, string> };
+  grafanaAdminPassword: pulumi.Output<string>;
+}
+
+export function createStack(inputs: StackInputs, opts?: pulumi.ComponentResourceOptions): KapasitasStack {
+  const { settings, inventory } = inputs;
+  const url = (host: string) => `https://${host}/`;
+  const urls = {
+    grafana: url(settings.hosts.grafana),
+    reports: `${url(settings.hosts.reports)}reports`,
+    apps: Object.fromEntries(inventory.apps.map((a) => [a.id, url(a.domain)])),
+  };
+
+  const shortest = devicesByInterval(inventory)[0]!.intervalSeconds;
+  const mixin = mixinFor(
+    inventory,
+    mixinOverrides({
+      publicUrl: urls.grafana,
+      reportUrl: urls.reports,
+      prometheusUrl: "http://prometheus:9090",
+      scrapeInterval: formatSeconds(shortest) as `${number}${"s" | "m" | "h"}`,
+    }),
+  );
+
+  const networks = new Networks(
+    "networks",
+    { prefix: settings.name_prefix, appsEgress: settings.apps_egress },
+    opts,
+  );
+  const collector = new Collector(
+    "collector",
+    {
+      settings,
+      inventory,
+      inventoryText: inputs.inventoryText,
+      networks,
+      snmpSecrets: inputs.secrets.snmp,
+      version: inputs.version,
+    },
+    opts,
+  );
+  const monitoring = new Monitoring(
+    "monitoring",
+    {
+      settings,
+      inventory,
+      mixin,
+      networks,
+      collectors: collector.addresses,
+      grafanaPublicUrl: urls.grafana,
+      secrets: {
+        smtpPassword: inputs.secrets.smtpPassword,
+        telegramBotToken: inputs.secrets.telegramBotToken,
+        remoteWritePassword: inputs.secrets.remoteWritePassword,
+      },
+    },
+    opts,
+  );
+  const hosting = new AppHosting(
+    "hosting",
+    { settings, inventory, networks, appSecrets: inputs.secrets.apps },
+    opts,
+  );
+  return {
+    networks,
+    collector,
+    monitoring,
+    hosting,
+    urls,
+    grafanaAdminPassword: monitoring.grafanaAdminPassword,
+  };
+}
+
+/** The provider for the stack's Docker host (unix socket locally, ssh:// for the data centre). */
+export function dockerProvider(settings: StackSettings): docker.Provider {
+  return new docker.Provider("docker-host", {
+    host: settings.docker_host,
+    // Keep SSH sessions multiplexed: a `pulumi up` makes hundreds of API calls.
+    ...(settings.docker_host.startsWith("ssh://")
+      ? {
+          sshOpts: [
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            "ControlPersist=60s",
+            "-o",
+            "ControlPath=~/.ssh/kapasitas-%C",
+          ],
+        }
+      : {}),
+  });
+}
