@@ -127,7 +127,7 @@ export class DevicePoller {
   private readonly log: Logger;
   private discovery: Discovery | undefined;
   private readonly counters = new Map<string, CounterState>();
-  private last: { atMs: number; uptimeTicks: number } | undefined;
+  private last: { atMs: number; uptimeTicks: number | undefined } | undefined;
   private restarts = 0;
   private wraps = 0;
   private readonly failures = new Map<FailureReason, number>(FAILURE_REASONS.map((r) => [r, 0]));
@@ -214,16 +214,19 @@ export class DevicePoller {
     const nowMs = this.now();
     if (this.discoveryDue(nowMs)) await this.discover(nowMs);
     let values = await this.read();
+    // sysUpTime tells a reboot from a wrap. An agent without it (rare; one recording here) is still
+    // polled: counters going backwards are then handled as resets, never as negative deltas.
     let uptimeTicks = int(values.get(SYS_UPTIME));
-    if (uptimeTicks === undefined) throw new SnmpError("malformed", "no sysUpTime in the response");
     const elapsed = this.last ? (nowMs - this.last.atMs) / 1000 : 0;
-    const rebooted = this.last !== undefined && detectReboot(this.last.uptimeTicks, uptimeTicks, elapsed);
+    const prevTicks = this.last?.uptimeTicks;
+    const rebooted =
+      prevTicks !== undefined && uptimeTicks !== undefined && detectReboot(prevTicks, uptimeTicks, elapsed);
     if (rebooted || this.identityChanged(values)) {
       // Indexes may have moved: re-resolve, then read again from the new rows.
       if (rebooted) {
         this.restarts++;
         this.log.info(
-          { uptime_seconds: ticksToSeconds(uptimeTicks) },
+          { uptime_seconds: ticksToSeconds(uptimeTicks ?? 0) },
           "device restarted; re-resolving indexes",
         );
       } else this.log.info("interface or queue table renumbered; re-resolving indexes");
@@ -238,7 +241,8 @@ export class DevicePoller {
           )
         : undefined;
 
-    this.account(out, values, { elapsed, rebooted, uptimeSeconds: ticksToSeconds(uptimeTicks) });
+    const uptimeSeconds = uptimeTicks === undefined ? Infinity : ticksToSeconds(uptimeTicks);
+    this.account(out, values, { elapsed, rebooted, uptimeSeconds });
     if (hotspotCounts) this.writeHotspots(out, hotspotCounts);
     this.last = { atMs: nowMs, uptimeTicks };
   }

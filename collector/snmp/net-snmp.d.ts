@@ -28,11 +28,17 @@ declare module "net-snmp" {
     privKey?: string;
   }
 
-  export type ResponseCallback = (error: Error | null, varbinds?: Varbind[]) => void;
+  export type ResponseCallback<T> = (error: Error | null, varbinds?: T[]) => void;
 
   export interface Session extends EventEmitter {
-    get(oids: string[], callback: ResponseCallback): void;
-    getBulk(oids: string[], nonRepeaters: number, maxRepetitions: number, callback: ResponseCallback): void;
+    get(oids: string[], callback: ResponseCallback<Varbind>): void;
+    /** Non-repeaters come back as varbinds, each repeating OID as an array of varbinds. */
+    getBulk(
+      oids: string[],
+      nonRepeaters: number,
+      maxRepetitions: number,
+      callback: ResponseCallback<Varbind | Varbind[]>,
+    ): void;
     close(): void;
   }
 

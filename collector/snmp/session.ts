@@ -145,8 +145,11 @@ export class SnmpClient {
     for (let i = 0; i < oids.length; i += this.options.getBatchSize) {
       batches.push(oids.slice(i, i + this.options.getBatchSize));
     }
-    const results = await Promise.all(batches.map((batch) => this.request((s, cb) => s.get(batch, cb))));
-    return results.flat();
+    const results = await Promise.all(
+      batches.map((batch) => this.request<Varbind>((s, cb) => s.get(batch, cb))),
+    );
+    // noSuchObject / noSuchInstance decode to "missing", keeping positions.
+    return results.flat().map(toRow);
   }
 
   /**
@@ -156,25 +159,23 @@ export class SnmpClient {
   async walk(columns: readonly string[]): Promise<Map<string, Row[]>> {
     const out = new Map<string, Row[]>(columns.map((c) => [c, []]));
     let cursors = columns.map((c) => ({ column: c, next: c }));
-    const maxRep = Math.max(1, Math.floor(this.options.maxRepetitions / Math.max(1, cursors.length)));
     while (cursors.length > 0) {
       const oids = cursors.map((c) => c.next);
-      const rows = await this.request((s, cb) => s.getBulk(oids, 0, maxRep, cb));
-      // GetBulk returns repetitions interleaved: row r, column c is at r * width + c.
-      const width = cursors.length;
+      const maxRep = Math.max(1, Math.floor(this.options.maxRepetitions / cursors.length));
+      // net-snmp hands back one array of varbinds per requested (repeating) OID.
+      const perColumn = await this.request<Varbind[]>((s, cb) => s.getBulk(oids, 0, maxRep, cb));
       const still: typeof cursors = [];
       cursors.forEach((cursor, c) => {
         const prefix = `${cursor.column}.`;
         let last: string | undefined;
         let done = false;
-        for (let i = c; i < rows.length; i += width) {
-          const row = rows[i]!;
-          if (row.value.kind === "missing" || !row.oid.startsWith(prefix)) {
+        for (const vb of perColumn[c] ?? []) {
+          if (snmp.isVarbindError(vb) || !vb.oid.startsWith(prefix)) {
             done = true;
             break;
           }
-          out.get(cursor.column)!.push(row);
-          last = row.oid;
+          out.get(cursor.column)!.push(toRow(vb));
+          last = vb.oid;
         }
         if (!done && last !== undefined) still.push({ column: cursor.column, next: last });
       });
@@ -210,12 +211,12 @@ export class SnmpClient {
     return session;
   }
 
-  private request(
-    send: (session: Session, cb: (error: Error | null, varbinds?: Varbind[]) => void) => void,
-  ): Promise<Row[]> {
+  private request<T>(
+    send: (session: Session, cb: (error: Error | null, varbinds?: unknown[]) => void) => void,
+  ): Promise<T[]> {
     return withLimits([this.deviceLimiter, this.globalLimiter], () => {
       const malformedBefore = this.malformedCount;
-      return new Promise<Row[]>((resolve, reject) => {
+      return new Promise<T[]>((resolve, reject) => {
         let session: Session;
         try {
           session = this.ensureSession();
@@ -224,11 +225,14 @@ export class SnmpClient {
           return;
         }
         send(session, (error, varbinds) => {
-          if (error) return reject(classify(error, this.malformedCount > malformedBefore));
-          // noSuchObject / noSuchInstance / endOfMibView decode to "missing", keeping positions.
-          resolve((varbinds ?? []).map((vb) => ({ oid: vb.oid, value: decode(vb) })));
+          if (error) reject(classify(error, this.malformedCount > malformedBefore));
+          else resolve((varbinds ?? []) as T[]);
         });
       });
     });
   }
+}
+
+function toRow(vb: Varbind): Row {
+  return { oid: vb.oid, value: decode(vb) };
 }

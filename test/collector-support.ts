@@ -1,0 +1,46 @@
+// Shared bits of the collector's integration tests: inventories written as YAML text (so they pass
+// through the real loader), an in-process Collector with a silent logger, and exposition reading.
+import pino from "pino";
+import { parseInventory } from "../collector/inventory/load.js";
+import type { Inventory } from "../collector/inventory/schema.js";
+import { Collector, type CollectorOptions } from "../collector/poll/collector.js";
+import { parseExposition, select, type Exposition, type Sample } from "./bench/exposition.js";
+
+export function inventoryFrom(yamlText: string): Inventory {
+  const result = parseInventory(yamlText, "test-inventory.yaml");
+  if (!result.ok) throw new Error(result.problems.map((p) => `${p.path}: ${p.message}`).join("\n"));
+  return result.inventory;
+}
+
+export const PRICING = `pricing:
+  tiers:
+    - { mbps: 10, idr_per_mbps_month: 600000 }
+    - { mbps: 100, idr_per_mbps_month: 400000 }
+`;
+
+export function startCollector(inventory: Inventory, options: Partial<CollectorOptions> = {}): Collector {
+  return new Collector(inventory, {
+    inventoryFile: "test-inventory.yaml",
+    logger: pino({ level: "silent" }),
+    ...options,
+  });
+}
+
+export async function scrape(collector: Collector, target: string): Promise<Exposition> {
+  const result = await collector.scrape(target);
+  if (!result.ok) throw new Error(result.message);
+  return parseExposition(result.text);
+}
+
+export function value(exposition: Exposition, name: string, match: Record<string, string> = {}): number {
+  const samples: Sample[] = select(exposition, name, match);
+  if (samples.length !== 1)
+    throw new Error(`expected one ${name}${JSON.stringify(match)}, found ${samples.length}`);
+  return samples[0]!.value;
+}
+
+/** Secrets go through the environment, as in production (env:NAME references). */
+export function setSecret(name: string, secret: string): string {
+  process.env[name] = secret;
+  return `env:${name}`;
+}
