@@ -224,13 +224,30 @@ export class SnmpClient {
           reject(classify(error, false));
           return;
         }
+        const discoveredBefore = engineDiscovered(session);
         send(session, (error, varbinds) => {
+          if (error && this.device.snmp.version === "v3" && !discoveredBefore && engineDiscovered(session)) {
+            // The agent answered engine discovery, then dropped our encrypted request: Net-SNMP
+            // agents silently discard what they cannot decrypt. That is a key, not a dead device.
+            if (error instanceof snmp.RequestTimedOutError)
+              return reject(
+                new SnmpError(
+                  "auth",
+                  "agent answered SNMPv3 discovery but not the request: wrong priv key or protocol?",
+                ),
+              );
+          }
           if (error) reject(classify(error, this.malformedCount > malformedBefore));
           else resolve((varbinds ?? []) as T[]);
         });
       });
     });
   }
+}
+
+/** Whether net-snmp has learnt the agent's engine id (set when the discovery Report arrives). */
+function engineDiscovered(session: Session): boolean {
+  return (session as Session & { msgSecurityParameters?: unknown }).msgSecurityParameters !== undefined;
 }
 
 function toRow(vb: Varbind): Row {
