@@ -12,7 +12,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { requireBinary } from "./binaries.js";
-import { onExit } from "./cleanup.js";
+import { killGroup, onExit } from "./cleanup.js";
 import { run, runOrThrow, startDaemon, waitFor, type Daemon, type RunResult } from "./process.js";
 import { claim, release } from "./reservations.js";
 import { startSnmpd, type Snmpd, type SnmpdOptions } from "./snmpd.js";
@@ -128,8 +128,50 @@ export function tbfBurstBytes(bitsPerSecond: number): number {
   return Math.max(32 * 1024, Math.ceil(bitsPerSecond / 8 / 100));
 }
 
+/** The pid in a lab namespace name `kp-<pid>-<n>-<label>`, or undefined for other names (pure). */
+export function labOwnerPid(namespace: string): number | undefined {
+  const match = /^kp-(\d+)-\d+-/.exec(namespace);
+  return match ? Number(match[1]) : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Remove labs whose test process died without cleaning up (SIGKILL, OOM): kill the processes still
+ * inside such a namespace, then delete it (its veths, including the root-side management end, go
+ * with it). Only namespaces named by this helper for a pid that no longer exists are touched.
+ */
+export function reapStaleLabs(): string[] {
+  const ip = requireBinary("ip");
+  const reaped: string[] = [];
+  const names = execFileSync(ip, ["netns", "list"], { encoding: "utf8" })
+    .split("\n")
+    .map((line) => line.split(" ")[0] ?? "");
+  for (const ns of names) {
+    const owner = labOwnerPid(ns);
+    if (owner === undefined || owner === process.pid || isAlive(owner)) continue;
+    try {
+      const pids = execFileSync(ip, ["netns", "pids", ns], { encoding: "utf8" }).split("\n").filter(Boolean);
+      for (const pid of pids) killGroup(Number(pid));
+      execFileSync(ip, ["netns", "del", ns], { stdio: "ignore" });
+      reaped.push(ns);
+    } catch {
+      // another process reaped it first
+    }
+  }
+  return reaped;
+}
+
 export function createLab(): Lab {
   const ip = requireBinary("ip");
+  reapStaleLabs();
   const labId = `kp-${process.pid}-${++labCounter}`;
   const namespaces: string[] = [];
   const rootInterfaces: string[] = [];

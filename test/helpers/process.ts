@@ -3,7 +3,7 @@
  * is killed on stop() or process exit, and poll a readiness check against a bounded deadline.
  */
 import { spawn } from "node:child_process";
-import { killGroup, onExit } from "./cleanup.js";
+import { killGroup, onExit, processStartTime, recordLeftover } from "./cleanup.js";
 
 export interface RunResult {
   stdout: string;
@@ -93,7 +93,16 @@ export function startDaemon(
   });
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
   const pid = child.pid;
-  const unregister = onExit(() => killGroup(pid));
+  const startTime = processStartTime(pid);
+  const forget = startTime ? recordLeftover({ kind: "process", pid, startTime }) : () => undefined;
+  const unregisterKill = onExit(() => {
+    killGroup(pid);
+    forget();
+  });
+  const unregister = () => {
+    unregisterKill();
+    forget();
+  };
   let log = "";
   const append = (chunk: string) => {
     log += chunk;
