@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parseInventory, formatProblem } from "../collector/inventory/load.js";
+import { policyTransform } from "./policy.js";
 import { parseStackSettings, SECRET_KEYS } from "./settings.js";
 import { createStack, dockerProvider } from "./stack.js";
 
@@ -32,6 +33,9 @@ const loaded = parseInventory(inventoryText, settings.inventory);
 if (!loaded.ok) {
   throw new Error(`the inventory is invalid:\n${loaded.problems.map(formatProblem).join("\n")}`);
 }
+
+// Every container this program declares is held to the hosting policy before Docker sees it.
+pulumi.runtime.registerResourceTransform(policyTransform);
 
 const packageVersion = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
 const provider = dockerProvider(settings);

@@ -2,6 +2,7 @@
 // in the spirit of Pulumi CrossGuard but runnable without the Pulumi CLI: the unit tests feed them the
 // resources registered under `pulumi.runtime.setMocks`, and each rule has a test that it catches its
 // violation. One policy for every container, the stack's own and the OPDs' apps alike.
+import * as pulumi from "@pulumi/pulumi";
 import { LABEL, PROXY_ROLE } from "./components/container.js";
 
 export const CONTAINER_TYPE = "docker:index/container:Container";
@@ -190,4 +191,21 @@ export function checkPolicies(resources: readonly RegisteredResource[]): Violati
 
 export function formatViolations(violations: readonly Violation[]): string {
   return violations.map((v) => `${v.severity}: [${v.policy}] ${v.resource} ${v.message}`).join("\n");
+}
+
+/**
+ * The same rules enforced during `pulumi preview` / `pulumi up` (registered in index.ts with
+ * pulumi.runtime.registerResourceTransform): an error stops the deployment before Docker is asked
+ * to create anything; a warning is printed. The fields checked are plain values in this program.
+ */
+export function policyTransform(args: {
+  type: string;
+  name: string;
+  props: Record<string, unknown>;
+}): undefined {
+  const violations = checkPolicies([{ type: args.type, name: args.name, inputs: args.props }]);
+  const errors = violations.filter((v) => v.severity === "error");
+  if (errors.length > 0) throw new Error(`hosting policy:\n${formatViolations(errors)}`);
+  for (const warning of violations) pulumi.log.warn(formatViolations([warning]));
+  return undefined;
 }
