@@ -156,7 +156,11 @@ export function registerCollectCommands(program: Command): void {
     )
     .option("--concurrency <n>", "SNMP requests in flight across all devices", "64")
     .option("--device-concurrency <n>", "SNMP requests in flight to one device", "4")
-    .option("--log-level <level>", "pino log level", "info")
+    .option(
+      "--log-level <level>",
+      "pino log level (default: $LOG_LEVEL or info)",
+      process.env.LOG_LEVEL ?? "info",
+    )
     .action(async (opts: CollectOptions) => {
       const { stop } = await runCollector(opts);
       const shutdown = () => {

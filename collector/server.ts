@@ -45,10 +45,10 @@ export function createApp(options: AppOptions): Express {
   app.get("/metrics", async (_req, res, next) => {
     try {
       const registry = options.collector().registry;
-      res
-        .status(200)
-        .set("Content-Type", registry.contentType)
-        .send(await registry.metrics());
+      // prom-client prints NaN as "Nan" (event-loop lag before its first sample); Prometheus reads
+      // either, stricter parsers only the canonical spelling.
+      const text = (await registry.metrics()).replace(/ Nan$/gm, " NaN");
+      res.status(200).set("Content-Type", registry.contentType).send(text);
     } catch (error) {
       next(error);
     }
