@@ -21,9 +21,13 @@ import type { Networks } from "./networks.js";
 export const COLLECTOR_CONFIG_DIR = "/etc/kapasitas";
 export const COLLECTOR_INVENTORY = `${COLLECTOR_CONFIG_DIR}/inventory.yaml`;
 
-/** Arguments to the image's `kapasitas` entrypoint. */
-export function collectorCommand(): string[] {
-  return ["collect", "--inventory", COLLECTOR_INVENTORY, "--listen", `0.0.0.0:${COLLECTOR_PORT}`];
+/**
+ * Arguments to the image's `kapasitas` entrypoint. With several shards, shard i polls only the
+ * devices Prometheus's hashmod routes to it (the same relabelling render/prometheus.ts writes).
+ */
+export function collectorCommand(shard: number, shards: number): string[] {
+  const command = ["collect", "--inventory", COLLECTOR_INVENTORY, "--listen", `0.0.0.0:${COLLECTOR_PORT}`];
+  return shards > 1 ? [...command, "--shard", `${shard}/${shards}`] : command;
 }
 
 /** The image is node:20-slim: no wget or curl, so node itself probes /healthz. */
@@ -117,7 +121,7 @@ export class Collector extends pulumi.ComponentResource {
             image: this.image.repoDigest,
             role: "collector",
             user: IMAGE_USERS.collector,
-            command: collectorCommand(),
+            command: collectorCommand(shard, this.addresses.length),
             env: { NODE_ENV: "production", TZ: args.inventory.timezone },
             networks: [
               // `collector` resolves to every shard: the proxy sends /reports to any of them.

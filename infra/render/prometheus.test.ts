@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { JOBS } from "../../collector/contract.js";
+import { hashmod } from "../../collector/poll/plan.js";
 import { loadInventoryOrThrow, parseInventory } from "../../collector/inventory/load.js";
 import type { Inventory } from "../../collector/inventory/schema.js";
 import { requireBinary } from "../../test/helpers/binaries.js";
@@ -17,7 +18,6 @@ import {
   PROMETHEUS_FILES,
   renderPrometheusConfig,
   scrapeTimeoutSeconds,
-  shardOf,
   toYaml,
 } from "./prometheus.js";
 
@@ -160,7 +160,7 @@ describe("in a real Prometheus", () => {
     expect(own.map((t) => t.scrapeUrl)).toEqual([`http://${collectors[0]}/metrics`]);
   });
 
-  it("shards devices over collectors by hashmod, as shardOf() predicts, each device to exactly one", async () => {
+  it("routes each device to the one collector whose --shard owns it (the collector's hashmod)", async () => {
     const inv = syntheticInventory(24, 5);
     const { targets, collectors } = await targetsOf(inv, 3);
     const snmp = targets.filter((t) => t.labels.job === JOBS.snmp);
@@ -168,7 +168,7 @@ describe("in a real Prometheus", () => {
       snmp.map((t) => [t.labels.instance!, collectors.indexOf(new URL(t.scrapeUrl).host)]),
     );
     expect(assigned.size).toBe(24);
-    for (const device of inv.devices) expect(assigned.get(device.id), device.id).toBe(shardOf(device.id, 3));
+    for (const device of inv.devices) expect(assigned.get(device.id), device.id).toBe(hashmod(device.id, 3));
     // The sharding actually spreads the load: every collector gets some devices.
     expect(new Set(assigned.values())).toEqual(new Set([0, 1, 2]));
     // Two intervals, two scrape pools, one job label.

@@ -1,7 +1,6 @@
 // Prometheus configuration rendered from the inventory, in the multi-target pattern the
 // snmp_exporter made standard: the static targets are device ids, relabelled into the `target`
 // URL parameter and the `instance` label, and every scrape goes to a collector's /snmp endpoint.
-import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { JOBS } from "../../collector/contract.js";
 import type { Inventory } from "../../collector/inventory/schema.js";
@@ -67,7 +66,8 @@ export function scrapeTimeoutSeconds(intervalSeconds: number): number {
 
 /**
  * The relabelling that turns a device id into a scrape of a collector. With several collectors the
- * device id is hashed (hashmod) to pick one, so each device is polled by exactly one collector.
+ * device id is hashed (hashmod) to pick one, so each device is polled by exactly one collector; the
+ * collector started with `--shard i/n` polls exactly those (collector/poll/plan.ts `hashmod`).
  */
 export function multiTargetRelabel(collectors: readonly string[]): RelabelConfig[] {
   if (collectors.length === 0) throw new Error("at least one collector is needed");
@@ -94,16 +94,6 @@ export function multiTargetRelabel(collectors: readonly string[]): RelabelConfig
       replacement: address,
     })),
   ];
-}
-
-/**
- * Which collector polls a device when there are `shards` of them: Prometheus's hashmod (the low
- * 64 bits of the MD5 of the device id, big-endian, modulo the shard count). For operators asking
- * "which collector polls core-1?", and checked against a real Prometheus in the tests.
- */
-export function shardOf(deviceId: string, shards: number): number {
-  const digest = createHash("md5").update(deviceId).digest();
-  return Number(digest.readBigUInt64BE(8) % BigInt(shards));
 }
 
 function snmpJobs(inv: Inventory, collectors: readonly string[]): ScrapeConfig[] {
