@@ -64,6 +64,8 @@ export interface EntityReport {
   kind: EntityKind;
   id: string;
   name: string;
+  /** For charts and narrow tables: the OPD's short_name, or its id. */
+  shortName: string;
   /** OPD category (public_service | internal); uplinks: undefined. */
   category?: string;
   /** Uplink provider; OPDs: undefined. */
@@ -216,6 +218,7 @@ interface EntityInput {
   kind: EntityKind;
   id: string;
   name: string;
+  shortName: string;
   category?: string;
   provider?: string;
   allocatedMbps: Record<Direction, number>;
@@ -229,6 +232,7 @@ function entitiesOf(inventory: Inventory): EntityInput[] {
       kind: "opd" as const,
       id: o.id,
       name: o.name,
+      shortName: o.short_name ?? o.id,
       category: o.category,
       allocatedMbps: { download: o.allocated.download_mbps, upload: o.allocated.upload_mbps },
       todayYearlyCostIdr: yearlyCostIdr(Math.max(o.allocated.download_mbps, o.allocated.upload_mbps), tiers),
@@ -237,6 +241,7 @@ function entitiesOf(inventory: Inventory): EntityInput[] {
       kind: "uplink" as const,
       id: u.id,
       name: u.provider,
+      shortName: u.id,
       provider: u.provider,
       allocatedMbps: { download: u.contracted.download_mbps, upload: u.contracted.upload_mbps },
       todayYearlyCostIdr: u.monthly_price_idr * 12,
@@ -413,6 +418,7 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
       kind: entity.kind,
       id: entity.id,
       name: entity.name,
+      shortName: entity.shortName,
       ...(entity.category === undefined ? {} : { category: entity.category }),
       ...(entity.provider === undefined ? {} : { provider: entity.provider }),
       download: figures.download,

@@ -92,12 +92,22 @@ export interface PrometheusClientOptions {
 }
 
 export class PrometheusClient {
+  /** The base URL without credentials: safe for messages and the report's "source" line. */
   readonly url: string;
+  private readonly authorization: string | undefined;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
 
   constructor(options: PrometheusClientOptions) {
-    this.url = options.url.replace(/\/+$/, "");
+    const parsed = new URL(options.url);
+    // http://user:pass@host/ becomes basic auth; the credentials never appear in a message.
+    this.authorization =
+      parsed.username || parsed.password
+        ? `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString("base64")}`
+        : undefined;
+    parsed.username = "";
+    parsed.password = "";
+    this.url = parsed.toString().replace(/\/+$/, "");
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.fetchImpl = options.fetch ?? fetch;
   }
@@ -121,7 +131,11 @@ export class PrometheusClient {
       response = await this.fetchImpl(`${this.url}/api/v1/${endpoint}`, {
         method: "POST",
         // Large matrices over loopback: compression costs more CPU than it saves.
-        headers: { "content-type": "application/x-www-form-urlencoded", "accept-encoding": "identity" },
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "accept-encoding": "identity",
+          ...(this.authorization ? { authorization: this.authorization } : {}),
+        },
         body: new URLSearchParams(params).toString(),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

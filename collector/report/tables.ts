@@ -1,0 +1,194 @@
+// The report as tables of typed cells, shared by the XLSX, CSV and PDF exporters so the three
+// always show the same figures under the same headings.
+import { BITS_PER_MBPS } from "./figures.js";
+import type { DirectionFigures, EntityReport, Report } from "./engine.js";
+import type { Formatter } from "./i18n.js";
+import { monthKey } from "./period.js";
+
+/** How a cell is stored (numbers stay numbers) and shown. */
+export type CellKind = "text" | "mbps" | "ratio" | "idr" | "hours" | "int";
+export type Cell = string | number | null;
+
+export interface Column {
+  key: string;
+  header: string;
+  kind: CellKind;
+}
+
+export interface Table {
+  columns: Column[];
+  rows: Cell[][];
+}
+
+const mbps = (bps: number | null): number | null => (bps === null ? null : bps / BITS_PER_MBPS);
+
+export function entitiesOf(report: Report): EntityReport[] {
+  return [...report.opds, ...report.uplinks];
+}
+
+export function directionsOf(entity: EntityReport): DirectionFigures[] {
+  return [entity.download, entity.upload];
+}
+
+/**
+ * One row per entity and direction. The recommendation's cost columns are filled only on the row
+ * of the direction it is based on, so summing a column gives the city's total.
+ */
+export function detailTable(report: Report, f: Formatter): Table {
+  const { t } = f;
+  const columns: Column[] = [
+    { key: "kind", header: t.kind, kind: "text" },
+    { key: "id", header: t.id, kind: "text" },
+    { key: "name", header: t.name, kind: "text" },
+    { key: "category", header: t.category, kind: "text" },
+    { key: "direction", header: t.direction, kind: "text" },
+    { key: "allocation_mbps", header: t.allocation, kind: "mbps" },
+    { key: "mean_mbps", header: t.mean, kind: "mbps" },
+    { key: "peak_mbps", header: t.peak, kind: "mbps" },
+    { key: "p95_mbps", header: t.p95, kind: "mbps" },
+    { key: "p95_utilisation", header: t.p95Utilisation, kind: "ratio" },
+    { key: "mean_utilisation", header: t.meanUtilisation, kind: "ratio" },
+    { key: "hours_above_threshold", header: t.hoursAbove, kind: "hours" },
+    { key: "coverage", header: t.coverage, kind: "ratio" },
+    { key: "gaps", header: t.gapCount, kind: "int" },
+    { key: "trend_mbps_per_month", header: t.trendMbps, kind: "mbps" },
+    { key: "trend_ratio_per_month", header: t.trendPercent, kind: "ratio" },
+    { key: "saturation", header: t.saturation, kind: "text" },
+    { key: "projected_p95_mbps", header: t.projectedP95, kind: "mbps" },
+    { key: "recommended_mbps", header: t.recommended, kind: "mbps" },
+    { key: "today_mbps", header: t.todayMbps, kind: "mbps" },
+    { key: "today_cost_idr", header: t.todayCost, kind: "idr" },
+    { key: "recommended_cost_idr", header: t.recommendedCost, kind: "idr" },
+    { key: "change_idr", header: t.change, kind: "idr" },
+  ];
+  const rows: Cell[][] = [];
+  for (const e of entitiesOf(report)) {
+    for (const d of directionsOf(e)) {
+      const rec = e.recommendation;
+      const priced = rec ? rec.basis === d.direction : d.direction === "download";
+      rows.push([
+        e.kind === "opd" ? t.kindOpd : t.kindUplink,
+        e.id,
+        e.name,
+        e.kind === "opd" ? f.category(e.category) : (e.provider ?? ""),
+        f.direction(d.direction),
+        d.allocatedBps / BITS_PER_MBPS,
+        mbps(d.meanBps),
+        mbps(d.peakBps),
+        mbps(d.p95Bps),
+        d.p95Utilisation,
+        d.meanUtilisation,
+        d.hoursAboveThreshold,
+        d.coverage,
+        d.gaps.length,
+        d.trend ? d.trend.slopeBpsPerMonth / BITS_PER_MBPS : null,
+        d.trend ? d.trend.ratioPerMonth : null,
+        f.saturation(d.saturation),
+        mbps(d.projectedP95Bps),
+        priced ? (rec?.mbps ?? null) : null,
+        priced ? e.today.mbps : null,
+        priced ? e.today.yearlyCostIdr : null,
+        priced && rec ? rec.yearlyCostIdr : priced ? e.today.yearlyCostIdr : null,
+        priced && rec ? rec.changeIdr : priced ? 0 : null,
+      ]);
+    }
+  }
+  return { columns, rows };
+}
+
+/** Monthly p95 per entity and direction, one column per month. */
+export function monthlyTable(report: Report, f: Formatter): Table {
+  const { t } = f;
+  const columns: Column[] = [
+    { key: "id", header: t.id, kind: "text" },
+    { key: "name", header: t.name, kind: "text" },
+    { key: "direction", header: t.direction, kind: "text" },
+    ...report.months.map((m) => ({ key: `p95_${monthKey(m)}`, header: f.month(m), kind: "mbps" as const })),
+  ];
+  const rows: Cell[][] = [];
+  for (const e of entitiesOf(report)) {
+    for (const d of directionsOf(e)) {
+      rows.push([e.id, e.shortName, f.direction(d.direction), ...d.monthly.map((m) => mbps(m.p95Bps))]);
+    }
+  }
+  return { columns, rows };
+}
+
+/** City totals: one row for the OPDs, one for the uplinks. */
+export function totalsTable(report: Report, f: Formatter): Table {
+  const { t } = f;
+  const columns: Column[] = [
+    { key: "group", header: "", kind: "text" },
+    { key: "count", header: t.count, kind: "int" },
+    { key: "allocated_download_mbps", header: `${t.allocation} ${t.download}`, kind: "mbps" },
+    { key: "allocated_upload_mbps", header: `${t.allocation} ${t.upload}`, kind: "mbps" },
+    { key: "sum_p95_download_mbps", header: `${t.sumP95} ${t.download}`, kind: "mbps" },
+    { key: "sum_p95_upload_mbps", header: `${t.sumP95} ${t.upload}`, kind: "mbps" },
+    { key: "today_cost_idr", header: t.todayCost, kind: "idr" },
+    { key: "recommended_cost_idr", header: t.recommendedCost, kind: "idr" },
+    { key: "change_idr", header: t.change, kind: "idr" },
+  ];
+  const row = (label: string, x: Report["totals"]["opds"]): Cell[] => [
+    label,
+    x.count,
+    x.allocatedMbps.download,
+    x.allocatedMbps.upload,
+    x.sumP95Mbps.download,
+    x.sumP95Mbps.upload,
+    x.todayYearlyCostIdr,
+    x.recommendedYearlyCostIdr,
+    x.changeIdr,
+  ];
+  return { columns, rows: [row(t.opds, report.totals.opds), row(t.uplinks, report.totals.uplinks)] };
+}
+
+/** A ranked list (under- or over-provisioned OPDs). */
+export function rankingTable(report: Report, ids: readonly string[], f: Formatter): Table {
+  const { t } = f;
+  const byId = new Map(report.opds.map((e) => [e.id, e]));
+  const columns: Column[] = [
+    { key: "rank", header: t.rank, kind: "int" },
+    { key: "id", header: t.id, kind: "text" },
+    { key: "name", header: t.name, kind: "text" },
+    { key: "ratio", header: t.ratio, kind: "ratio" },
+    { key: "today_mbps", header: t.todayMbps, kind: "mbps" },
+    { key: "recommended_mbps", header: t.recommended, kind: "mbps" },
+    { key: "change_idr", header: t.change, kind: "idr" },
+  ];
+  const rows = ids.flatMap((id, i): Cell[][] => {
+    const e = byId.get(id);
+    if (!e) return [];
+    return [
+      [
+        i + 1,
+        e.id,
+        e.name,
+        e.p95Ratio,
+        e.today.mbps,
+        e.recommendation?.mbps ?? null,
+        e.recommendation?.changeIdr ?? null,
+      ],
+    ];
+  });
+  return { columns, rows };
+}
+
+/** A cell as text, in the report's language (PDF tables). */
+export function formatCell(cell: Cell, kind: CellKind, f: Formatter): string {
+  if (cell === null) return f.t.none;
+  if (typeof cell === "string") return cell;
+  switch (kind) {
+    case "mbps":
+      return f.number(cell, 1);
+    case "ratio":
+      return f.percent(cell, 1);
+    case "idr":
+      return f.idr(cell);
+    case "hours":
+      return f.number(cell, 1);
+    case "int":
+      return f.number(cell, 0);
+    default:
+      return String(cell);
+  }
+}
