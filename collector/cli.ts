@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { registerInventoryCommands } from "./inventory/command.js";
 import { registerCollectCommands } from "./collect-command.js";
+import { registerReportCommands } from "./report/command.js";
 
 export function buildCli(): Command {
   const program = new Command()
@@ -14,6 +15,7 @@ export function buildCli(): Command {
     .showHelpAfterError();
   registerInventoryCommands(program);
   registerCollectCommands(program);
+  registerReportCommands(program);
   return program;
 }
 
