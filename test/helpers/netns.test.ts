@@ -11,6 +11,7 @@ import type { Snmpd } from "./snmpd.js";
 import { run, waitFor } from "./process.js";
 
 const IF_NAME = "1.3.6.1.2.1.31.1.1.1.1";
+const IF_ALIAS = "1.3.6.1.2.1.31.1.1.1.18";
 const IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6";
 const IF_HC_OUT_OCTETS = "1.3.6.1.2.1.31.1.1.1.10";
 const SHAPE_BPS = 20_000_000;
@@ -22,10 +23,13 @@ describe("a routed network in namespaces, with snmpd in the router", () => {
 
   beforeAll(async () => {
     net = await createRoutedNetwork({ shapeBitsPerSecond: SHAPE_BPS });
+    // snmpd does not read the kernel's interface alias; an override gives opd0 its ifAlias.
+    const opd0 = await net.lab.ifIndex(net.ns.router, "opd0");
     agent = await net.lab.snmpd(net.ns.router, {
       host: net.management.address,
       community: "kp-lab",
       ifCacheSeconds: 0,
+      overrides: [{ oid: `${IF_ALIAS}.${opd0}`, type: "octet_str", value: "OPD Dinkes" }],
     });
     await net.lab.iperfServer(net.ns.upstream, net.address.upstream);
   });
@@ -42,6 +46,8 @@ describe("a routed network in namespaces, with snmpd in the router", () => {
     const names = await snmpColumn(agent.target, IF_NAME);
     index = new Map([...names].map(([i, name]) => [name, i]));
     expect([...index.keys()].sort()).toEqual(["lo", "mgmt0", "opd0", "up0"]);
+    const aliases = await snmpColumn(agent.target, IF_ALIAS);
+    expect(aliases.get(index.get("opd0") ?? "")).toBe("OPD Dinkes");
   });
 
   it("counts iperf3 traffic both ways, matching the kernel's counters exactly", async () => {

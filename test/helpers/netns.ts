@@ -82,6 +82,8 @@ export interface Lab {
   iperf(options: IperfOptions): Promise<IperfResult>;
   /** snmpd inside `ns` (on `host`, e.g. the management address). Its `target` is usable from the root namespace. */
   snmpd(ns: string, options: SnmpdOptions & { host: string }): Promise<Snmpd>;
+  /** The kernel's ifindex of `ifname` inside `ns` (= the ifIndex snmpd reports for it). */
+  ifIndex(ns: string, ifname: string): Promise<number>;
   /** The kernel's counters for `ifname` inside `ns`: the ground truth the collector must match. */
   readInterfaceBytes(ns: string, ifname: string): Promise<InterfaceBytes>;
   /** Stop every process and delete every namespace and veth this lab created. Idempotent. */
@@ -326,6 +328,11 @@ export function createLab(): Lab {
       agents.push(agent);
       // The agent listens on a management address the root namespace reaches directly.
       return { ...agent, target: { ...agent.target, netns: undefined } };
+    },
+
+    async ifIndex(ns, ifname) {
+      const { stdout } = await runOrThrow(...inNs(ns, "cat", [`/sys/class/net/${ifname}/ifindex`]));
+      return Number(stdout.trim());
     },
 
     async readInterfaceBytes(ns, ifname) {

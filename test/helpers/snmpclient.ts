@@ -95,13 +95,29 @@ async function snmpTool(
   return parseVarbinds(result.stdout);
 }
 
+export interface SnmpToolOptions {
+  /** Per-try timeout in seconds, fractions allowed (default 2). */
+  timeoutSeconds?: number;
+  /** Retries after a timeout (default 1). */
+  retries?: number;
+}
+
+/**
+ * A readiness probe: GET `oid` with a short timeout that doubles on each failed attempt (0.25 s up to
+ * 2 s), so a fast agent is seen quickly and a slow one under load is not starved.
+ */
+export function readinessProbe(target: SnmpTarget, oid: string): () => Promise<Varbind[]> {
+  let attempt = 0;
+  return () => snmpGet(target, [oid], { timeoutSeconds: Math.min(0.25 * 2 ** attempt++, 2), retries: 0 });
+}
+
 /** GET the given OIDs; throws on timeout or an SNMP error. */
-export function snmpGet(target: SnmpTarget, oids: string[], options?: { timeoutSeconds?: number }) {
+export function snmpGet(target: SnmpTarget, oids: string[], options?: SnmpToolOptions) {
   return snmpTool("snmpget", target, oids, options);
 }
 
 /** GETBULK-walk a subtree; returns every varbind under it, in agent order. */
-export function snmpWalk(target: SnmpTarget, oid: string, options?: { timeoutSeconds?: number }) {
+export function snmpWalk(target: SnmpTarget, oid: string, options?: SnmpToolOptions) {
   return snmpTool("snmpbulkwalk", target, ["-Cc", oid], options);
 }
 
@@ -109,7 +125,7 @@ export function snmpWalk(target: SnmpTarget, oid: string, options?: { timeoutSec
 export function snmpSet(
   target: SnmpTarget,
   sets: { oid: string; type: string; value: string | number }[],
-  options?: { timeoutSeconds?: number },
+  options?: SnmpToolOptions,
 ) {
   return snmpTool(
     "snmpset",

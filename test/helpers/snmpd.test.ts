@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSnmpd, SYS_NAME_OID, SYS_UPTIME_OID, type Snmpd } from "./snmpd.js";
+import { overrideLine, startSnmpd, SYS_NAME_OID, SYS_UPTIME_OID, type Snmpd } from "./snmpd.js";
 import { snmpColumn, snmpGet, snmpWalk } from "./snmpclient.js";
 
 const IF_IN_OCTETS_1 = "1.3.6.1.2.1.2.2.1.10.1";
@@ -108,5 +108,16 @@ describe("snmpd on loopback", () => {
     await agent.restart();
     expect(agent.pid()).not.toBe(oldPid);
     expect(await uptime()).toBeLessThan(before);
+  });
+});
+
+describe("snmpd config rendering", () => {
+  it("quotes string overrides so an ifAlias keeps its spaces", () => {
+    expect(overrideLine({ oid: ".1.3.6.1.2.1.31.1.1.1.18.2", type: "octet_str", value: "OPD Dinkes" })).toBe(
+      'override .1.3.6.1.2.1.31.1.1.1.18.2 octet_str "OPD Dinkes"',
+    );
+    expect(overrideLine({ oid: "1.3.6.1.2.1.2.2.1.10.2", type: "counter", value: 4294967295 })).toBe(
+      "override .1.3.6.1.2.1.2.2.1.10.2 counter 4294967295",
+    );
   });
 });

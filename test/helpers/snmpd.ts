@@ -21,7 +21,13 @@ import { requireBinary } from "./binaries.js";
 import { removeDirOnExit } from "./cleanup.js";
 import { freePort } from "./ports.js";
 import { startDaemon, waitFor, type Daemon } from "./process.js";
-import { snmpGet, snmpSet, type AuthProtocol, type PrivProtocol, type SnmpTarget } from "./snmpclient.js";
+import {
+  readinessProbe,
+  snmpSet,
+  type AuthProtocol,
+  type PrivProtocol,
+  type SnmpTarget,
+} from "./snmpclient.js";
 import {
   passPersistLines,
   writePassPersistScript,
@@ -104,6 +110,13 @@ function usmLines(users: SnmpdUser[]): string[] {
   });
 }
 
+/** `override .OID TYPE VALUE`; strings are quoted so ifAlias "OPD Dinkes" keeps its space (pure). */
+export function overrideLine(o: SnmpdOverride): string {
+  const raw = String(o.value);
+  const value = o.type === "octet_str" && !/^".*"$/.test(raw) ? `"${raw.replace(/"/g, '\\"')}"` : raw;
+  return `override .${o.oid.replace(/^\./, "")} ${o.type} ${value}`;
+}
+
 /** The snmpd.conf text (pure, so its shape is testable without starting anything). */
 export function renderSnmpdConf(
   options: SnmpdOptions & {
@@ -126,8 +139,7 @@ export function renderSnmpdConf(
   ];
   if (options.community) lines.push(`rocommunity ${options.community}`);
   lines.push(...usmLines(options.users ?? []));
-  for (const o of options.overrides ?? [])
-    lines.push(`override .${o.oid.replace(/^\./, "")} ${o.type} ${String(o.value)}`);
+  for (const o of options.overrides ?? []) lines.push(overrideLine(o));
   if (options.passPersist?.length && options.passPersistScript && options.servedDir) {
     lines.push(
       ...passPersistLines(
@@ -193,14 +205,10 @@ export async function startSnmpd(options: SnmpdOptions = {}): Promise<Snmpd> {
   let daemon: Daemon;
   const launch = async () => {
     daemon = startDaemon(command, args, { env });
-    await waitFor(
-      "snmpd to answer a GET of sysUpTime",
-      () => snmpGet(readinessTarget, [SYS_UPTIME_OID], { timeoutSeconds: 1 }),
-      {
-        timeoutMs: options.readyTimeoutMs ?? 20_000,
-        daemon,
-      },
-    );
+    await waitFor("snmpd to answer a GET of sysUpTime", readinessProbe(readinessTarget, SYS_UPTIME_OID), {
+      timeoutMs: options.readyTimeoutMs ?? 20_000,
+      daemon,
+    });
     if (options.ifCacheSeconds !== undefined) {
       await snmpSet({ host, port, community: cacheCommunity, netns: options.netns }, [
         { oid: IF_CACHE_TIMEOUT_OID, type: "i", value: options.ifCacheSeconds },

@@ -33,7 +33,7 @@ import { requireBinary } from "./binaries.js";
 import { removeDirOnExit } from "./cleanup.js";
 import { freePort } from "./ports.js";
 import { run, startDaemon, waitFor } from "./process.js";
-import { snmpGet, type SnmpTarget } from "./snmpclient.js";
+import { readinessProbe, type SnmpTarget } from "./snmpclient.js";
 
 /** The repository root (two levels above this file). */
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -151,7 +151,7 @@ export async function startSnmpsim(options: SnmpsimOptions = {}): Promise<Snmpsi
   try {
     await waitFor(
       "snmpsimd to answer a GET of sysDescr",
-      () => snmpGet(target(first), ["1.3.6.1.2.1.1.1.0"], { timeoutSeconds: 1 }),
+      readinessProbe(target(first), "1.3.6.1.2.1.1.1.0"),
       {
         timeoutMs: options.readyTimeoutMs ?? 30_000,
         daemon,
