@@ -48,6 +48,8 @@ export interface ServiceSpec {
   keepCapabilities?: string[];
   /** Changes when delivered config changes, so the container is replaced and reads it afresh. */
   configRevision?: pulumi.Input<string>;
+  /** How long `pulumi up` waits for "healthy" (default 120 s). */
+  waitTimeoutSeconds?: number;
 }
 
 export function serviceContainerArgs(spec: ServiceSpec): docker.ContainerArgs {
@@ -62,7 +64,7 @@ export function serviceContainerArgs(spec: ServiceSpec): docker.ContainerArgs {
     restart: "unless-stopped",
     // Pulumi waits for the health check on create, so a broken config fails `pulumi up`.
     wait: true,
-    waitTimeout: 120,
+    waitTimeout: spec.waitTimeoutSeconds ?? 120,
     readOnly: true,
     tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m", ...spec.tmpfs },
     privileged: false,

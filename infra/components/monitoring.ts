@@ -134,6 +134,7 @@ export class Monitoring extends pulumi.ComponentResource {
         ],
         // Replaying the WAL of a year of data takes a while after an upgrade.
         health: { test: httpProbe("http://127.0.0.1:9090/-/healthy"), startPeriod: "5m" },
+        waitTimeoutSeconds: 600,
         resources: resourcesFor(settings, "prometheus"),
         log,
         configRevision: prometheusConfig.revision,
