@@ -1,0 +1,281 @@
+/**
+ * Ground truth, black-box: real traffic through a real router, counted by the kernel, measured by
+ * `kapasitas collect` over SNMP, compared byte for byte.
+ *
+ *   opd ns ── eth0 │ opd0 ── router ns ── up0 │ eth0 ── upstream ns (iperf3 server)
+ *                               │ mgmt0 (snmpd)
+ *                     root ns ──┘ kpmN  (the collector, scraped here over HTTP)
+ *
+ * The router's `opd0` is an OPD link facing downstream (its out-octets are the OPD's download) and
+ * its `up0` is an ISP uplink facing upstream (its in-octets are the city's download). tc shapes the
+ * router's egress on each side; iperf3 pushes TCP through it one direction at a time, at two
+ * different rates per direction.
+ *
+ * How the comparison stays honest with snmpd's counter cache: snmpd (like most agents) serves
+ * interface counters from a cache refreshed every ~3 s, so a scrape taken while traffic flows reports
+ * a counter up to 3 s old, and no kernel reading taken "at the same time" matches it. So every
+ * measurement window is bracketed by QUIESCENT points: traffic has stopped, the kernel counters
+ * are read, and we wait until the agent itself (asked directly with net-snmp's snmpget, an
+ * implementation independent of the collector) reports exactly those values — the cache has caught
+ * up and nothing is moving. Only then is the collector scraped. The collector's increase between the
+ * two bracketing scrapes must equal the kernel's increase between the two bracketing readings
+ * (within 1%; in practice it is exact), for each link and each direction. The rate over the window is
+ * that increase over iperf3's duration, the same divisor on both sides.
+ *
+ * During the traffic the collector is also scraped once a second, the way a short-interval
+ * Prometheus would: its counters must never go backwards and no scrape-to-scrape step may exceed
+ * what the shaped link could carry in that time plus one agent cache period.
+ *
+ * Each window moves bytes essentially one way (the other way carries only TCP ACKs, checked to be
+ * under a tenth), so a collector that swapped download and upload, or that exported bits as bytes,
+ * fails the comparison by far more than 1%.
+ */
+import { randomBytes } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { METRICS } from "../collector/contract.js";
+import { createRoutedNetwork, type RoutedNetwork } from "./helpers/netns.js";
+import { waitFor } from "./helpers/process.js";
+import { snmpColumn, snmpGet } from "./helpers/snmpclient.js";
+import type { Snmpd } from "./helpers/snmpd.js";
+import { only } from "./bench/exposition.js";
+import { opdWithLink, startCollector, type Collector } from "./bench/kapasitas.js";
+
+const IF_NAME = "1.3.6.1.2.1.31.1.1.1.1";
+const IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6";
+const IF_HC_OUT_OCTETS = "1.3.6.1.2.1.31.1.1.1.10";
+/** snmpd's default ifTable cache timeout (NET-SNMP-AGENT-MIB nsCacheTimeout for ifTable). */
+const AGENT_CACHE_SECONDS = 3;
+const TRAFFIC_SECONDS = 4;
+const TOLERANCE = 0.01;
+/** How often the collector is scraped while traffic flows (a short-interval Prometheus). */
+const SCRAPE_INTERVAL_MS = 1000;
+
+const COMMUNITY = `kp${randomBytes(8).toString("hex")}`;
+
+type Direction = "download" | "upload";
+
+/** The four counters the collector exports here, by where the kernel counts them. */
+interface Counters {
+  opdDownload: number; // router opd0 tx
+  opdUpload: number; // router opd0 rx
+  uplinkDownload: number; // router up0 rx
+  uplinkUpload: number; // router up0 tx
+}
+const COUNTER_KEYS = ["opdDownload", "opdUpload", "uplinkDownload", "uplinkUpload"] as const;
+
+const minus = (a: Counters, b: Counters): Counters => ({
+  opdDownload: a.opdDownload - b.opdDownload,
+  opdUpload: a.opdUpload - b.opdUpload,
+  uplinkDownload: a.uplinkDownload - b.uplinkDownload,
+  uplinkUpload: a.uplinkUpload - b.uplinkUpload,
+});
+const equal = (a: Counters, b: Counters) => COUNTER_KEYS.every((k) => a[k] === b[k]);
+
+describe("ground truth: collector rates equal the kernel's byte counters (netns + tc + iperf3)", () => {
+  let net: RoutedNetwork;
+  let agent: Snmpd;
+  let collector: Collector;
+  let ifIndex: Map<string, string>;
+
+  beforeAll(async () => {
+    net = await createRoutedNetwork();
+    // Default cache (no ifCacheSeconds): the agent behaves like a real device.
+    agent = await net.lab.snmpd(net.ns.router, { host: net.management.address, community: COMMUNITY });
+    await net.lab.iperfServer(net.ns.upstream, net.address.upstream);
+    const names = await snmpColumn(agent.target, IF_NAME);
+    ifIndex = new Map([...names].map(([index, name]) => [name, index]));
+
+    collector = await startCollector({
+      env: { KAPASITAS_TEST_COMMUNITY: COMMUNITY },
+      inventory: {
+        defaults: { poll_interval: "10s", timeout: "2s", retries: 1, max_repetitions: 25 },
+        devices: [
+          {
+            id: "router",
+            host: agent.host,
+            port: agent.port,
+            vendor: "linux",
+            snmp: { version: "v2c", community: "env:KAPASITAS_TEST_COMMUNITY" },
+          },
+        ],
+        opds: [
+          opdWithLink("dinas-uji", {
+            device: "router",
+            interface: { name: net.ifname.routerOpd },
+            faces: "downstream",
+          }),
+        ],
+        uplinks: [
+          {
+            id: "isp-uji",
+            provider: "ISP Uji",
+            contracted: { download_mbps: 1000, upload_mbps: 1000 },
+            monthly_price_idr: 1,
+            links: [{ device: "router", interface: { name: net.ifname.routerUpstream }, faces: "upstream" }],
+          },
+        ],
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await collector?.stop();
+    await net?.cleanup();
+  });
+
+  async function kernel(): Promise<Counters> {
+    const opd = await net.lab.readInterfaceBytes(net.ns.router, net.ifname.routerOpd);
+    const up = await net.lab.readInterfaceBytes(net.ns.router, net.ifname.routerUpstream);
+    return {
+      opdDownload: opd.txBytes,
+      opdUpload: opd.rxBytes,
+      uplinkDownload: up.rxBytes,
+      uplinkUpload: up.txBytes,
+    };
+  }
+
+  /** What the agent serves right now, asked with net-snmp's snmpget (not the collector). */
+  async function agentCounters(): Promise<Counters> {
+    const opd = ifIndex.get(net.ifname.routerOpd)!;
+    const up = ifIndex.get(net.ifname.routerUpstream)!;
+    const [opdIn, opdOut, upIn, upOut] = await snmpGet(agent.target, [
+      `${IF_HC_IN_OCTETS}.${opd}`,
+      `${IF_HC_OUT_OCTETS}.${opd}`,
+      `${IF_HC_IN_OCTETS}.${up}`,
+      `${IF_HC_OUT_OCTETS}.${up}`,
+    ]);
+    return {
+      opdDownload: Number(opdOut!.value),
+      opdUpload: Number(opdIn!.value),
+      uplinkDownload: Number(upIn!.value),
+      uplinkUpload: Number(upOut!.value),
+    };
+  }
+
+  /** The collector's exported totals, from one Prometheus-style scrape of /snmp?target=router. */
+  async function collected(): Promise<Counters> {
+    const scrape = await collector.scrapeTarget("router");
+    expect(scrape.status).toBe(200);
+    const e = scrape.exposition;
+    const opd = (direction: Direction) =>
+      only(e, METRICS.opdLinkBytes, { opd: "dinas-uji", device: "router", interface: "opd0", direction })
+        .value;
+    const uplink = (direction: Direction) =>
+      only(e, METRICS.uplinkBytes, { uplink: "isp-uji", provider: "ISP Uji", interface: "up0", direction })
+        .value;
+    return {
+      opdDownload: opd("download"),
+      opdUpload: opd("upload"),
+      uplinkDownload: uplink("download"),
+      uplinkUpload: uplink("upload"),
+    };
+  }
+
+  /**
+   * A quiescent point: no traffic, the agent's cache has caught up with the kernel (it serves
+   * exactly the kernel's counters), then one collector scrape.
+   */
+  async function quiescentPoint(): Promise<{ kernel: Counters; collector: Counters }> {
+    const settled = await waitFor(
+      "the agent's cached counters to catch up with the kernel's (no traffic)",
+      async () => {
+        const before = await kernel();
+        const served = await agentCounters();
+        const after = await kernel();
+        return equal(before, after) && equal(served, after) ? after : undefined;
+      },
+      { timeoutMs: (AGENT_CACHE_SECONDS + 10) * 1000, intervalMs: 250 },
+    );
+    return { kernel: settled, collector: await collected() };
+  }
+
+  // Two rates per direction; shaping is on the router's egress towards the receiver.
+  const windows: { direction: Direction; bitsPerSecond: number }[] = [
+    { direction: "download", bitsPerSecond: 40_000_000 },
+    { direction: "upload", bitsPerSecond: 12_000_000 },
+    { direction: "download", bitsPerSecond: 16_000_000 },
+    { direction: "upload", bitsPerSecond: 30_000_000 },
+  ];
+
+  it.each(windows)(
+    "$direction shaped to $bitsPerSecond bit/s: each link's increase matches the kernel within 1%",
+    async ({ direction, bitsPerSecond }) => {
+      const egress = direction === "download" ? net.ifname.routerOpd : net.ifname.routerUpstream;
+      await net.lab.shape(net.ns.router, egress, bitsPerSecond);
+
+      const start = await quiescentPoint();
+
+      // Traffic, scraped once a second meanwhile (each scrape is awaited: never two at once).
+      const traffic = net.lab.iperf({
+        from: net.ns.opd,
+        server: net.address.upstream,
+        seconds: TRAFFIC_SECONDS,
+        reverse: direction === "download", // -R: the upstream server sends, the OPD receives
+      });
+      let running = true;
+      const trafficDone = traffic.then(
+        () => void (running = false),
+        () => void (running = false),
+      );
+      const during: { at: number; counters: Counters }[] = [];
+      while (running) {
+        during.push({ at: performance.now(), counters: await collected() });
+        await Promise.race([delay(SCRAPE_INTERVAL_MS), trafficDone]); // the scrape interval, not a guess
+      }
+      const iperf = await traffic;
+
+      const end = await quiescentPoint();
+      const kernelDelta = minus(end.kernel, start.kernel);
+      const collectorDelta = minus(end.collector, start.collector);
+
+      // The window really moved bytes one way: the other way carried only ACKs.
+      const moving = direction === "download" ? "opdDownload" : "opdUpload";
+      const acks = direction === "download" ? "opdUpload" : "opdDownload";
+      expect(kernelDelta[moving]).toBeGreaterThan(iperf.receivedBytes);
+      expect(kernelDelta[acks]).toBeLessThan(kernelDelta[moving] / 10);
+
+      for (const key of COUNTER_KEYS) {
+        const truth = kernelDelta[key];
+        const measured = collectorDelta[key];
+        expect(
+          Math.abs(measured - truth),
+          `${key}: collector +${measured} B, kernel +${truth} B over the window`,
+        ).toBeLessThanOrEqual(Math.max(TOLERANCE * truth, 0));
+      }
+
+      // Rates over the window (same divisor both sides), reported against the shaper's rate.
+      const rate = (bytes: number) => (bytes * 8) / iperf.seconds;
+      const kernelRate = rate(kernelDelta[moving]);
+      const collectorRate = rate(collectorDelta[moving]);
+      console.log(
+        `${direction} @ ${bitsPerSecond / 1e6} Mbit/s (tc): kernel ${(kernelRate / 1e6).toFixed(3)} Mbit/s, ` +
+          `collector ${(collectorRate / 1e6).toFixed(3)} Mbit/s, error ${(((collectorRate - kernelRate) / kernelRate) * 100).toFixed(4)}% ` +
+          `over ${iperf.seconds.toFixed(2)} s; ${during.length} scrapes during traffic`,
+      );
+      // The shaper held: the window's rate is the shaped rate, not the veth's line rate.
+      expect(kernelRate).toBeLessThan(bitsPerSecond * 1.2);
+      expect(kernelRate).toBeGreaterThan(bitsPerSecond * 0.5);
+
+      // During traffic: monotonic, and no step larger than the link could carry in the time since
+      // the previous scrape plus one agent cache period (a cached counter catches up in one jump).
+      const series = [start.collector, ...during.map((d) => d.counters), end.collector];
+      const times = [undefined, ...during.map((d) => d.at), undefined];
+      for (let i = 1; i < series.length; i++) {
+        for (const key of COUNTER_KEYS) {
+          const step = series[i]![key] - series[i - 1]![key];
+          expect(step, `${key} went backwards at scrape ${i}`).toBeGreaterThanOrEqual(0);
+          const t0 = times[i - 1];
+          const t1 = times[i];
+          if (t0 !== undefined && t1 !== undefined) {
+            const seconds = (t1 - t0) / 1000 + AGENT_CACHE_SECONDS + 1;
+            expect(step, `${key} spiked at scrape ${i}`).toBeLessThanOrEqual(
+              (bitsPerSecond / 8) * 1.2 * seconds,
+            );
+          }
+        }
+      }
+    },
+    90_000,
+  );
+});
