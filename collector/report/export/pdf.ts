@@ -259,7 +259,7 @@ function drawTrendChart(
 
 function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): void {
   const { t } = f;
-  ensureSpace(doc, 175);
+  ensureSpace(doc, 215);
   const title = `${e.shortName} — ${e.name}${e.kind === "opd" ? ` (${f.category(e.category)})` : ""}`;
   doc
     .font("Helvetica-Bold")
@@ -348,7 +348,27 @@ function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): v
   }
   if (gaps.length > 3) doc.text(`+ ${gaps.length - 3}`, tx, doc.y, { width: tw });
   doc.x = MARGIN;
-  doc.y = Math.max(doc.y, chartTop + 92) + 14;
+  doc.y = Math.max(doc.y, chartTop + 92) + 6;
+  // The chart's numbers, month by month (a year fits; longer ranges show their last 12 months).
+  const shown = report.months.slice(-12);
+  const offset = report.months.length - shown.length;
+  drawTable(
+    doc,
+    {
+      columns: [
+        { key: "direction", header: t.monthlyP95, kind: "text" },
+        ...shown.map((m) => ({ key: String(m), header: f.shortMonth(m), kind: "mbps" as const })),
+      ],
+      rows: [e.download, e.upload].map((d) => [
+        f.direction(d.direction),
+        ...d.monthly.slice(offset).map((m) => (m.p95Bps === null ? null : m.p95Bps / BITS_PER_MBPS)),
+      ]),
+    },
+    f,
+    [4, ...shown.map(() => 1)],
+    6.5,
+  );
+  doc.y += 4;
 }
 
 function cover(doc: Doc, report: Report, f: Formatter): void {

@@ -1,0 +1,315 @@
+// The capacity report end to end against a real Prometheus backfilled with a year whose
+// statistics are known by construction (test/fixtures/report/scenario.ts): the figures, the four
+// files (XLSX reopened with exceljs, PDF read back with pdftotext) and the CLI.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadInventoryOrThrow } from "../collector/inventory/load.js";
+import type { Inventory } from "../collector/inventory/schema.js";
+import { buildReport, type EntityReport, type Report } from "../collector/report/engine.js";
+import { monthNumber, parsePeriod, parseRange } from "../collector/report/period.js";
+import { PrometheusClient } from "../collector/report/prometheus.js";
+import { render } from "../collector/report/render.js";
+import { requireBinary } from "./helpers/binaries.js";
+import { freePort } from "./helpers/ports.js";
+import { run, runOrThrow } from "./helpers/process.js";
+import type { BackfilledPrometheus } from "./fixtures/report/prometheus.js";
+import {
+  countSlots,
+  DINKES_GAP,
+  HISTORY,
+  INVENTORY_FILE,
+  SPECS,
+  startScenarioPrometheus,
+  TZ,
+} from "./fixtures/report/scenario.js";
+
+const MBPS = 1e6;
+const SLOTS_2025 = 365 * 288;
+const GAP_SLOTS = (DINKES_GAP.toS - DINKES_GAP.fromS) / 300; // 648
+
+let prometheus: BackfilledPrometheus;
+let inventory: Inventory;
+let report: Report;
+const work = mkdtempSync(join(tmpdir(), "kapasitas-report-test-"));
+
+const entity = (id: string): EntityReport => {
+  const found = [...report.opds, ...report.uplinks].find((e) => e.id === id);
+  if (!found) throw new Error(`no ${id} in the report`);
+  return found;
+};
+
+beforeAll(async () => {
+  prometheus = await startScenarioPrometheus();
+  inventory = loadInventoryOrThrow(INVENTORY_FILE);
+  report = await buildReport({
+    inventory,
+    period: parsePeriod("2025", TZ, 1),
+    client: new PrometheusClient({ url: prometheus.url }),
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await prometheus?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("figures from Prometheus match the construction", () => {
+  it("covers fiscal year 2025 in 5-minute slots", () => {
+    expect(HISTORY.slots).toBe(SLOTS_2025);
+    expect(report.months.length).toBe(12);
+    expect(report.measuredEnd.toISOString()).toBe("2025-12-31T17:00:00.000Z");
+    expect(report.nextFiscalYear.year).toBe(2026);
+  });
+
+  it("gives the constructed 95th percentile exactly, with mean, peak and hours above the threshold", () => {
+    const dinkes = entity("dinkes").download;
+    const counted = countSlots(SPECS.dinkesDown, 9 * MBPS);
+    expect(dinkes.p95Bps).toBe(5 * MBPS);
+    expect(dinkes.peakBps).toBe(9.5 * MBPS);
+    expect(dinkes.samples).toBe(counted.samples);
+    expect(dinkes.meanBps).toBeCloseTo(counted.sum / counted.samples, 3);
+    expect(dinkes.hoursAboveThreshold).toBeCloseTo((counted.above * 5) / 60, 9);
+    expect(dinkes.hoursAboveThreshold).toBeGreaterThan(80);
+    expect(entity("dinkes").upload.p95Bps).toBe(1.5 * MBPS);
+    expect(entity("bappeda").download.p95Bps).toBe(3 * MBPS);
+    expect(entity("telkom-astinet").download.p95Bps).toBe(80 * MBPS);
+    expect(entity("telkom-astinet").upload.p95Bps).toBe(30 * MBPS);
+  });
+
+  it("measures coverage and names the gap exactly", () => {
+    const dinkes = entity("dinkes").download;
+    expect(dinkes.slots).toBe(SLOTS_2025);
+    expect(dinkes.samples).toBe(SLOTS_2025 - GAP_SLOTS);
+    expect(dinkes.coverage).toBe((SLOTS_2025 - GAP_SLOTS) / SLOTS_2025);
+    expect(dinkes.gaps).toEqual([{ startS: DINKES_GAP.fromS, endS: DINKES_GAP.toS, slots: 648 }]);
+    const march = dinkes.monthly.find((m) => m.month === monthNumber(2025, 3))!;
+    expect(march.coverage).toBe((31 * 288 - 648) / (31 * 288));
+    expect(entity("disdukcapil").download.gaps).toEqual([]);
+    expect(entity("disdukcapil").download.coverage).toBe(1);
+  });
+
+  it("gives the monthly p95, the growth trend and the saturation month as constructed", () => {
+    const d = entity("disdukcapil").download;
+    expect(d.monthly.map((m) => m.p95Bps! / MBPS)).toEqual([
+      6, 6.5, 7, 7.5, 8, 8.5, 9, 9.5, 10, 10.5, 11, 11.5,
+    ]);
+    expect(d.trend!.slopeBpsPerMonth).toBeCloseTo(0.5 * MBPS, 3);
+    expect(d.trend!.ratioPerMonth).toBeCloseTo(0.5 / 8.75, 9);
+    // 6 + 0.5 x >= 20 x 0.9 = 18 at x = 24 months after January 2025.
+    expect(d.saturation).toEqual({ status: "projected", month: monthNumber(2027, 1) });
+    expect(d.projectedP95Bps! / MBPS).toBeCloseTo(17.5, 6); // December 2026, end of next fiscal year
+    expect(entity("dinkes").download.saturation).toEqual({ status: "not-within-horizon" });
+  });
+
+  it("recommends next year's allocation rounded up to a tier, priced in IDR", () => {
+    // 17.5 x 1.3 = 22.75 Mbps → the 50 Mbps tier at Rp 480.000/Mbps/month.
+    expect(entity("disdukcapil").recommendation).toMatchObject({
+      basis: "download",
+      mbps: 50,
+      yearlyCostIdr: 50 * 480_000 * 12,
+      todayMbps: 20,
+      todayYearlyCostIdr: 20 * 550_000 * 12,
+      changeIdr: 288_000_000 - 132_000_000,
+    });
+    expect(entity("bappeda").recommendation).toMatchObject({
+      mbps: 5,
+      yearlyCostIdr: 39_000_000,
+      changeIdr: -249_000_000,
+    });
+    expect(entity("telkom-astinet").recommendation).toMatchObject({
+      mbps: 200,
+      yearlyCostIdr: 200 * 380_000 * 12,
+      todayYearlyCostIdr: 60_000_000 * 12,
+    });
+    expect(entity("satpol-pp").recommendation).toBeNull();
+  });
+
+  it("takes the contract from Prometheus where exported, else the inventory", () => {
+    expect(entity("telkom-astinet").download.allocationSource).toBe("prometheus");
+    expect(entity("telkom-astinet").download.allocatedBps).toBe(100 * MBPS);
+    expect(entity("dinkes").download.allocationSource).toBe("inventory");
+  });
+
+  it("ranks under- and over-provisioned OPDs and totals the city", () => {
+    expect(report.ranking).toEqual({
+      underProvisioned: ["disdukcapil"],
+      overProvisioned: ["bappeda"],
+      noData: ["satpol-pp"],
+    });
+    expect(report.totals.opds.todayYearlyCostIdr).toBe(132_000_000 + 72_000_000 + 288_000_000 + 72_000_000);
+    expect(report.totals.opds.recommendedYearlyCostIdr).toBe(
+      288_000_000 + 72_000_000 + 39_000_000 + 72_000_000,
+    );
+    expect(report.totals.opds.sumP95Mbps.upload).toBeCloseTo(2 + 1.5 + 1, 9);
+  });
+
+  it("reads a quarter and a date range with the same rules", async () => {
+    const client = new PrometheusClient({ url: prometheus.url });
+    const q1 = await buildReport({ inventory, period: parsePeriod("2025-Q1", TZ, 1), client });
+    expect(q1.opds.find((e) => e.id === "dinkes")!.download.gaps).toHaveLength(1);
+    expect(q1.opds.find((e) => e.id === "disdukcapil")!.download.trend!.slopeBpsPerMonth).toBeCloseTo(
+      0.5 * MBPS,
+      3,
+    );
+    const days = await buildReport({ inventory, period: parseRange("2025-03-11", "2025-03-11", TZ), client });
+    const d = days.opds.find((e) => e.id === "dinkes")!.download;
+    expect([d.slots, d.samples, d.coverage]).toEqual([288, 0, 0]);
+  });
+});
+
+describe("files", () => {
+  it("XLSX reopened with exceljs holds the numbers as numbers, formatted, headers frozen", async () => {
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await render(report, "xlsx", "id")) as unknown as ArrayBuffer);
+    expect(book.worksheets.map((s) => s.name)).toEqual(["Ringkasan", "Rincian", "Bulanan"]);
+    const details = book.getWorksheet("Rincian")!;
+    expect(details.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
+    const header = (details.getRow(1).values as unknown[]).slice(1);
+    const col = (name: string) => header.indexOf(name) + 1;
+    const rowOf = (id: string, direction: string) => {
+      for (let r = 2; r <= details.rowCount; r++) {
+        const row = details.getRow(r);
+        if (row.getCell(col("Kode")).value === id && row.getCell(col("Arah")).value === direction) return row;
+      }
+      throw new Error(`no row ${id} ${direction}`);
+    };
+    const dinkes = rowOf("dinkes", "Unduh");
+    expect(dinkes.getCell(col("Persentil ke-95 (Mbps)")).value).toBe(5);
+    expect(dinkes.getCell(col("Persentil ke-95 (Mbps)")).numFmt).toBe("#,##0.0");
+    expect(dinkes.getCell(col("Cakupan data")).value).toBe((SLOTS_2025 - GAP_SLOTS) / SLOTS_2025);
+    expect(dinkes.getCell(col("Cakupan data")).numFmt).toBe("0.0%");
+    const disdukcapil = rowOf("disdukcapil", "Unduh");
+    expect(disdukcapil.getCell(col("Biaya rekomendasi (Rp/tahun)")).value).toBe(288_000_000);
+    expect(disdukcapil.getCell(col("Biaya rekomendasi (Rp/tahun)")).numFmt).toContain('"Rp"');
+    expect(disdukcapil.getCell(col("Perkiraan jenuh")).value).toBe("diproyeksikan Januari 2027");
+    const monthly = book.getWorksheet("Bulanan")!;
+    const mHeader = (monthly.getRow(1).values as unknown[]).slice(1);
+    expect(mHeader.slice(3)).toEqual(expect.arrayContaining(["Januari 2025", "Desember 2025"]));
+    const growth = monthly.getRow(2);
+    expect(growth.getCell(1).value).toBe("disdukcapil");
+    expect([4, 15].map((c) => growth.getCell(c).value)).toEqual([6, 11.5]);
+  });
+
+  it("PDF text (pdftotext) holds the figures, the chart labels and the methodology", async () => {
+    const pdftotext = requireBinary("pdftotext");
+    const file = join(work, "r.pdf");
+    writeFileSync(file, await render(report, "pdf", "id"));
+    const text = (await runOrThrow(pdftotext, ["-layout", file, "-"])).stdout.replace(/\s+/g, " ");
+    for (const expected of [
+      "Laporan Kapasitas Bandwidth",
+      "Tahun Anggaran 2025",
+      "diproyeksikan Januari 2027",
+      "10 Maret 2025 00.00 – 12 Maret 2025 06.00",
+      "Rp 288.000.000",
+      "-Rp 249.000.000",
+      "99,4%",
+      "Unduh 6 6,5 7 7,5 8 8,5 9 9,5 10 10,5 11 11,5", // monthly p95 under the trend chart
+      "Metodologi",
+      "peringkat terdekat",
+      "Halaman 1 dari",
+    ]) {
+      expect(text, expected).toContain(expected);
+    }
+    const en = join(work, "r-en.pdf");
+    writeFileSync(en, await render(report, "pdf", "en"));
+    const english = (await runOrThrow(pdftotext, [en, "-"])).stdout.replace(/\s+/g, " ");
+    expect(english).toContain("Fiscal year 2025");
+    expect(english).toContain("projected January 2027");
+    expect(english).toContain("nearest-rank");
+  });
+
+  it("CSV: one row per entity and direction, ';' and decimal comma, UTF-8 BOM", async () => {
+    const csv = (await render(report, "csv", "id")).toString("utf8");
+    expect(csv.startsWith("\uFEFF")).toBe(true);
+    const lines = csv.slice(1).trimEnd().split("\r\n");
+    expect(lines).toHaveLength(1 + 2 * (inventory.opds.length + inventory.uplinks.length));
+    const header = lines[0]!.split(";");
+    const dinkes = lines.find((l) => l.startsWith("OPD;dinkes;") && l.includes(";Unduh;"))!.split(";");
+    expect(dinkes[header.indexOf("Persentil ke-95 (Mbps)")]).toBe("5");
+    expect(dinkes[header.indexOf("Cakupan data")]).toBe("0,9938");
+    const en = (await render(report, "csv", "en")).toString("utf8").slice(1).split("\r\n");
+    expect(en[0]!.split(",")).toContain("95th percentile (Mbps)");
+  });
+
+  it("JSON: bits/s, ISO times in +07:00, months as YYYY-MM", async () => {
+    const json = JSON.parse((await render(report, "json", "id")).toString("utf8"));
+    const dinkes = json.opds.find((e: { id: string }) => e.id === "dinkes");
+    expect(dinkes.download.p95Bps).toBe(5e6);
+    expect(dinkes.download.gaps).toEqual([
+      { start: "2025-03-10T00:00:00+07:00", end: "2025-03-12T06:00:00+07:00", slots: 648 },
+    ]);
+    expect(json.period).toMatchObject({
+      kind: "fiscal-year",
+      start: "2025-01-01T00:00:00+07:00",
+      label: "Tahun Anggaran 2025",
+    });
+    const growth = json.opds.find((e: { id: string }) => e.id === "disdukcapil");
+    expect(growth.download.saturation).toMatchObject({ status: "projected", month: "2027-01" });
+  });
+});
+
+describe("kapasitas report (CLI)", () => {
+  const cli = (args: string[]) =>
+    run(
+      process.execPath,
+      ["--import", "tsx", "collector/cli.ts", "report", "--inventory", INVENTORY_FILE, ...args],
+      {
+        timeoutMs: 120_000,
+      },
+    );
+
+  it("writes the four files into --out and prints their paths", async () => {
+    const out = join(work, "cli");
+    const result = await cli(["--period", "2025", "--prometheus", prometheus.url, "--out", out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([
+      "laporan-kapasitas-2025.csv",
+      "laporan-kapasitas-2025.json",
+      "laporan-kapasitas-2025.pdf",
+      "laporan-kapasitas-2025.xlsx",
+    ]);
+    expect(result.stdout.trim().split("\n")).toHaveLength(4);
+    expect(result.stderr).toMatch(/Prometheus 100%/); // plain progress lines: stderr is not a TTY
+    const json = JSON.parse(readFileSync(join(out, "laporan-kapasitas-2025.json"), "utf8"));
+    expect(json.opds.find((e: { id: string }) => e.id === "dinkes").download.p95Bps).toBe(5e6);
+  });
+
+  it("refuses bad requests with a reason and leaves no file behind", async () => {
+    const out = join(work, "bad");
+    const reversed = await cli([
+      "--from",
+      "2025-03-01",
+      "--to",
+      "2025-02-01",
+      "--prometheus",
+      prometheus.url,
+      "--out",
+      out,
+    ]);
+    expect(reversed.code).toBe(2);
+    expect(reversed.stderr).toMatch(/reversed/);
+    const format = await cli([
+      "--period",
+      "2025",
+      "--format",
+      "xlsx,docx",
+      "--prometheus",
+      prometheus.url,
+      "--out",
+      out,
+    ]);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toMatch(/unknown format "docx"/);
+    const empty = await cli(["--period", "2024", "--prometheus", prometheus.url, "--out", out]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/no .* samples in this period/);
+    const port = await freePort(); // nothing listens there
+    const down = await cli(["--period", "2025", "--prometheus", `http://127.0.0.1:${port}`, "--out", out]);
+    expect(down.code).toBe(3);
+    expect(down.stderr).toMatch(/cannot be reached: ECONNREFUSED/);
+    expect(() => readdirSync(out)).toThrow(/ENOENT/); // not even the directory
+  });
+});
