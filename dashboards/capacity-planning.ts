@@ -21,8 +21,9 @@ export function planningQueries(c: MixinConfig, bits: string, allocation: string
   const [short, long] = c.planning.p95Windows;
   const days = c.planning.projectionDays;
   const p95 = (w: string, offset = "") => `quantile_over_time(0.95, ${bits}[${w}]${offset})`;
-  // Linear trend of the daily 95th percentiles over the long window, projected `days` ahead.
-  const projected = `clamp_min(predict_linear(quantile_over_time(0.95, ${bits}[1d])[${long}:1d], ${days} * 86400), 0)`;
+  // Linear trend of the weekly 95th percentiles over the long window, projected `days` ahead. Weekly,
+  // not daily: a daily series dips every weekend and drags the trend below the working-day peaks.
+  const projected = `clamp_min(predict_linear(quantile_over_time(0.95, ${bits}[7d])[${long}:7d], ${days} * 86400), 0)`;
   return {
     p95Short: { expr: p95(short), column: `p95 ${short}` },
     p95Long: { expr: p95(long), column: `p95 ${long}` },
@@ -112,7 +113,7 @@ export function capacityPlanning(c: MixinConfig): Dashboard {
         c,
         "OPDs: 95th percentile, growth and projection",
         `Per OPD and direction: the 95th percentile of 5-minute averages over ${c.planning.p95Windows.join(" and ")}, ` +
-          `growth of the last ${c.planning.p95Windows[0]} on the one before, and the daily 95th percentile's linear ` +
+          `growth of the last ${c.planning.p95Windows[0]} on the one before, and the weekly 95th percentile's linear ` +
           `trend projected ${days} days ahead against the allocation. Fullest projection first.`,
         RECORDED.opdBits,
         `max by (opd, direction) (${sel(METRICS.opdAllocatedBps, collector)})`,
