@@ -1,0 +1,149 @@
+// The planner's web page and its API, mounted the way the collector mounts them (/reports), over a
+// real backfilled Prometheus; the page is driven in headless Debian Chromium (never downloaded).
+import { readFileSync } from "node:fs";
+import type { Server } from "node:http";
+import express from "express";
+import ExcelJS from "exceljs";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadInventoryOrThrow } from "../collector/inventory/load.js";
+import { reportRouter } from "../collector/report/http.js";
+import { requireBinary } from "./helpers/binaries.js";
+import { freePort } from "./helpers/ports.js";
+import type { BackfilledPrometheus } from "./fixtures/report/prometheus.js";
+import { INVENTORY_FILE, startScenarioPrometheus } from "./fixtures/report/scenario.js";
+
+const inventory = loadInventoryOrThrow(INVENTORY_FILE);
+const NOW = new Date("2026-06-15T05:00:00Z");
+let prometheus: BackfilledPrometheus;
+let server: Server;
+let base: string;
+let browser: Browser | undefined;
+
+async function listen(app: express.Express): Promise<Server> {
+  const port = await freePort();
+  return new Promise((resolve, reject) => {
+    const s = app.listen(port, "127.0.0.1", (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+}
+
+beforeAll(async () => {
+  prometheus = await startScenarioPrometheus();
+  const deadPort = await freePort(); // reserved, nothing listens
+  const app = express();
+  app.use(
+    "/reports",
+    reportRouter({ inventory: () => inventory, prometheusUrl: prometheus.url, now: () => NOW }),
+  );
+  app.use(
+    "/down/reports",
+    reportRouter({ inventory, prometheusUrl: `http://127.0.0.1:${deadPort}`, now: () => NOW }),
+  );
+  app.use(
+    "/wrong/reports",
+    reportRouter({ inventory, prometheusUrl: `${prometheus.url}/no/such/prefix`, now: () => NOW }),
+  );
+  server = await listen(app);
+  const address = server.address();
+  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  await prometheus?.stop();
+});
+
+describe("GET /reports/api", () => {
+  it("sends the file with Content-Disposition", async () => {
+    const response = await fetch(`${base}/reports/api?period=2025-Q1&format=json&lang=en`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(response.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="capacity-report-2025-Q1.json"/,
+    );
+    const json = (await response.json()) as { period: { label: string }; opds: { id: string }[] };
+    expect(json.period.label).toBe("Q1 of fiscal year 2025");
+    expect(json.opds.map((o) => o.id)).toContain("dinkes");
+  });
+
+  it.each([
+    ["from=2025-03-01&to=2025-02-01&format=pdf", 400, /reversed/],
+    ["period=2025&format=docx", 400, /unknown format "docx": choose from xlsx, pdf, csv, json/],
+    ["period=2025&format=pdf,xlsx", 400, /one format per download/],
+    ["period=2025&format=pdf&lang=fr", 400, /unknown language "fr"/],
+    ["format=pdf", 400, /give a period/],
+    ["period=2025-14&format=pdf", 400, /no month 14/],
+    ["period=2024&format=pdf", 422, /no .* samples in this period/],
+    ["period=2027&format=pdf", 422, /has not started yet/],
+  ])("refuses %s with %i and a reason", async (query, status, reason) => {
+    const response = await fetch(`${base}/reports/api?${query}`);
+    expect(response.status).toBe(status);
+    expect(response.headers.get("content-disposition")).toBeNull();
+    expect(((await response.json()) as { error: string }).error).toMatch(reason);
+  });
+
+  it("answers 503 when Prometheus is unreachable and 502 when it answers nonsense", async () => {
+    const down = await fetch(`${base}/down/reports/api?period=2025&format=csv`);
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as { error: string }).error).toMatch(/cannot be reached: ECONNREFUSED/);
+    const wrong = await fetch(`${base}/wrong/reports/api?period=2025&format=csv`);
+    expect(wrong.status).toBe(502);
+    expect(((await wrong.json()) as { error: string }).error).toMatch(/answered 404/);
+  });
+});
+
+describe("the /reports page in headless Chromium", () => {
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: requireBinary("chromium"),
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  }, 60_000);
+
+  it("is in Bahasa Indonesia by default; picking a fiscal year downloads a valid XLSX", async () => {
+    const context = await browser!.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(`${base}/reports`);
+    expect(await page.locator("h1").textContent()).toBe("Laporan kapasitas bandwidth");
+    await page.selectOption("#kind", "fiscal-year");
+    await page.selectOption("#year", "2025");
+    await page.selectOption("#format", "xlsx");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    expect(download.suggestedFilename()).toBe("laporan-kapasitas-2025.xlsx");
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(readFileSync((await download.path())!) as unknown as ArrayBuffer);
+    expect(book.worksheets.map((s) => s.name)).toEqual(["Ringkasan", "Rincian", "Bulanan"]);
+    await expect.poll(() => page.locator("#status").textContent()).toContain("Selesai");
+    await context.close();
+  });
+
+  it("downloads a PDF for a date range in English, and shows a refused request's reason", async () => {
+    const context = await browser!.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(`${base}/reports?lang=en`);
+    await page.selectOption("#kind", "range");
+    await page.fill("#from", "2025-03-01");
+    await page.fill("#to", "2025-03-31");
+    await page.selectOption("#format", "pdf");
+    await page.selectOption("#lang", "en");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    expect(download.suggestedFilename()).toBe("capacity-report-2025-03-01_2025-03-31.pdf");
+    const pdf = readFileSync((await download.path())!);
+    expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+
+    await page.fill("#from", "2025-04-01");
+    await page.click("#download");
+    await expect.poll(() => page.locator("#status").textContent()).toMatch(/Failed: .*reversed/);
+    await context.close();
+  });
+});
