@@ -10,7 +10,7 @@ import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { METRICS } from "../collector/contract.js";
 import type { MixinConfig } from "./config.js";
 import { finalise, kapasitasDashboard, query, redFromOne, reduceLast, upDownMapping } from "./panels.js";
-import { DASHBOARD_UIDS, LINK_UNRESOLVED, sel } from "./rules.js";
+import { COUNTER_DISCONTINUITIES, DASHBOARD_UIDS, INVENTORY_RELOADS, LINK_UNRESOLVED, sel } from "./rules.js";
 
 export function collectorHealth(c: MixinConfig): Dashboard {
   const { snmp, collector } = c.selectors;
@@ -129,6 +129,45 @@ export function collectorHealth(c: MixinConfig): Dashboard {
               "{{device}}",
             ),
           )
+          .unit("short")
+          .min(0)
+          .height(8)
+          .span(12),
+      ),
+    )
+    .withPanel(
+      bars(
+        new timeseries.PanelBuilder()
+          .title("Counter samples not counted")
+          .description(
+            "Deltas the collector refused: implausible (above interface speed), reset (counters cleared " +
+              "without a reboot), moved (interface renumbered). A few are normal; a steady stream is not.",
+          )
+          .withTarget(
+            query(
+              `sum by (device, reason) (increase(${sel(COUNTER_DISCONTINUITIES, snmp)}[$__rate_interval]))`,
+              "{{device}} {{reason}}",
+            ),
+          )
+          .unit("short")
+          .min(0)
+          .height(8)
+          .span(12),
+      ),
+    )
+    .withPanel(
+      bars(
+        new timeseries.PanelBuilder()
+          .title("Inventory reloads")
+          .description("SIGHUP reloads by result; a failure keeps the previous inventory (see the log).")
+          .withTarget(
+            query(
+              `sum by (result) (increase(${sel(INVENTORY_RELOADS, collector)}[$__rate_interval]))`,
+              "{{result}}",
+            ),
+          )
+          .overrideByName("failure", [{ id: "color", value: { mode: "fixed", fixedColor: "red" } }])
+          .overrideByName("success", [{ id: "color", value: { mode: "fixed", fixedColor: "green" } }])
           .unit("short")
           .min(0)
           .height(8)

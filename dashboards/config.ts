@@ -42,6 +42,7 @@ export interface MixinConfig {
     deviceRestart: { window: PromDuration };
     interfaceDown: { for: PromDuration };
     linkUnresolved: { for: PromDuration };
+    inventoryReload: { window: PromDuration };
   };
   planning: {
     /** Windows for the 95th-percentile columns of the capacity-planning dashboard. */
@@ -84,6 +85,7 @@ export const defaultConfig: MixinConfig = {
     deviceRestart: { window: "15m" },
     interfaceDown: { for: "5m" },
     linkUnresolved: { for: "15m" },
+    inventoryReload: { window: "15m" },
   },
   planning: { p95Windows: ["30d", "90d"], projectionDays: 90 },
   ruleInterval: "1m",

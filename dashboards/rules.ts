@@ -25,8 +25,13 @@ export interface RuleFile {
   groups: [RuleGroup<RecordingRule>, RuleGroup<RecordingRule>, RuleGroup<AlertingRule>];
 }
 
+// The collector's own series beyond the contract (docs/metrics.md).
 /** Set by the collector when a link's selector matches no interface/queue, or several. */
 export const LINK_UNRESOLVED = "kapasitas_link_unresolved";
+/** Counter samples the collector did not count: {device, reason: implausible|reset|moved}. */
+export const COUNTER_DISCONTINUITIES = "kapasitas_counter_discontinuities_total";
+/** SIGHUP reloads of the inventory: {result: success|failure} (on /metrics). */
+export const INVENTORY_RELOADS = "kapasitas_inventory_reloads_total";
 
 /** `metric{matchers}`: one place that attaches the config's selector to a metric name. */
 export function sel(metric: string, selector: string, extra = ""): string {
@@ -247,6 +252,21 @@ export function alertingRules(c: MixinConfig): RuleGroup<AlertingRule> {
           "interfaces with the inventory, fix the selector, run `kapasitas inventory check` and reload the " +
           "collector (SIGHUP).",
         runbook_url: runbook(c, "KapasitasLinkSelectorUnresolved"),
+        dashboard: dash(DASHBOARD_UIDS.health),
+      },
+    },
+    {
+      alert: "KapasitasInventoryReloadFailed",
+      expr: `increase(${sel(INVENTORY_RELOADS, collector, 'result="failure"')}[${a.inventoryReload.window}]) > 0`,
+      labels: { severity: "warning" },
+      annotations: {
+        summary: "The collector {{ $labels.instance }} rejected an inventory reload.",
+        description:
+          `A SIGHUP reload of the inventory failed in the last ${a.inventoryReload.window}: the collector keeps ` +
+          "measuring with the previous inventory, so the change just made (new OPD, new allocation, new link) " +
+          "is not live. The collector's log lists every problem with file, line and path; fix them, check " +
+          "with `kapasitas inventory check` and reload again.",
+        runbook_url: runbook(c, "KapasitasInventoryReloadFailed"),
         dashboard: dash(DASHBOARD_UIDS.health),
       },
     },

@@ -8,7 +8,7 @@
 //   growth per OPD, standing in for months of rule evaluations (the capacity-planning windows).
 import type { OpenMetricsSeries } from "../../test/helpers/prometheus.js";
 import { JOBS, METRICS, RECORDED } from "../../collector/contract.js";
-import { LINK_UNRESOLVED } from "../rules.js";
+import { COUNTER_DISCONTINUITIES, INVENTORY_RELOADS, LINK_UNRESOLVED } from "../rules.js";
 
 /** Wednesday 2026-11-25 14:00 WIB: mid-afternoon on a working day, offices at their peak. */
 export const END = Date.UTC(2026, 10, 25, 7, 0, 0) / 1000;
@@ -40,7 +40,7 @@ export const OPDS: OpdModel[] = [
     peak: 0.95,
     base: 0.1,
     growthPer30d: 0.08,
-    links: [{ device: "core-1", interface: "dinkes", link: "core-1/queue/dinkes", share: 1 }],
+    links: [{ device: "core-1", interface: "queue/dinkes", link: "core-1/queue/dinkes", share: 1 }],
   },
   {
     id: "disdukcapil",
@@ -51,7 +51,7 @@ export const OPDS: OpdModel[] = [
     base: 0.15,
     growthPer30d: 0.05,
     links: [
-      { device: "core-1", interface: "disdukcapil", link: "core-1/queue/disdukcapil", share: 0.7 },
+      { device: "core-1", interface: "queue/disdukcapil", link: "core-1/queue/disdukcapil", share: 0.7 },
       { device: "dist-1", interface: "Gi0/7", link: "dist-1/Gi0/7", share: 0.3 },
     ],
   },
@@ -103,6 +103,8 @@ export const INCIDENTS = {
   /** core-1 rebooted. */
   restartAt: END - 10 * MINUTE,
   unresolved: { device: "core-1", link: "core-1/queue/bpkad", owner: "bpkad" },
+  /** An inventory reload failed (the next one, 5 minutes later, succeeded). */
+  reloadFailedAt: END - 12 * MINUTE,
 };
 
 /** 0 at night and weekends, 1 on the working-day plateau 09:00-15:00 WIB, ramps either side. */
@@ -268,8 +270,9 @@ export function rawSeries(rawDays: number): OpenMetricsSeries[] {
       t >= INCIDENTS.interfaceDownFrom;
     gauge(METRICS.interfaceOperUp, labels, (t) => (isDown(t) ? 0 : 1), p.device);
     gauge(METRICS.interfaceSpeedBps, labels, () => 1e9, p.device);
-    for (const direction of ["download", "upload"] as const) {
-      const perMinute = direction === "download" ? 2 : 1;
+    // Interface error/discard counters keep the device's view (docs/metrics.md): in / out.
+    for (const direction of ["in", "out"] as const) {
+      const perMinute = direction === "out" ? 2 : 1;
       counter(
         METRICS.interfaceErrors,
         { ...labels, direction },
@@ -324,9 +327,27 @@ export function rawSeries(rawDays: number): OpenMetricsSeries[] {
       (t) => (device === "dist-1" ? Math.floor((t - ts[0]!) / 3600) : 0),
       device,
     );
+    for (const reason of ["implausible", "reset", "moved"]) {
+      counter(
+        COUNTER_DISCONTINUITIES,
+        { ...labels, reason },
+        (t) => (device === "core-1" && reason === "reset" && t >= INCIDENTS.restartAt ? 1 : 0),
+        device,
+      );
+    }
   }
   gauge(LINK_UNRESOLVED, { ...snmpLabels(INCIDENTS.unresolved.device), ...INCIDENTS.unresolved }, () => 1);
   gauge("up", collectorLabels, () => 1);
+  // One inventory reload failed (a bad edit); the one 5 minutes later, with the fix, succeeded.
+  for (const result of ["success", "failure"]) {
+    const at = INCIDENTS.reloadFailedAt + (result === "success" ? 300 : 0);
+    series.push({
+      name: INVENTORY_RELOADS,
+      type: "counter",
+      labels: { ...collectorLabels, result },
+      samples: ts.map((t) => ({ t, v: t >= at ? 1 : 0 })),
+    });
+  }
   return series;
 }
 

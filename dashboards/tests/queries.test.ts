@@ -118,6 +118,7 @@ describe("alert expressions on real history find exactly the incidents", () => {
       { opd: INCIDENTS.interfaceDown.opd, device: "dist-1", interface: INCIDENTS.interfaceDown.interface },
     ],
     KapasitasLinkSelectorUnresolved: [INCIDENTS.unresolved],
+    KapasitasInventoryReloadFailed: [{ result: "failure" }],
   };
   it.each(mixin.rules.groups[2].rules.map((r) => [r.alert, r.expr] as const))("%s", async (alert, expr) => {
     const rows = await prom.query(expr, END);

@@ -40,7 +40,7 @@ describe("rule file", () => {
   it("passes promtool check rules", async () => {
     const promtool = requireBinary("promtool");
     const r = await run(promtool, ["check", "rules", join(dir, "build", RULES_FILE)]);
-    expect(r.stderr + r.stdout).toContain("SUCCESS: 12 rules found");
+    expect(r.stderr + r.stdout).toContain("SUCCESS: 13 rules found");
     expect(r.code).toBe(0);
   });
 
@@ -63,6 +63,7 @@ describe("rule file", () => {
       "KapasitasCollectorDown",
       "KapasitasDeviceDown",
       "KapasitasDeviceRestarted",
+      "KapasitasInventoryReloadFailed",
       "KapasitasLinkSelectorUnresolved",
       "KapasitasOpdLinkInterfaceDown",
       "KapasitasOpdLinkSaturated",
