@@ -4,29 +4,11 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parseInventory, formatProblem } from "../collector/inventory/load.js";
 import { policyTransform } from "./policy.js";
-import { parseStackSettings, SECRET_KEYS } from "./settings.js";
+import { parseStackSettings, SECRET_KEYS, settingsFromConfigMap } from "./settings.js";
 import { createStack, dockerProvider } from "./stack.js";
 
-const NAMESPACE = "kapasitas";
-const secretKeys = new Set<string>(Object.values(SECRET_KEYS));
-
-/** The stack's plain `kapasitas:*` keys as one object (structured values arrive as JSON text). */
-function plainConfig(): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
-    const [namespace, key] = fullKey.split(":", 2) as [string, string | undefined];
-    if (namespace !== NAMESPACE || key === undefined || secretKeys.has(key)) continue;
-    try {
-      out[key] = JSON.parse(text);
-    } catch {
-      out[key] = text;
-    }
-  }
-  return out;
-}
-
-const config = new pulumi.Config(NAMESPACE);
-const settings = parseStackSettings(plainConfig());
+const config = new pulumi.Config("kapasitas");
+const settings = parseStackSettings(settingsFromConfigMap(pulumi.runtime.allConfig()));
 
 const inventoryText = readFileSync(settings.inventory, "utf8");
 const loaded = parseInventory(inventoryText, settings.inventory);

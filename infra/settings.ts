@@ -154,6 +154,31 @@ export function parseStackSettings(raw: unknown): StackSettings {
   throw new Error(`invalid stack configuration:\n${lines.join("\n")}`);
 }
 
+/**
+ * The stack's plain `kapasitas:*` keys (as `pulumi.runtime.allConfig()` gives them: structured and
+ * numeric values as JSON text, strings as themselves) as one object for parseStackSettings. Secret
+ * keys are left out: they are read as secret outputs, never as plain values.
+ */
+export function settingsFromConfigMap(
+  all: Readonly<Record<string, string>>,
+  namespace = "kapasitas",
+): unknown {
+  const secret = new Set<string>(Object.values(SECRET_KEYS));
+  const out: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(all)) {
+    const colon = fullKey.indexOf(":");
+    if (fullKey.slice(0, colon) !== namespace) continue;
+    const key = fullKey.slice(colon + 1);
+    if (secret.has(key)) continue;
+    try {
+      out[key] = JSON.parse(text);
+    } catch {
+      out[key] = text;
+    }
+  }
+  return out;
+}
+
 export function imageFor(settings: StackSettings, key: ImageKey): string {
   return settings.images[key] ?? IMAGES[key];
 }
