@@ -136,5 +136,23 @@ export function finalise(d: Dashboard, c: MixinConfig): Dashboard {
     if (v.type === "query") v.datasource = ds;
   }
   d.schemaVersion = c.grafana.schemaVersion;
-  return d;
+  // What Grafana's own export writes: the Grafana version and the plugins the dashboard needs.
+  const panelTypes = [...new Set(panelsIn(d).map((p) => p.type))].filter((t) => t !== "row").sort();
+  const requires: DashboardRequirement[] = [
+    { type: "grafana", id: "grafana", name: "Grafana", version: c.grafana.version },
+    { type: "datasource", id: "prometheus", name: "Prometheus", version: "1.0.0" },
+    ...panelTypes.map((t) => ({ type: "panel" as const, id: t, name: t, version: "" })),
+  ];
+  return { __requires: requires, ...d } as Dashboard;
+}
+
+interface DashboardRequirement {
+  type: "grafana" | "datasource" | "panel";
+  id: string;
+  name: string;
+  version: string;
+}
+
+function panelsIn(d: Dashboard): (Panel | RowPanel)[] {
+  return (d.panels ?? []).flatMap((p) => (p.type === "row" ? [p, ...((p as RowPanel).panels ?? [])] : [p]));
 }

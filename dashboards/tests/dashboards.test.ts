@@ -59,6 +59,10 @@ describe("dashboards", () => {
 
   it.each(dashboards)("%s: pinned schema, kapasitas tag, a link to the report download page", (_file, d) => {
     expect(d.schemaVersion).toBe(mixin.config.grafana.schemaVersion);
+    const requires = (d as DashboardJson & { __requires: { id: string; version: string }[] }).__requires;
+    expect(requires).toContainEqual(
+      expect.objectContaining({ id: "grafana", version: mixin.config.grafana.version }),
+    );
     expect(d.tags).toContain("kapasitas");
     expect(d.links?.map((l) => l.url)).toContain(mixin.config.reportUrl);
     // No panel may overlap another: Grafana would silently re-flow them.
