@@ -10,6 +10,8 @@ import { policyTransform } from "./policy.js";
 import { waitFor } from "../test/helpers/process.js";
 import { settle, TEST_SECRETS } from "./testing.js";
 
+const REGISTRY_PASSWORD = "test-secret-registry-8d0e";
+
 describe("infra/index.ts", () => {
   it("reads the stack config and secrets, and exports URLs and the Grafana password as a secret", async () => {
     const registered: { type: string; inputs: Record<string, unknown> }[] = [];
@@ -40,7 +42,11 @@ describe("infra/index.ts", () => {
     config["kapasitas:app_secrets"] = JSON.stringify(TEST_SECRETS.apps);
     config["kapasitas:smtp_password"] = TEST_SECRETS.smtpPassword;
     config["kapasitas:telegram_bot_token"] = TEST_SECRETS.telegramBotToken;
+    config["kapasitas:registry_passwords"] = JSON.stringify({
+      "registry.tanjungpinangkota.go.id": REGISTRY_PASSWORD,
+    });
     pulumi.runtime.setAllConfig(config, [
+      "kapasitas:registry_passwords",
       "kapasitas:snmp_secrets",
       "kapasitas:app_secrets",
       "kapasitas:smtp_password",
@@ -61,6 +67,10 @@ describe("infra/index.ts", () => {
     expect(await settle(program.collectorImage)).toMatch(/^kapasitas\/collector:\d+\.\d+\.\d+/);
     const provider = registered.find((r) => r.type === "pulumi:providers:docker");
     expect(provider?.inputs.host).toBe("ssh://deploy@dc-docker-1.tanjungpinangkota.go.id");
+    // The registry password reaches the provider, wrapped as a secret (encrypted in the state).
+    const auth = JSON.stringify(provider?.inputs.registryAuth);
+    expect(auth).toContain("4dabf18193072939515e22adb298388d");
+    expect(auth).toContain(REGISTRY_PASSWORD);
     // 11 services (5 of the stack, 6 apps) and 6 config seeds, registered as their inputs resolve.
     const containers = () => registered.filter((r) => r.type === CONTAINER_TYPE).length;
     await waitFor("all containers to register", () => containers() >= 17, { timeoutMs: 20_000 });

@@ -20,7 +20,10 @@ if (!loaded.ok) {
 pulumi.runtime.registerResourceTransform(policyTransform);
 
 const packageVersion = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
-const provider = dockerProvider(settings);
+const provider = dockerProvider(
+  settings,
+  config.getSecretObject<Record<string, string>>(SECRET_KEYS.registryPasswords) ?? {},
+);
 const stack = createStack(
   {
     settings,

@@ -110,6 +110,15 @@ export const stackSettings = z
       default_receiver: "noc",
       receivers: [{ name: "noc", email_to: [], telegram_chat_ids: [], webhook_urls: [] }],
     }),
+    /**
+     * Private registries the apps' images come from (e.g. the city's); passwords in the secret
+     * `registry_passwords` (address -> password). Pulls happen on the Docker host.
+     */
+    registries: z
+      .array(
+        z.strictObject({ address: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/), username: z.string().min(1) }),
+      )
+      .default([]),
     /** Give hosted apps a route out (their network is internal by default). */
     apps_egress: z.boolean().default(false),
     /** Image overrides, e.g. to add a digest: { prometheus: "prom/prometheus:v3.5.0@sha256:…" }. */
@@ -194,4 +203,5 @@ export const SECRET_KEYS = {
   smtpPassword: "smtp_password",
   telegramBotToken: "telegram_bot_token",
   remoteWritePassword: "remote_write_password",
+  registryPasswords: "registry_passwords",
 } as const;

@@ -107,10 +107,30 @@ export function createStack(inputs: StackInputs, opts?: pulumi.ComponentResource
   };
 }
 
-/** The provider for the stack's Docker host (unix socket locally, ssh:// for the data centre). */
-export function dockerProvider(settings: StackSettings): docker.Provider {
+/**
+ * The provider for the stack's Docker host (unix socket locally, ssh:// for the data centre), with
+ * the credentials of the private registries the apps come from.
+ */
+export function dockerProvider(
+  settings: StackSettings,
+  registryPasswords: pulumi.Input<Record<string, string>> = {},
+): docker.Provider {
+  const passwords = pulumi.secret(pulumi.output(registryPasswords));
   return new docker.Provider("docker-host", {
     host: settings.docker_host,
+    registryAuth: settings.registries.map((r) => ({
+      address: r.address,
+      username: r.username,
+      password: passwords.apply((p) => {
+        const password = p?.[r.address];
+        if (password === undefined) {
+          throw new Error(
+            `registry ${r.address} needs a password: pulumi config set --secret --path 'registry_passwords["${r.address}"]'`,
+          );
+        }
+        return password;
+      }),
+    })),
     // Keep SSH sessions multiplexed: a `pulumi up` makes hundreds of API calls.
     ...(settings.docker_host.startsWith("ssh://")
       ? {

@@ -233,6 +233,8 @@ export class Monitoring extends pulumi.ComponentResource {
         user: IMAGE_USERS.grafana,
         env: grafanaEnvironment(args.grafanaPublicUrl),
         networks: [{ name: networks.monitoring.name, aliases: ["grafana"] }],
+        // Logs go to the console; the image still expects its log directory to be writable.
+        tmpfs: { "/var/log/grafana": "rw,noexec,nosuid,size=16m" },
         volumes: [
           { volumeName: grafanaConfig.volume.name, containerPath: GRAFANA_CONFIG_DIR, readOnly: true },
           { volumeName: grafanaData.name, containerPath: "/var/lib/grafana" },
