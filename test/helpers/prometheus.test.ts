@@ -114,3 +114,29 @@ describe("promtool and amtool runners", () => {
     expect(version.stdout + version.stderr).toMatch(/amtool/);
   });
 });
+
+describe("a backfilled year", () => {
+  const YEAR_START = Date.UTC(2025, 0, 1) / 1000;
+  const SAMPLES = 365 * 288; // one every 5 minutes
+  let prom: Prometheus;
+  beforeAll(async () => {
+    const samples = Array.from({ length: SAMPLES }, (_, i) => ({ t: YEAR_START + i * 300, v: i % 100 }));
+    prom = await startPrometheus({
+      backfill: [openMetrics([{ name: "opd_utilisation", type: "gauge", samples }])],
+    });
+  });
+  afterAll(() => prom?.stop());
+
+  it("keeps every sample of 2025 (long retention, large blocks)", async () => {
+    const end = YEAR_START + (SAMPLES - 1) * 300;
+    const [count] = await prom.query("count_over_time(opd_utilisation[365d])", end);
+    expect(count?.value.v).toBe(SAMPLES);
+    const [p95] = await prom.query("quantile_over_time(0.95, opd_utilisation[365d])", end);
+    // PromQL's quantile: linear interpolation at rank φ·(n−1) of the sorted values.
+    const sorted = Array.from({ length: SAMPLES }, (_, i) => i % 100).sort((a, b) => a - b);
+    const rank = 0.95 * (SAMPLES - 1);
+    const lower = sorted[Math.floor(rank)] ?? NaN;
+    const upper = sorted[Math.ceil(rank)] ?? NaN;
+    expect(p95?.value.v).toBeCloseTo(lower + (upper - lower) * (rank - Math.floor(rank)), 9);
+  });
+});
