@@ -12,33 +12,57 @@ export interface WriteSeries {
   samples: { t: number; v: number }[];
 }
 
+/** A growable byte buffer with the few protobuf primitives a WriteRequest needs. */
 class Writer {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  push(b: Buffer): void {
-    this.chunks.push(b);
-    this.size += b.length;
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private len = 0;
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
   }
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+  /** Unsigned varint; exact for integers below 2^53 (millisecond timestamps are). */
   varint(n: number): void {
-    const bytes: number[] = [];
-    let v = BigInt(n);
-    do {
-      let byte = Number(v & 0x7fn);
-      v >>= 7n;
-      if (v > 0n) byte |= 0x80;
-      bytes.push(byte);
-    } while (v > 0n);
-    this.push(Buffer.from(bytes));
+    this.ensure(10);
+    while (n >= 128) {
+      this.buf[this.len++] = (n % 128) | 128;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.len++] = n;
+  }
+  double(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.len);
+    this.len += 8;
+  }
+  bytes(b: Buffer): void {
+    this.ensure(b.length);
+    b.copy(this.buf, this.len);
+    this.len += b.length;
   }
   /** A length-delimited field (wire type 2). */
   bytesField(field: number, b: Buffer): void {
     this.varint((field << 3) | 2);
     this.varint(b.length);
-    this.push(b);
+    this.bytes(b);
   }
   done(): Buffer {
-    return Buffer.concat(this.chunks, this.size);
+    return this.buf.subarray(0, this.len);
   }
+}
+
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
 }
 
 function encodeLabel(name: string, value: string): Buffer {
@@ -48,24 +72,22 @@ function encodeLabel(name: string, value: string): Buffer {
   return w.done();
 }
 
-function encodeSample(v: number, tSeconds: number): Buffer {
-  const w = new Writer();
-  const d = Buffer.alloc(8);
-  d.writeDoubleLE(v);
-  w.varint((1 << 3) | 1); // double value = 1
-  w.push(d);
-  w.varint((2 << 3) | 0); // int64 timestamp (ms) = 2
-  w.varint(Math.round(tSeconds * 1000));
-  return w.done();
-}
-
 /** prometheus.WriteRequest { repeated TimeSeries timeseries = 1 } with sorted labels. */
 export function encodeWriteRequest(series: WriteSeries[]): Buffer {
   const w = new Writer();
   for (const s of series) {
     const ts = new Writer();
     for (const name of Object.keys(s.labels).sort()) ts.bytesField(1, encodeLabel(name, s.labels[name]!));
-    for (const p of s.samples) ts.bytesField(2, encodeSample(p.v, p.t));
+    for (const p of s.samples) {
+      // Sample { double value = 1; int64 timestamp = 2 (ms) }
+      const ms = Math.round(p.t * 1000);
+      ts.varint((2 << 3) | 2);
+      ts.varint(1 + 8 + 1 + varintLength(ms));
+      ts.byte((1 << 3) | 1);
+      ts.double(p.v);
+      ts.byte((2 << 3) | 0);
+      ts.varint(ms);
+    }
     w.bytesField(1, ts.done());
   }
   return w.done();
@@ -79,12 +101,19 @@ export function snappyLiteralBlock(data: Buffer): Buffer {
   for (let off = 0; off < data.length; off += MAX) {
     const chunk = data.subarray(off, Math.min(off + MAX, data.length));
     const n = chunk.length - 1;
-    if (n < 60) w.push(Buffer.from([n << 2]));
-    else if (n < 256) w.push(Buffer.from([60 << 2, n]));
-    else w.push(Buffer.from([61 << 2, n & 0xff, n >> 8]));
-    w.push(chunk);
+    // Literal tag: length-1 in the upper six bits, or in 1-2 following bytes (tag 60/61).
+    if (n < 60) w.byte(n << 2);
+    else if (n < 256) {
+      w.byte(60 << 2);
+      w.byte(n);
+    } else {
+      w.byte(61 << 2);
+      w.byte(n & 0xff);
+      w.byte(n >> 8);
+    }
+    w.bytes(chunk);
   }
-  return w.done();
+  return Buffer.from(w.done());
 }
 
 /** POST series to Prometheus's remote-write receiver, in batches of about `batchSamples` samples. */
