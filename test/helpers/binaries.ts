@@ -24,7 +24,6 @@ export const DEBIAN_PACKAGE_OF = {
   ip: "iproute2",
   tc: "iproute2",
   ss: "iproute2",
-  sysctl: "procps",
   chromium: "chromium",
   pdftotext: "poppler-utils",
   pdfinfo: "poppler-utils",

@@ -207,6 +207,10 @@ export function createLab(): Lab {
     ["netns", "exec", ns, command, ...args],
   ];
 
+  // /proc/sys/net is per namespace; writing it directly needs no procps (sysctl) package.
+  const setSysctl = (ns: string, key: string, value: "0" | "1") =>
+    runOrThrow(...inNs(ns, "sh", ["-c", `echo ${value} > /proc/sys/${key}`]));
+
   const lab: Lab = {
     async namespace(label) {
       const name = `${labId}-${label}`;
@@ -214,13 +218,8 @@ export function createLab(): Lab {
       namespaces.push(name);
       await runOrThrow(ip, ["-n", name, "link", "set", "lo", "up"]);
       // No IPv6: no router solicitations or DAD on the veths, so idle counters stay still.
-      await runOrThrow(
-        ...inNs(name, requireBinary("sysctl"), [
-          "-qw",
-          "net.ipv6.conf.all.disable_ipv6=1",
-          "net.ipv6.conf.default.disable_ipv6=1",
-        ]),
-      );
+      await setSysctl(name, "net/ipv6/conf/all/disable_ipv6", "1");
+      await setSysctl(name, "net/ipv6/conf/default/disable_ipv6", "1");
       return name;
     },
 
@@ -266,7 +265,7 @@ export function createLab(): Lab {
     },
 
     async forwarding(ns) {
-      await runOrThrow(...inNs(ns, requireBinary("sysctl"), ["-qw", "net.ipv4.ip_forward=1"]));
+      await setSysctl(ns, "net/ipv4/ip_forward", "1");
     },
 
     async route(ns, destination, via) {
