@@ -19,7 +19,7 @@ import {
   upDownMapping,
   utilisationThresholds,
 } from "./panels.js";
-import { DASHBOARD_UIDS, LINK_UNRESOLVED, sel } from "./rules.js";
+import { DASHBOARD_UIDS, LINK_UNRESOLVED, opdLinksOnDownInterfaces, sel } from "./rules.js";
 
 /** The busier direction of each OPD: one row per OPD on the overview. */
 export const opdPeakUtilisation = `max by (opd) (${RECORDED.opdUtilisation})`;
@@ -28,10 +28,6 @@ export function nocOverview(c: MixinConfig): Dashboard {
   const snmp = c.selectors.snmp;
   const collector = c.selectors.collector;
   const saturation = c.alerts.opdSaturation.ratio;
-  const opdLinksDown = [
-    `group by (opd, link) (${sel(METRICS.opdLinkBytes, snmp)}`,
-    `  and on (device, interface) max by (device, interface) (${sel(METRICS.interfaceOperUp, snmp)}) == 0)`,
-  ].join("\n");
 
   const d = kapasitasDashboard(
     c,
@@ -69,7 +65,7 @@ export function nocOverview(c: MixinConfig): Dashboard {
       new stat.PanelBuilder()
         .title("OPD links down")
         .description("OPD links whose interface is operationally down.")
-        .withTarget(query(`count(${opdLinksDown}) or vector(0)`, "", { instant: true }))
+        .withTarget(query(`count(${opdLinksOnDownInterfaces(c)}) or vector(0)`, "", { instant: true }))
         .thresholds(redFromOne())
         .colorMode(common.BigValueColorMode.Background)
         .graphMode(common.BigValueGraphMode.None)

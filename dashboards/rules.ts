@@ -39,6 +39,20 @@ export function sel(metric: string, selector: string, extra = ""): string {
   return matchers === "" ? metric : `${metric}{${matchers}}`;
 }
 
+/**
+ * OPD links whose interface is operationally down, by (opd, link, device, interface). Only
+ * interfaces that carry an OPD's link count (a spare port going down is no news); queue links have no
+ * oper status and never match.
+ */
+export function opdLinksOnDownInterfaces(c: MixinConfig): string {
+  const snmp = c.selectors.snmp;
+  return [
+    `group by (opd, link, device, interface) (${sel(METRICS.opdLinkBytes, snmp)})`,
+    "and on (device, interface)",
+    `max by (device, interface) (${sel(METRICS.interfaceOperUp, snmp)}) == 0`,
+  ].join("\n");
+}
+
 export function recordingRules(c: MixinConfig): [RuleGroup<RecordingRule>, RuleGroup<RecordingRule>] {
   const { snmp, collector } = c.selectors;
   // The allocation/contract gauges come from the collector's /metrics; `max by` drops job/instance
@@ -218,12 +232,7 @@ export function alertingRules(c: MixinConfig): RuleGroup<AlertingRule> {
     },
     {
       alert: "KapasitasOpdLinkInterfaceDown",
-      // Only interfaces that carry an OPD's link: a spare port going down is no news.
-      expr: [
-        `group by (opd, link, device, interface) (${sel(METRICS.opdLinkBytes, snmp)})`,
-        "and on (device, interface)",
-        `max by (device, interface) (${sel(METRICS.interfaceOperUp, snmp)}) == 0`,
-      ].join("\n"),
+      expr: opdLinksOnDownInterfaces(c),
       for: a.interfaceDown.for,
       labels: { severity: "warning" },
       annotations: {
