@@ -203,8 +203,8 @@ describe("resource graph for inventory/tanjungpinang.yaml (production stack)", (
 
   it("delivers the inventory to the collector, its SNMP secrets as 0400 files it owns", async () => {
     const collector = byName("kapasitas-collector-0");
+    // After the image's entrypoint `node dist/collector/cli.js collect`.
     expect(collector.command).toEqual([
-      "collect",
       "--inventory",
       "/etc/kapasitas/inventory.yaml",
       "--listen",

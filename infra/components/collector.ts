@@ -22,15 +22,16 @@ export const COLLECTOR_CONFIG_DIR = "/etc/kapasitas";
 export const COLLECTOR_INVENTORY = `${COLLECTOR_CONFIG_DIR}/inventory.yaml`;
 
 /**
- * Arguments to the image's `kapasitas` entrypoint. With several shards, shard i polls only the
- * devices Prometheus's hashmod routes to it (the same relabelling render/prometheus.ts writes).
+ * Arguments to the image's entrypoint (collector/Dockerfile: `node dist/collector/cli.js collect`).
+ * With several shards, shard i polls only the devices Prometheus's hashmod routes to it (the same
+ * relabelling render/prometheus.ts writes).
  */
 export function collectorCommand(shard: number, shards: number): string[] {
-  const command = ["collect", "--inventory", COLLECTOR_INVENTORY, "--listen", `0.0.0.0:${COLLECTOR_PORT}`];
+  const command = ["--inventory", COLLECTOR_INVENTORY, "--listen", `0.0.0.0:${COLLECTOR_PORT}`];
   return shards > 1 ? [...command, "--shard", `${shard}/${shards}`] : command;
 }
 
-/** The image is node:20-slim: no wget or curl, so node itself probes /healthz. */
+/** The image is node:20-bookworm-slim: no wget or curl, so node itself probes /healthz. */
 export const COLLECTOR_HEALTH = [
   "CMD",
   "node",

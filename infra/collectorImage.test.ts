@@ -1,0 +1,48 @@
+// The contract between infra/ and collector/Dockerfile: the program passes only arguments (the
+// image's entrypoint is `… cli.js collect`), delivers files for the image's user (node = uid 1000 in
+// the node images), and probes the same /healthz the image declares.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { COLLECTOR_HEALTH, COLLECTOR_INVENTORY, collectorCommand } from "./components/collector.js";
+import { IMAGE_USERS } from "./versions.js";
+
+const dockerfile = readFileSync("collector/Dockerfile", "utf8");
+const instruction = (name: string) =>
+  dockerfile
+    .split("\n")
+    .filter((line) => line.startsWith(`${name} `))
+    .at(-1)
+    ?.slice(name.length + 1)
+    .trim();
+
+describe("collector/Dockerfile as the program uses it", () => {
+  it("runs `collect` as its entrypoint, so the program passes only the arguments", () => {
+    const entrypoint = JSON.parse(instruction("ENTRYPOINT") ?? "[]") as string[];
+    expect(entrypoint.at(-1)).toBe("collect");
+    expect(collectorCommand(0, 1)[0]).toBe("--inventory");
+    expect(collectorCommand(1, 3)).toEqual([
+      "--inventory",
+      COLLECTOR_INVENTORY,
+      "--listen",
+      "0.0.0.0:9105",
+      "--shard",
+      "1/3",
+    ]);
+  });
+
+  it("reads the inventory where the program delivers it", () => {
+    const cmd = JSON.parse(instruction("CMD") ?? "[]") as string[];
+    expect(cmd[cmd.indexOf("--inventory") + 1]).toBe(COLLECTOR_INVENTORY);
+  });
+
+  it("runs as the node user of a node image (uid 1000), who owns the delivered secrets", () => {
+    expect(instruction("USER")).toBe("node");
+    expect(instruction("FROM")).toMatch(/^node:20/);
+    expect(IMAGE_USERS.collector).toBe("1000");
+  });
+
+  it("is probed on the /healthz its own HEALTHCHECK uses", () => {
+    expect(dockerfile).toContain("http://127.0.0.1:9105/healthz");
+    expect(COLLECTOR_HEALTH.join(" ")).toContain("http://127.0.0.1:9105/healthz");
+  });
+});
