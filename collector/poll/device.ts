@@ -1,19 +1,11 @@
 // One device's poller: discovery, reads, counter state and its exposition text.
-// Decisions live in the pure modules (discovery, counters, plan); this class does the I/O and
-// keeps the state that must survive between scrapes (counters, resolved indexes, failures).
+// Decisions live in the pure modules (discovery, read-plan, counters, plan); this class does the
+// I/O and keeps the state that must survive between scrapes (counters, resolved indexes, failures).
 import type { Logger } from "pino";
-import { counterFor, DIRECTIONS, type Direction } from "../inventory/model.js";
 import { METRICS } from "../contract.js";
 import type { Limiter } from "../snmp/limiter.js";
 import { SnmpClient, SnmpError, type FailureReason, type Row, type SnmpValue } from "../snmp/session.js";
-import {
-  detectReboot,
-  step,
-  ticksToSeconds,
-  type CounterState,
-  type CounterWidth,
-  type StepOutcome,
-} from "./counters.js";
+import { detectReboot, step, ticksToSeconds, type CounterState, type StepOutcome } from "./counters.js";
 import {
   countHotspotSessions,
   hotspotServerId,
@@ -26,8 +18,15 @@ import {
   type Resolution,
 } from "./discovery.js";
 import { ExpositionWriter, seriesPrefix } from "./exposition.js";
-import { IF, MTXR_HOTSPOT_SERVER_ID, MTXR_QUEUE, SYS_UPTIME } from "./oids.js";
-import { backoffSeconds, type DevicePlan, type PlannedLink } from "./plan.js";
+import { IF, MTXR_HOTSPOT_SERVER_ID, MTXR_QUEUE } from "./oids.js";
+import { backoffSeconds, type DevicePlan } from "./plan.js";
+import {
+  compileReadPlan,
+  type CounterSlot,
+  type PlannedInterface,
+  type ReadPlan,
+  type ResolvedLink,
+} from "./read-plan.js";
 
 export const FAILURE_REASONS: readonly FailureReason[] = [
   "timeout",
@@ -52,25 +51,6 @@ export interface PollerOptions {
   now?: () => number;
 }
 
-/** An interface some link uses, with what was learnt about it at discovery. */
-interface PolledInterface {
-  index: number;
-  hc: boolean;
-  label: string;
-  /** The identity we expect at this index on every poll; a change means the table was renumbered. */
-  identity: { column: string; value: string } | undefined;
-  /** `device="..",interface=".."`, escaped once. */
-  labels: string;
-}
-
-interface ResolvedLink {
-  link: PlannedLink;
-  kind: "interface" | "queue";
-  index: number;
-  /** The series prefix of each direction, escaped once. */
-  series: Record<Direction, string>;
-}
-
 interface Unresolved {
   linkId: string;
   owner: string;
@@ -81,11 +61,15 @@ interface Unresolved {
 
 interface Discovery {
   atMs: number;
-  interfaces: Map<number, PolledInterface>;
-  queues: Map<number, string>;
-  links: ResolvedLink[];
+  plan: ReadPlan;
   unresolved: Unresolved[];
-  hotspots: { opd: string; server: string; serverId: number | undefined; prefix: string }[];
+  hotspots: { serverId: number | undefined; prefix: string }[];
+}
+
+interface PollContext {
+  elapsedSeconds: number;
+  rebooted: boolean;
+  uptimeSeconds: number;
 }
 
 const HELP: Record<string, string> = {
@@ -114,9 +98,12 @@ function int(v: SnmpValue | undefined): number | undefined {
 function str(v: SnmpValue | undefined): string | undefined {
   return v?.kind === "string" ? v.value : undefined;
 }
-function counterValue(v: SnmpValue | undefined): { raw: bigint; width: CounterWidth } | undefined {
-  if (v?.kind === "counter64") return { raw: v.value, width: 64 };
-  if (v?.kind === "int") return { raw: BigInt(v.value), width: 32 };
+
+/** Bits per second from ifHighSpeed (Mbit/s), else ifSpeed; undefined when the agent does not know. */
+export function speedBps(highSpeed: number | undefined, speed: number | undefined): number | undefined {
+  if (highSpeed !== undefined && highSpeed > 0) return highSpeed * 1e6;
+  // 4294967295 means "faster than ifSpeed can say": only ifHighSpeed knows.
+  if (speed !== undefined && speed > 0 && speed < 4294967295) return speed;
   return undefined;
 }
 
@@ -136,12 +123,14 @@ export class DevicePoller {
   private backoffUntilMs = 0;
   private inflight: Promise<string> | undefined;
   private lastUnresolvedKey = "";
+  private readonly devicePrefix: string;
 
   constructor(
     readonly plan: DevicePlan,
     private readonly options: PollerOptions,
   ) {
     this.id = plan.device.id;
+    this.devicePrefix = `{device="${this.id}"}`; // device ids are slugs: nothing to escape
     this.now = options.now ?? (() => performance.now());
     this.log = options.logger.child({ device: this.id });
     this.client = new SnmpClient(
@@ -165,7 +154,7 @@ export class DevicePoller {
     return this.inflight;
   }
 
-  /** Counter state and learnt indexes move over to a successor after an inventory reload. */
+  /** Counters and health carry over to a successor after an inventory reload (same device, same address). */
   adoptStateFrom(previous: DevicePoller): void {
     for (const [key, state] of previous.counters) this.counters.set(key, state);
     this.last = previous.last;
@@ -202,7 +191,7 @@ export class DevicePoller {
     this.consecutiveFailures++;
     const wait = backoffSeconds(this.consecutiveFailures, this.plan.settings.intervalSeconds);
     this.backoffUntilMs = this.now() + wait * 1000;
-    // A fresh session next time: new v3 engine discovery, new socket, re-read secrets.
+    // A fresh session next time: new v3 engine discovery, new socket, secrets read again.
     this.client.reset();
     this.log.warn(
       { reason: failure.reason, consecutive: this.consecutiveFailures, backoff_seconds: wait },
@@ -213,15 +202,18 @@ export class DevicePoller {
   private async poll(out: ExpositionWriter): Promise<void> {
     const nowMs = this.now();
     if (this.discoveryDue(nowMs)) await this.discover(nowMs);
-    let values = await this.read();
+    let plan = this.discovery!.plan;
+    let values = await this.client.get(plan.oids);
     // sysUpTime tells a reboot from a wrap. An agent without it (rare; one recording here) is still
     // polled: counters going backwards are then handled as resets, never as negative deltas.
-    let uptimeTicks = int(values.get(SYS_UPTIME));
-    const elapsed = this.last ? (nowMs - this.last.atMs) / 1000 : 0;
+    let uptimeTicks = int(values[plan.uptime]?.value);
+    const elapsedSeconds = this.last ? (nowMs - this.last.atMs) / 1000 : 0;
     const prevTicks = this.last?.uptimeTicks;
     const rebooted =
-      prevTicks !== undefined && uptimeTicks !== undefined && detectReboot(prevTicks, uptimeTicks, elapsed);
-    if (rebooted || this.identityChanged(values)) {
+      prevTicks !== undefined &&
+      uptimeTicks !== undefined &&
+      detectReboot(prevTicks, uptimeTicks, elapsedSeconds);
+    if (rebooted || this.renumbered(plan, values)) {
       // Indexes may have moved: re-resolve, then read again from the new rows.
       if (rebooted) {
         this.restarts++;
@@ -231,8 +223,9 @@ export class DevicePoller {
         );
       } else this.log.info("interface or queue table renumbered; re-resolving indexes");
       await this.discover(this.now());
-      values = await this.read();
-      uptimeTicks = int(values.get(SYS_UPTIME)) ?? uptimeTicks;
+      plan = this.discovery!.plan;
+      values = await this.client.get(plan.oids);
+      uptimeTicks = int(values[plan.uptime]?.value) ?? uptimeTicks;
     }
     const hotspotCounts =
       this.plan.hotspots.length > 0
@@ -242,7 +235,7 @@ export class DevicePoller {
         : undefined;
 
     const uptimeSeconds = uptimeTicks === undefined ? Infinity : ticksToSeconds(uptimeTicks);
-    this.account(out, values, { elapsed, rebooted, uptimeSeconds });
+    this.account(out, plan, values, { elapsedSeconds, rebooted, uptimeSeconds });
     if (hotspotCounts) this.writeHotspots(out, hotspotCounts);
     this.last = { atMs: nowMs, uptimeTicks };
   }
@@ -259,111 +252,65 @@ export class DevicePoller {
     const links = this.plan.links;
     const needsInterfaces = links.some((l) => l.target.kind === "interface");
     const needsQueues = links.some((l) => l.target.kind === "queue");
+    const none = Promise.resolve(new Map<string, Row[]>());
     const [ifColumns, queueColumns] = await Promise.all([
-      needsInterfaces
-        ? this.client.walk([IF.descr, IF.name, IF.alias])
-        : Promise.resolve(new Map<string, Row[]>()),
-      needsQueues ? this.client.walk([MTXR_QUEUE.name]) : Promise.resolve(new Map<string, Row[]>()),
+      needsInterfaces ? this.client.walk([IF.descr, IF.name, IF.alias]) : none,
+      needsQueues ? this.client.walk([MTXR_QUEUE.name]) : none,
     ]);
-    const ifRows = new Map(interfaceRows(ifColumns).map((r) => [r.index, r]));
+    const ifRowList = interfaceRows(ifColumns);
+    const ifRows = new Map(ifRowList.map((r) => [r.index, r]));
     const qRows = queueRows(queueColumns.get(MTXR_QUEUE.name) ?? []);
 
     const resolved: ResolvedLink[] = [];
     const unresolved: Unresolved[] = [];
-    const interfaces = new Map<number, PolledInterface>();
-    const queues = new Map<number, string>();
+    const interfaces = new Map<number, PlannedInterface>();
     for (const link of links) {
       const target = link.target;
       const resolution: Resolution =
-        target.kind === "interface"
-          ? resolveInterface([...ifRows.values()], target)
-          : resolveQueue(qRows, target.queue);
+        target.kind === "interface" ? resolveInterface(ifRowList, target) : resolveQueue(qRows, target.queue);
       if (!resolution.ok) {
-        unresolved.push({
-          linkId: link.linkId,
-          owner: link.ownerId,
-          path: link.path,
-          problem: resolution.problem,
-          candidates: resolution.candidates,
-        });
+        const { problem, candidates } = resolution;
+        unresolved.push({ linkId: link.linkId, owner: link.ownerId, path: link.path, problem, candidates });
         continue;
       }
       const index = resolution.index;
-      let label: string;
       if (target.kind === "interface") {
         const row = ifRows.get(index);
-        label = interfaceLabel(row, index);
-        if (!interfaces.has(index)) interfaces.set(index, this.polledInterface(index, row, target.by));
+        if (!interfaces.has(index)) interfaces.set(index, plannedInterface(index, row, target.by));
+        resolved.push({ link, kind: "interface", index, label: interfaceLabel(row, index) });
       } else {
-        label = `queue/${target.queue}`;
-        queues.set(index, target.queue);
+        resolved.push({ link, kind: "queue", index, label: `queue/${target.queue}` });
       }
-      resolved.push({ link, kind: target.kind, index, series: this.linkSeries(link, label) });
     }
     await this.detectHighCapacity(interfaces);
 
-    const hotspots = this.plan.hotspots.map((h) => ({
-      ...h,
-      serverId: hotspotServerId(h.server),
-      prefix: seriesPrefix(METRICS.hotspotActiveUsers, { opd: h.opd, device: this.id, server: h.server }),
-    }));
-    for (const h of hotspots) {
-      if (h.serverId === undefined) {
+    const hotspots = this.plan.hotspots.map((h) => {
+      const serverId = hotspotServerId(h.server);
+      if (serverId === undefined) {
         const linkId = `${this.id}/hotspot/${h.server}`;
         unresolved.push({ linkId, owner: h.opd, path: h.path, problem: "unsupported", candidates: [] });
       }
-    }
-    this.discovery = { atMs: nowMs, interfaces, queues, links: resolved, unresolved, hotspots };
+      const prefix = seriesPrefix(METRICS.hotspotActiveUsers, {
+        opd: h.opd,
+        device: this.id,
+        server: h.server,
+      });
+      return { serverId, prefix };
+    });
+    const plan = compileReadPlan(this.id, [...interfaces.values()], resolved);
+    this.discovery = { atMs: nowMs, plan, unresolved, hotspots };
     this.reportUnresolved(unresolved);
   }
 
-  private polledInterface(index: number, row: InterfaceRow | undefined, by: string): PolledInterface {
-    // Identity: the column the selector matched on (a by-index selector has no identity to lose).
-    const identity =
-      by === "index"
-        ? undefined
-        : by === "name"
-          ? { column: IF.name, value: row?.name ?? "" }
-          : by === "alias"
-            ? { column: IF.alias, value: row?.alias ?? "" }
-            : { column: IF.descr, value: row?.descr ?? "" };
-    const label = interfaceLabel(row, index);
-    const labels = seriesPrefix("", { device: this.id, interface: label }).slice(1, -2);
-    return { index, hc: true, label, identity, labels };
-  }
-
   /** HC counters where the agent has them (SNMPv2c/v3 agents usually do), 32-bit otherwise. */
-  private async detectHighCapacity(interfaces: Map<number, PolledInterface>): Promise<void> {
+  private async detectHighCapacity(interfaces: Map<number, PlannedInterface>): Promise<void> {
     if (interfaces.size === 0) return;
     const indexes = [...interfaces.keys()];
     const rows = await this.client.get(indexes.map((i) => `${IF.hcInOctets}.${i}`));
     rows.forEach((row, n) => {
-      const polled = interfaces.get(indexes[n]!);
-      if (polled) polled.hc = row.value.kind === "counter64";
+      const planned = interfaces.get(indexes[n]!);
+      if (planned) planned.hc = row.value.kind === "counter64";
     });
-  }
-
-  private linkSeries(link: PlannedLink, interfaceName: string): Record<Direction, string> {
-    const series = {} as Record<Direction, string>;
-    for (const direction of DIRECTIONS) {
-      series[direction] =
-        link.owner === "opd"
-          ? seriesPrefix(METRICS.opdLinkBytes, {
-              opd: link.ownerId,
-              link: link.linkId,
-              device: this.id,
-              interface: interfaceName,
-              direction,
-            })
-          : seriesPrefix(METRICS.uplinkBytes, {
-              uplink: link.ownerId,
-              provider: link.provider,
-              device: this.id,
-              interface: interfaceName,
-              direction,
-            });
-    }
-    return series;
   }
 
   private reportUnresolved(unresolved: Unresolved[]): void {
@@ -378,113 +325,67 @@ export class DevicePoller {
             ? "selector matches nothing on the device"
             : `selector matches several rows (indexes ${u.candidates.join(", ")})`;
       this.log.warn(
-        {
-          link: u.linkId,
-          owner: u.owner,
-          inventory: `${this.options.inventoryFile} ${u.path}`,
-        },
+        { link: u.linkId, owner: u.owner, inventory: `${this.options.inventoryFile} ${u.path}` },
         `unresolved link: ${what}`,
       );
     }
   }
 
-  /** The OIDs of one regular poll: sysUpTime, each used interface's row, each used queue's row. */
-  private readOids(): string[] {
-    const oids = [SYS_UPTIME];
-    const d = this.discovery;
-    if (!d) return oids;
-    for (const i of d.interfaces.values()) {
-      const idx = i.index;
-      oids.push(
-        `${i.hc ? IF.hcInOctets : IF.inOctets}.${idx}`,
-        `${i.hc ? IF.hcOutOctets : IF.outOctets}.${idx}`,
-        `${IF.highSpeed}.${idx}`,
-        `${IF.speed}.${idx}`,
-        `${IF.operStatus}.${idx}`,
-        `${IF.inErrors}.${idx}`,
-        `${IF.outErrors}.${idx}`,
-        `${IF.inDiscards}.${idx}`,
-        `${IF.outDiscards}.${idx}`,
-      );
-      if (i.identity) oids.push(`${i.identity.column}.${idx}`);
+  /** A matched name no longer at its index: the table was renumbered. */
+  private renumbered(plan: ReadPlan, values: Row[]): boolean {
+    for (const i of plan.interfaces) {
+      if (i.identity && str(values[i.identity.pos]?.value) !== i.identity.value) return true;
     }
-    for (const idx of d.queues.keys()) {
-      oids.push(`${MTXR_QUEUE.name}.${idx}`, `${MTXR_QUEUE.bytesIn}.${idx}`, `${MTXR_QUEUE.bytesOut}.${idx}`);
-    }
-    return oids;
-  }
-
-  private async read(): Promise<Map<string, SnmpValue>> {
-    const rows = await this.client.get(this.readOids());
-    return new Map(rows.map((r) => [r.oid, r.value]));
-  }
-
-  private identityChanged(values: Map<string, SnmpValue>): boolean {
-    const d = this.discovery;
-    if (!d) return false;
-    for (const i of d.interfaces.values()) {
-      if (i.identity && str(values.get(`${i.identity.column}.${i.index}`)) !== i.identity.value) return true;
-    }
-    for (const [idx, name] of d.queues) {
-      if (str(values.get(`${MTXR_QUEUE.name}.${idx}`)) !== name) return true;
+    for (const q of plan.queueNames) {
+      if (str(values[q.pos]?.value) !== q.name) return true;
     }
     return false;
   }
 
-  private speedBps(values: Map<string, SnmpValue>, index: number): number | undefined {
-    const high = int(values.get(`${IF.highSpeed}.${index}`));
-    if (high !== undefined && high > 0) return high * 1e6;
-    const speed = int(values.get(`${IF.speed}.${index}`));
-    // 4294967295 means "faster than ifSpeed can say": only ifHighSpeed knows.
-    if (speed !== undefined && speed > 0 && speed < 4294967295) return speed;
-    return undefined;
-  }
-
-  /** Advance one counter; `key` names the thing measured (link + direction), not its index. */
-  private advance(
-    key: string,
+  /** Advance one counter slot and write its clean total (nothing when the agent had no value). */
+  private count(
+    out: ExpositionWriter,
+    slot: CounterSlot,
     raw: SnmpValue | undefined,
-    instance: string,
-    ctx: { elapsed: number; rebooted: boolean; uptimeSeconds: number },
+    ctx: PollContext,
     maxPerSecond: number | undefined,
-  ): number | undefined {
-    const value = counterValue(raw);
-    if (!value) return undefined;
+  ): void {
+    let sample: { raw: bigint; width: 32 | 64 };
+    if (raw?.kind === "counter64") sample = { raw: raw.value, width: 64 };
+    else if (raw?.kind === "int") sample = { raw: BigInt(raw.value), width: 32 };
+    else return;
     const result = step(
-      this.counters.get(key),
-      { ...value, instance },
-      { elapsedSeconds: ctx.elapsed, rebooted: ctx.rebooted, uptimeSeconds: ctx.uptimeSeconds, maxPerSecond },
+      this.counters.get(slot.key),
+      { raw: sample.raw, width: sample.width, instance: slot.instance },
+      {
+        elapsedSeconds: ctx.elapsedSeconds,
+        rebooted: ctx.rebooted,
+        uptimeSeconds: ctx.uptimeSeconds,
+        maxPerSecond,
+      },
     );
-    this.counters.set(key, result.state);
+    this.counters.set(slot.key, result.state);
     if (result.outcome === "wrapped") this.wraps++;
-    if (DISCONTINUITIES.includes(result.outcome)) {
+    else if (result.outcome === "implausible" || result.outcome === "reset" || result.outcome === "moved") {
       this.discontinuities.set(result.outcome, (this.discontinuities.get(result.outcome) ?? 0) + 1);
       if (result.outcome !== "moved")
-        this.log.info({ counter: key, outcome: result.outcome }, "counter sample not counted");
+        this.log.info({ counter: slot.key, outcome: result.outcome }, "counter sample not counted");
     }
-    return result.state.total;
+    out.sample(slot.name, "counter", HELP[slot.name]!, slot.prefix, result.state.total);
   }
 
-  private account(
-    out: ExpositionWriter,
-    values: Map<string, SnmpValue>,
-    ctx: { elapsed: number; rebooted: boolean; uptimeSeconds: number },
-  ): void {
-    const d = this.discovery!;
-    const speeds = new Map<number, number | undefined>();
-    for (const i of d.interfaces.values()) {
-      const idx = i.index;
-      const speed = this.speedBps(values, idx);
-      speeds.set(idx, speed);
-      const bytesPerSecond = speed === undefined ? undefined : speed / 8;
-      const labels = `{${i.labels}}`;
-      const oper = int(values.get(`${IF.operStatus}.${idx}`));
+  private account(out: ExpositionWriter, plan: ReadPlan, values: Row[], ctx: PollContext): void {
+    const bytesPerSecond = new Map<number, number | undefined>();
+    for (const i of plan.interfaces) {
+      const speed = speedBps(int(values[i.highSpeed]?.value), int(values[i.speed]?.value));
+      bytesPerSecond.set(i.index, speed === undefined ? undefined : speed / 8);
+      const oper = int(values[i.oper]?.value);
       if (oper !== undefined)
         out.sample(
           METRICS.interfaceOperUp,
           "gauge",
           HELP[METRICS.interfaceOperUp]!,
-          `${METRICS.interfaceOperUp}${labels} `,
+          i.operPrefix,
           oper === 1 ? 1 : 0,
         );
       if (speed !== undefined)
@@ -492,122 +393,68 @@ export class DevicePoller {
           METRICS.interfaceSpeedBps,
           "gauge",
           HELP[METRICS.interfaceSpeedBps]!,
-          `${METRICS.interfaceSpeedBps}${labels} `,
+          i.speedPrefix,
           speed,
         );
-      const inner = i.labels;
-      for (const dir of ["in", "out"] as const) {
-        const errors = this.advance(
-          `if:${i.label}:errors:${dir}`,
-          values.get(`${dir === "in" ? IF.inErrors : IF.outErrors}.${idx}`),
-          `if:${idx}`,
-          ctx,
-          bytesPerSecond, // packets/s can never exceed bytes/s
-        );
-        if (errors !== undefined)
-          out.sample(
-            METRICS.interfaceErrors,
-            "counter",
-            HELP[METRICS.interfaceErrors]!,
-            `${METRICS.interfaceErrors}{${inner},direction="${dir}"} `,
-            errors,
-          );
-        const discards = this.advance(
-          `if:${i.label}:discards:${dir}`,
-          values.get(`${dir === "in" ? IF.inDiscards : IF.outDiscards}.${idx}`),
-          `if:${idx}`,
-          ctx,
-          bytesPerSecond,
-        );
-        if (discards !== undefined)
-          out.sample(
-            METRICS.interfaceDiscards,
-            "counter",
-            HELP[METRICS.interfaceDiscards]!,
-            `${METRICS.interfaceDiscards}{${inner},direction="${dir}"} `,
-            discards,
-          );
-      }
+      // Packets per second can never exceed bytes per second: the same bound serves errors and discards.
+      for (const slot of i.errors)
+        this.count(out, slot, values[slot.pos]?.value, ctx, bytesPerSecond.get(i.index));
+      for (const slot of i.discards)
+        this.count(out, slot, values[slot.pos]?.value, ctx, bytesPerSecond.get(i.index));
     }
-    for (const r of d.links) {
-      const name = r.link.owner === "opd" ? METRICS.opdLinkBytes : METRICS.uplinkBytes;
-      const interfaceState = r.kind === "interface" ? d.interfaces.get(r.index) : undefined;
-      const maxPerSecond = r.kind === "interface" ? mapSpeed(speeds.get(r.index)) : undefined;
-      for (const direction of DIRECTIONS) {
-        const which = counterFor(r.link.target, direction);
-        const oid =
-          r.kind === "queue"
-            ? `${which === "in" ? MTXR_QUEUE.bytesIn : MTXR_QUEUE.bytesOut}.${r.index}`
-            : `${interfaceState?.hc ? (which === "in" ? IF.hcInOctets : IF.hcOutOctets) : which === "in" ? IF.inOctets : IF.outOctets}.${r.index}`;
-        const total = this.advance(
-          `link:${r.link.owner}:${r.link.ownerId}:${r.link.linkId}:${direction}`,
-          values.get(oid),
-          `${r.kind}:${r.index}`,
-          ctx,
-          maxPerSecond,
-        );
-        if (total !== undefined) out.sample(name, "counter", HELP[name]!, r.series[direction], total);
-      }
+    for (const link of plan.links) {
+      const max = link.speedOf ? bytesPerSecond.get(link.speedOf.index) : undefined;
+      for (const slot of link.counters) this.count(out, slot, values[slot.pos]?.value, ctx, max);
     }
   }
 
   private writeHotspots(out: ExpositionWriter, counts: Map<number, number>): void {
+    const help = HELP[METRICS.hotspotActiveUsers]!;
     for (const h of this.discovery?.hotspots ?? []) {
-      if (h.serverId === undefined) continue;
-      out.sample(
-        METRICS.hotspotActiveUsers,
-        "gauge",
-        HELP[METRICS.hotspotActiveUsers]!,
-        h.prefix,
-        counts.get(h.serverId) ?? 0,
-      );
+      if (h.serverId !== undefined)
+        out.sample(METRICS.hotspotActiveUsers, "gauge", help, h.prefix, counts.get(h.serverId) ?? 0);
     }
   }
 
   private writeDeviceMetrics(out: ExpositionWriter, up: number, seconds: number): void {
-    const device = `{device="${this.id}"}`; // device ids are slugs: nothing to escape
     const g = (name: string, value: number) =>
-      out.sample(name, "gauge", HELP[name]!, `${name}${device} `, value);
+      out.sample(name, "gauge", HELP[name]!, `${name}${this.devicePrefix} `, value);
     const c = (name: string, value: number) =>
-      out.sample(name, "counter", HELP[name]!, `${name}${device} `, value);
+      out.sample(name, "counter", HELP[name]!, `${name}${this.devicePrefix} `, value);
     g(METRICS.deviceUp, up);
     g(METRICS.devicePollDuration, seconds);
     for (const [reason, n] of this.failures) {
-      out.sample(
-        METRICS.devicePollFailures,
-        "counter",
-        HELP[METRICS.devicePollFailures]!,
-        `${METRICS.devicePollFailures}{device="${this.id}",reason="${reason}"} `,
-        n,
-      );
+      const name = METRICS.devicePollFailures;
+      out.sample(name, "counter", HELP[name]!, `${name}{device="${this.id}",reason="${reason}"} `, n);
     }
     c(METRICS.deviceRestarts, this.restarts);
     c(METRICS.counterWraps, this.wraps);
     for (const [reason, n] of this.discontinuities) {
-      out.sample(
-        "kapasitas_counter_discontinuities_total",
-        "counter",
-        HELP.kapasitas_counter_discontinuities_total!,
-        `kapasitas_counter_discontinuities_total{device="${this.id}",reason="${reason}"} `,
-        n,
-      );
+      const name = "kapasitas_counter_discontinuities_total";
+      out.sample(name, "counter", HELP[name]!, `${name}{device="${this.id}",reason="${reason}"} `, n);
     }
     for (const u of this.discovery?.unresolved ?? []) {
+      const name = "kapasitas_link_unresolved";
       out.sample(
-        "kapasitas_link_unresolved",
+        name,
         "gauge",
-        HELP.kapasitas_link_unresolved!,
-        seriesPrefix("kapasitas_link_unresolved", {
-          device: this.id,
-          link: u.linkId,
-          owner: u.owner,
-        }),
+        HELP[name]!,
+        seriesPrefix(name, { device: this.id, link: u.linkId, owner: u.owner }),
         1,
       );
     }
   }
 }
 
-function mapSpeed(bitsPerSecond: number | undefined): number | undefined {
-  return bitsPerSecond === undefined ? undefined : bitsPerSecond / 8;
+/** Identity: the column the selector matched on (a by-index selector has no identity to lose). */
+function plannedInterface(index: number, row: InterfaceRow | undefined, by: string): PlannedInterface {
+  const identity =
+    by === "index"
+      ? undefined
+      : by === "name"
+        ? { column: IF.name, value: row?.name ?? "" }
+        : by === "alias"
+          ? { column: IF.alias, value: row?.alias ?? "" }
+          : { column: IF.descr, value: row?.descr ?? "" };
+  return { index, hc: true, label: interfaceLabel(row, index), identity };
 }
