@@ -6,9 +6,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECORDED } from "../../collector/contract.js";
-import { requireBinary } from "../../test/helpers/binaries.js";
 import { removeDirOnExit } from "../../test/helpers/cleanup.js";
-import { run } from "../../test/helpers/process.js";
+import { promtool } from "../../test/helpers/prometheus.js";
 import { loadInventoryOrThrow } from "../../collector/inventory/load.js";
 import { configFromInventory } from "../config.js";
 import { RULES_FILE, buildMixin } from "../index.js";
@@ -38,15 +37,13 @@ afterAll(async () => {
 
 describe("rule file", () => {
   it("passes promtool check rules", async () => {
-    const promtool = requireBinary("promtool");
-    const r = await run(promtool, ["check", "rules", join(dir, "build", RULES_FILE)]);
+    const r = await promtool(["check", "rules", join(dir, "build", RULES_FILE)]);
     expect(r.stderr + r.stdout).toContain("SUCCESS: 13 rules found");
     expect(r.code).toBe(0);
   });
 
   it("passes every promtool unit test (firing, not firing, counter resets)", async () => {
-    const promtool = requireBinary("promtool");
-    const r = await run(promtool, ["test", "rules", "rules.promtool.yaml"], { cwd: join(dir, "tests") });
+    const r = await promtool(["test", "rules", "rules.promtool.yaml"], { cwd: join(dir, "tests") });
     expect(r.stdout + r.stderr, r.stdout + r.stderr).toContain("SUCCESS");
     expect(r.code).toBe(0);
   });
