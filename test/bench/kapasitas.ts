@@ -102,11 +102,16 @@ export interface StartCollectorOptions {
   args?: string[];
   /** Node flags, e.g. `--cpu-prof` for the benchmark's profile. */
   nodeFlags?: string[];
+  /**
+   * `source` (default): collector/cli.ts through tsx's loader, always the current code.
+   * `built`: dist/collector/cli.js, what the container runs (`npm run build` first).
+   */
+  entry?: "source" | "built";
   cwd?: string;
 }
 
 /**
- * Start `kapasitas collect` from source in ONE node process (`node --import tsx`, not the `tsx`
+ * Start `kapasitas collect` in ONE node process (`node --import tsx collector/cli.ts`, not the `tsx`
  * wrapper, which would fork a second process and hide the collector's CPU from /proc/PID/stat).
  */
 export async function startCollector(options: StartCollectorOptions): Promise<Collector> {
@@ -120,9 +125,9 @@ export async function startCollector(options: StartCollectorOptions): Promise<Co
     process.execPath,
     [
       ...(options.nodeFlags ?? []),
-      "--import",
-      "tsx",
-      join(REPO_ROOT, "collector/cli.ts"),
+      ...(options.entry === "built"
+        ? [join(REPO_ROOT, "dist/collector/cli.js")]
+        : ["--import", "tsx", join(REPO_ROOT, "collector/cli.ts")]),
       "collect",
       "--inventory",
       inventoryFile,
@@ -130,7 +135,7 @@ export async function startCollector(options: StartCollectorOptions): Promise<Co
       `127.0.0.1:${port}`,
       ...(options.args ?? []),
     ],
-    { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, ...options.env, LOG_LEVEL: "warn" } },
+    { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, ...options.env } },
   );
   const collector: Collector = {
     pid: daemon.pid,
