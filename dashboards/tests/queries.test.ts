@@ -139,6 +139,7 @@ function panelsOf(d: Dashboard): Panel[] {
 
 interface Target {
   expr: string;
+  legendFormat?: string;
   instant?: boolean;
   interval?: string;
   refId: string;
@@ -199,12 +200,20 @@ describe("every dashboard panel's queries return plausible series", () => {
       const step = t.interval !== undefined ? seconds(t.interval) : range.endsWith("d") ? 3600 : 60;
       const expr = substitute(t.expr, range, step);
       const values: number[] = [];
+      const labelSets: Record<string, string>[] = [];
       if (t.instant) {
         const rows = await prom.query(expr, END);
         values.push(...rows.map((r) => r.value.v));
+        labelSets.push(...rows.map((r) => r.metric));
       } else {
         const rows = await prom.queryRange(expr, END - seconds(range), END, step);
         values.push(...rows.flatMap((r) => r.values.map((p) => p.v)));
+        labelSets.push(...rows.map((r) => r.metric));
+      }
+      // A legend naming a label the query drops would show "{{opd}}" literally in Grafana.
+      for (const [, label] of (t.legendFormat ?? "").matchAll(/\{\{\s*(\w+)\s*\}\}/g)) {
+        for (const m of labelSets)
+          expect(m, `${t.refId}: legend {{${label}}} of ${expr}`).toHaveProperty(label!);
       }
       expect(values.length, `${t.refId}: ${expr} returned nothing`).toBeGreaterThan(0);
       const [lo, hi] = bounds(panel, i);
