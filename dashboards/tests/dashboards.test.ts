@@ -78,6 +78,27 @@ describe("dashboards", () => {
     }
   });
 
+  it.each(dashboards)("%s: table columns renamed from the queries that exist", (_file, d) => {
+    for (const p of queryPanels(d)) {
+      const refIds = ((p.targets ?? []) as { refId?: string }[]).map((t) => t.refId);
+      for (const tr of p.transformations ?? []) {
+        const renamed = Object.keys(
+          (tr.options as { renameByName?: Record<string, string> }).renameByName ?? {},
+        );
+        for (const key of renamed)
+          expect(refIds, `${p.title}: ${key}`).toContain(key.replace(/^Value #/, ""));
+      }
+    }
+  });
+
+  it("links every alert to a dashboard that exists", () => {
+    const uids = new Set(dashboards.map(([, d]) => d.uid));
+    for (const a of mixin.rules.groups[2].rules) {
+      const uid = /\/d\/([\w-]+)/.exec(a.annotations.dashboard ?? "")?.[1];
+      expect(uids, a.alert).toContain(uid);
+    }
+  });
+
   it("takes the report URL and the datasource URL from the config", () => {
     const m = buildMixin({
       reportUrl: "https://kapasitas.tanjungpinangkota.go.id/reports",
