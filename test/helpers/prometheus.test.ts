@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { amtool, openMetrics, promtool, startPrometheus, type Prometheus } from "./prometheus.js";
+import {
+  amtool,
+  openMetrics,
+  promtool,
+  startPrometheus,
+  withDefaultFlags,
+  type Prometheus,
+} from "./prometheus.js";
 
 const START = 1_700_000_000; // 2023-11-14T22:13:20Z
 const STEP = 300;
@@ -138,5 +145,12 @@ describe("a backfilled year", () => {
     const lower = sorted[Math.floor(rank)] ?? NaN;
     const upper = sorted[Math.ceil(rank)] ?? NaN;
     expect(p95?.value.v).toBeCloseTo(lower + (upper - lower) * (rank - Math.floor(rank)), 9);
+  });
+});
+
+describe("withDefaultFlags()", () => {
+  it("adds a 1 s alert resend delay unless the test sets its own", () => {
+    expect(withDefaultFlags([])).toEqual(["--rules.alert.resend-delay=1s"]);
+    expect(withDefaultFlags(["--rules.alert.resend-delay=30s"])).toEqual(["--rules.alert.resend-delay=30s"]);
   });
 });

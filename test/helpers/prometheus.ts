@@ -155,6 +155,18 @@ export function amtool(args: string[], options: { input?: string; cwd?: string }
   return run(requireBinary("amtool"), args, options);
 }
 
+/**
+ * Test-friendly defaults unless the caller sets the same flag (pure). Prometheus learns its scrape
+ * and Alertmanager targets from a discovery manager that publishes every 5 s, so the first firing
+ * alert is often evaluated before Alertmanager is known and dropped; it is re-sent only after
+ * --rules.alert.resend-delay (default 1m). 1s makes it arrive within ~5 s of start.
+ */
+export function withDefaultFlags(flags: string[]): string[] {
+  const defaults = ["--rules.alert.resend-delay=1s"];
+  const named = (flag: string) => flag.split("=")[0];
+  return [...defaults.filter((d) => !flags.some((f) => named(f) === named(d))), ...flags];
+}
+
 /** Create the dirs, config and port, without starting (call backfill() then start()). */
 export async function preparePrometheus(options: PrometheusOptions = {}): Promise<Prometheus> {
   const binary = requireBinary("prometheus");
@@ -185,7 +197,7 @@ export async function preparePrometheus(options: PrometheusOptions = {}): Promis
     `--web.listen-address=127.0.0.1:${port}`,
     "--web.enable-lifecycle",
     "--log.level=warn",
-    ...(options.flags ?? []),
+    ...withDefaultFlags(options.flags ?? []),
   ];
   let daemon: Daemon | undefined;
 
