@@ -8,6 +8,18 @@ import type { Collector } from "./poll/collector.js";
 
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
+/** Prometheus tells every target how long it will wait for the scrape. */
+export const SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds";
+/** Answer this much before Prometheus's deadline, so the answer (device down) still arrives. */
+export const SCRAPE_TIMEOUT_MARGIN_SECONDS = 0.5;
+
+/** The time a scrape may take, from Prometheus's header (as snmp_exporter does); none without it. */
+export function scrapeBudgetMs(header: string | undefined): number | undefined {
+  const seconds = Number(header);
+  if (!header || !Number.isFinite(seconds) || seconds <= 0) return undefined;
+  return Math.max(seconds - SCRAPE_TIMEOUT_MARGIN_SECONDS, seconds / 2) * 1000;
+}
+
 export interface MountedRouter {
   path: string;
   router: Router;
@@ -31,7 +43,7 @@ export function createApp(options: AppOptions): Express {
       return;
     }
     try {
-      const result = await options.collector().scrape(target);
+      const result = await options.collector().scrape(target, scrapeBudgetMs(req.get(SCRAPE_TIMEOUT_HEADER)));
       if (!result.ok) {
         res.status(result.status).type("text/plain").send(`${result.message}\n`);
         return;

@@ -1,10 +1,11 @@
 // Faults against a real snmpd: a device reboot (snmpd restarted), a 32-bit counter wrap, ifIndex
 // renumbering, a wrong community. The interface rows are served by snmpd's pass_persist from a file
 // the test rewrites, so the agent speaks real SNMP while the test chooses the counter values.
+import { createSocket, type Socket } from "node:dgram";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Collector } from "../collector/poll/collector.js";
 import { IF } from "../collector/poll/oids.js";
-import type { Exposition } from "./bench/exposition.js";
+import { parseExposition, type Exposition } from "./bench/exposition.js";
 import { PRICING, inventoryFrom, scrape, setSecret, startCollector, value } from "./collector-support.js";
 import { waitFor } from "./helpers/process.js";
 import { snmpGet } from "./helpers/snmpclient.js";
@@ -81,7 +82,8 @@ devices:
     host: ${agent.host}
     port: ${agent.port}
     snmp: { version: v2c, community: ${setSecret("KP_FAULTS_COMMUNITY", "faults-community")} }
-    timeout: 1s
+    # pass_persist starts a Node script per subtree on first use: generous on a loaded machine.
+    timeout: 10s
     retries: 0
   - id: wrong-community
     host: ${other.host}
@@ -181,5 +183,69 @@ ${PRICING}`),
     expect(JSON.stringify(e.samples)).not.toContain("not-the-community");
     const ok = await scrape(collector, "old-switch");
     expect(value(ok, "snmp_device_up", { device: "old-switch" })).toBe(1);
+  });
+});
+
+describe("a device that never answers", () => {
+  let hole: Socket;
+  let received = 0;
+  let collector: Collector;
+
+  beforeAll(async () => {
+    // A UDP socket that swallows every request: a dead device on the test's own loopback.
+    hole = createSocket("udp4");
+    hole.on("message", () => received++);
+    await new Promise<void>((resolve) => hole.bind(0, "127.0.0.1", resolve));
+    collector = startCollector(
+      inventoryFrom(`version: 1
+organisation: test
+devices:
+  - id: dead
+    host: 127.0.0.1
+    port: ${hole.address().port}
+    snmp: { version: v2c, community: ${setSecret("KP_DEAD_COMMUNITY", "dead-community")} }
+    poll_interval: 60s
+    timeout: 1s
+    retries: 1
+${PRICING}`),
+    );
+  });
+
+  afterAll(async () => {
+    collector?.close();
+    await new Promise<void>((resolve) => hole.close(() => resolve()));
+  });
+
+  it("answers within the scrape budget with up 0 and one timeout, then backs off without sending", async () => {
+    // The scrape may take 0.5 s; the poll would need 1 s x 2 attempts. The answer comes at the budget.
+    const late = await collector.scrape("dead", 500);
+    if (!late.ok) throw new Error(late.message);
+    const e = parseExposition(late.text);
+    expect(value(e, "snmp_device_up", { device: "dead" })).toBe(0);
+    expect(value(e, "snmp_device_poll_duration_seconds", { device: "dead" })).toBe(0.5);
+    expect(value(e, "snmp_device_poll_failures_total", { device: "dead", reason: "timeout" })).toBe(1);
+
+    // The background poll ends in its own timeout: still one failure for one poll.
+    await waitFor("the background poll to give up", async () => {
+      const r = await collector.scrape("dead");
+      return r.ok && r.text.includes("snmp_device_up");
+    });
+    // One failure: retried at the next scrape (a request and its retry), which fails again.
+    const second = await collector.scrape("dead");
+    if (!second.ok) throw new Error(second.message);
+    expect(
+      value(parseExposition(second.text), "snmp_device_poll_failures_total", {
+        device: "dead",
+        reason: "timeout",
+      }),
+    ).toBe(2);
+    const requests = received;
+    // Two failures in a row: backed off for a poll interval, answered at once, nothing sent.
+    const third = await collector.scrape("dead");
+    if (!third.ok) throw new Error(third.message);
+    const e3 = parseExposition(third.text);
+    expect(value(e3, "snmp_device_up", { device: "dead" })).toBe(0);
+    expect(value(e3, "snmp_device_poll_failures_total", { device: "dead", reason: "timeout" })).toBe(2);
+    expect(received).toBe(requests);
   });
 });

@@ -106,7 +106,7 @@ describe("discovery and polling against real-device recordings (snmpsimd)", () =
     port: ${sims.get(r)!.port}
     vendor: ${r.startsWith("routeros") || r.startsWith("mikrotik") ? "mikrotik" : "generic"}
     snmp: { version: v2c, community: ${setSecret(`KP_REC_${slug(r).replace(/-/g, "_").toUpperCase()}`, r)} }
-    timeout: 2s
+    timeout: 5s
     retries: 1`,
     );
     // Per recording: an OPD link by ifName and an uplink by ifDescr, on two different interfaces.

@@ -67,9 +67,10 @@ export class Collector {
     return [...this.pollers.keys()];
   }
 
-  scrape(target: string): Promise<ScrapeResult> | ScrapeResult {
+  /** Poll one device; `budgetMs` bounds the answer time (see DevicePoller.scrape). */
+  scrape(target: string, budgetMs?: number): Promise<ScrapeResult> | ScrapeResult {
     const poller = this.pollers.get(target);
-    if (poller) return poller.scrape().then((text) => ({ ok: true as const, text }));
+    if (poller) return poller.scrape(budgetMs).then((text) => ({ ok: true as const, text }));
     const known = this.inventory.devices.some((d) => d.id === target);
     return {
       ok: false,

@@ -124,6 +124,8 @@ export class DevicePoller {
   private inflight: Promise<string> | undefined;
   private lastUnresolvedKey = "";
   private readonly devicePrefix: string;
+  /** The running poll was already answered (and counted) as a timeout. */
+  private pollCountedLate = false;
 
   constructor(
     readonly plan: DevicePlan,
@@ -146,12 +148,39 @@ export class DevicePoller {
     );
   }
 
-  /** Poll now (or join a poll already running for another scraper) and return the exposition. */
-  scrape(): Promise<string> {
-    this.inflight ??= this.pollAndExpose().finally(() => {
+  /**
+   * Poll now (or join a poll already running for another scraper) and return the exposition.
+   * With a budget (Prometheus's scrape timeout, less a margin), a poll that runs late is answered
+   * with `snmp_device_up 0` and reason timeout before Prometheus gives up on the scrape; the poll
+   * itself finishes in the background and keeps the counters right.
+   */
+  async scrape(budgetMs?: number): Promise<string> {
+    const poll = (this.inflight ??= this.pollAndExpose().finally(() => {
       this.inflight = undefined;
+    }));
+    if (budgetMs === undefined) return poll;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(this.lateAnswer(budgetMs)), budgetMs);
     });
-    return this.inflight;
+    try {
+      return await Promise.race([poll, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private lateAnswer(budgetMs: number): string {
+    // One poll is one failure, however many scrapers waited for it and however it ends.
+    if (!this.pollCountedLate) this.failures.set("timeout", (this.failures.get("timeout") ?? 0) + 1);
+    this.pollCountedLate = true;
+    this.log.warn(
+      { reason: "timeout", budget_seconds: budgetMs / 1000 },
+      "poll still running at the scrape deadline",
+    );
+    const out = new ExpositionWriter();
+    this.writeDeviceMetrics(out, 0, budgetMs / 1000);
+    return out.toString();
   }
 
   /** Counters and health carry over to a successor after an inventory reload (same device, same address). */
@@ -170,6 +199,7 @@ export class DevicePoller {
 
   private async pollAndExpose(): Promise<string> {
     const started = this.now();
+    this.pollCountedLate = false;
     const out = new ExpositionWriter();
     let up = 0;
     if (started >= this.backoffUntilMs) {
@@ -187,7 +217,7 @@ export class DevicePoller {
 
   private recordFailure(error: unknown): void {
     const failure = error instanceof SnmpError ? error : new SnmpError("error", String(error));
-    this.failures.set(failure.reason, (this.failures.get(failure.reason) ?? 0) + 1);
+    if (!this.pollCountedLate) this.failures.set(failure.reason, (this.failures.get(failure.reason) ?? 0) + 1);
     this.consecutiveFailures++;
     const wait = backoffSeconds(this.consecutiveFailures, this.plan.settings.intervalSeconds);
     this.backoffUntilMs = this.now() + wait * 1000;
