@@ -3,6 +3,7 @@
 //   SIGTERM / SIGINT  stop accepting scrapes, let running polls finish, close sockets, exit 0.
 import type { Server } from "node:http";
 import type { Command } from "commander";
+import type { RequestHandler } from "express";
 import pino, { type Logger } from "pino";
 import { formatProblem, loadInventory } from "./inventory/load.js";
 import { Collector } from "./poll/collector.js";
@@ -58,23 +59,22 @@ function positiveInt(name: string, text: string): number {
   return n;
 }
 
-/** Routers other parts of kapasitas contribute (mounted if their module is present). */
-async function extraRouters(collector: () => Collector, logger: Logger): Promise<MountedRouter[]> {
-  const routers: MountedRouter[] = [];
-  try {
-    // The capacity report's web routes; optional so the collector runs without them.
-    const report = (await import("./report/http.js" as string)) as {
-      createReportRouter?: (options: { inventory: () => unknown; logger: Logger }) => MountedRouter["router"];
-    };
-    if (report.createReportRouter)
-      routers.push({
-        path: "/reports",
-        router: report.createReportRouter({ inventory: () => collector().currentInventory(), logger }),
-      });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
-  }
-  return routers;
+/**
+ * The capacity report's web routes (`/reports`), loaded on their first request: the report engine
+ * pulls in the XLSX and PDF writers, which a collector that is only scraped never needs in memory.
+ */
+function reportRoutes(collector: () => Collector, logger: Logger): MountedRouter {
+  let router: Promise<RequestHandler> | undefined;
+  const load = async (): Promise<RequestHandler> => {
+    const { createReportRouter } = await import("./report/http.js");
+    return createReportRouter({ inventory: () => collector().currentInventory(), logger });
+  };
+  return {
+    path: "/reports",
+    router: (req, res, next) => {
+      (router ??= load()).then((handler) => handler(req, res, next), next);
+    },
+  };
 }
 
 export async function runCollector(
@@ -99,7 +99,7 @@ export async function runCollector(
   const app = createApp({
     collector: () => collector,
     isReady: () => ready,
-    routers: await extraRouters(() => collector, logger),
+    routers: [reportRoutes(() => collector, logger)],
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(listen.port, listen.host, (error?: Error) => (error ? reject(error) : resolve(s)));

@@ -3,7 +3,7 @@
 //   /metrics                  the collector's own health and the inventory gauges
 //   /healthz, /ready          liveness and readiness
 // Other parts mount their routers through `routers` (e.g. the capacity report under /reports).
-import express, { type Express, type Router } from "express";
+import express, { type Express, type RequestHandler } from "express";
 import type { Collector } from "./poll/collector.js";
 
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -22,7 +22,8 @@ export function scrapeBudgetMs(header: string | undefined): number | undefined {
 
 export interface MountedRouter {
   path: string;
-  router: Router;
+  /** An express Router, or any handler (e.g. one that loads its router on first use). */
+  router: RequestHandler;
 }
 
 export interface AppOptions {

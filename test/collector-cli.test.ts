@@ -121,6 +121,12 @@ describe("kapasitas collect (process)", () => {
     expect((await get("/snmp?target=core")).status).toBe(200);
   });
 
+  it("mounts the capacity report under /reports (loaded on first use)", async () => {
+    const page = await get("/reports");
+    expect(page.status).toBe(200);
+    expect(page.type).toContain("text/html");
+  });
+
   it("never logs the community", () => {
     expect(daemon.output()).not.toContain("cli-secret-community");
   });
