@@ -204,10 +204,15 @@ export async function startSnmpd(options: SnmpdOptions = {}): Promise<Snmpd> {
 
   let daemon: Daemon;
   const launch = async () => {
-    daemon = startDaemon(command, args, { env });
-    await waitFor("snmpd to answer a GET of sysUpTime", readinessProbe(readinessTarget, SYS_UPTIME_OID), {
+    const started = startDaemon(command, args, { env });
+    daemon = started;
+    const probe = readinessProbe(readinessTarget, SYS_UPTIME_OID);
+    // snmpd logs its version once its ports are open; probing earlier only waits out a timeout.
+    const listening = () => started.output().includes("NET-SNMP version");
+    await waitFor("snmpd to answer a GET of sysUpTime", () => listening() && probe(), {
       timeoutMs: options.readyTimeoutMs ?? 20_000,
-      daemon,
+      intervalMs: 20,
+      daemon: started,
     });
     if (options.ifCacheSeconds !== undefined) {
       await snmpSet({ host, port, community: cacheCommunity, netns: options.netns }, [

@@ -149,14 +149,14 @@ export async function startSnmpsim(options: SnmpsimOptions = {}): Promise<Snmpsi
       unregisterDir();
     })());
   try {
-    await waitFor(
-      "snmpsimd to answer a GET of sysDescr",
-      readinessProbe(target(first), "1.3.6.1.2.1.1.1.0"),
-      {
-        timeoutMs: options.readyTimeoutMs ?? 30_000,
-        daemon,
-      },
-    );
+    const probe = readinessProbe(target(first), "1.3.6.1.2.1.1.1.0");
+    // snmpsimd says "Listening at" once it has indexed the recordings and bound its port.
+    const listening = () => daemon.output().includes("Listening at");
+    await waitFor("snmpsimd to answer a GET of sysDescr", () => listening() && probe(), {
+      timeoutMs: options.readyTimeoutMs ?? 30_000,
+      intervalMs: 20,
+      daemon,
+    });
   } catch (error) {
     await stop();
     throw error;
