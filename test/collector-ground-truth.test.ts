@@ -24,7 +24,9 @@
  *
  * During the traffic the collector is also scraped once a second, the way a short-interval
  * Prometheus would: its counters must never go backwards and no scrape-to-scrape step may exceed
- * what the shaped link could carry in that time plus one agent cache period.
+ * what the shaped link could carry in that time plus one agent cache period. A real Prometheus
+ * scrapes it too (every second, multi-target config as in docs/collector.md): the increase it stored
+ * between the quiescent points must match the kernel as well, with `resets()` = 0 over the window.
  *
  * Each window moves bytes essentially one way (the other way carries only TCP ACKs, checked to be
  * under a tenth), so a collector that swapped download and upload, or that exported bits as bytes,
@@ -33,9 +35,10 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { METRICS } from "../collector/contract.js";
+import { JOBS, METRICS } from "../collector/contract.js";
 import { createRoutedNetwork, type RoutedNetwork } from "./helpers/netns.js";
 import { waitFor } from "./helpers/process.js";
+import { startPrometheus, type Prometheus } from "./helpers/prometheus.js";
 import { snmpColumn, snmpGet } from "./helpers/snmpclient.js";
 import type { Snmpd } from "./helpers/snmpd.js";
 import { only } from "./bench/exposition.js";
@@ -76,6 +79,7 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
   let net: RoutedNetwork;
   let agent: Snmpd;
   let collector: Collector;
+  let prometheus: Prometheus;
   let ifIndex: Map<string, string>;
 
   beforeAll(async () => {
@@ -117,9 +121,29 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
         ],
       },
     });
+    // And a real Prometheus scraping it every second, configured as docs/collector.md says.
+    prometheus = await startPrometheus({
+      config: {
+        global: { scrape_interval: "1s", scrape_timeout: "1s" },
+        scrape_configs: [
+          {
+            job_name: JOBS.snmp,
+            metrics_path: "/snmp",
+            static_configs: [{ targets: ["router"] }],
+            relabel_configs: [
+              { source_labels: ["__address__"], target_label: "__param_target" },
+              { source_labels: ["__param_target"], target_label: "instance" },
+              { target_label: "__address__", replacement: new URL(collector.baseUrl).host },
+            ],
+          },
+        ],
+      },
+    });
+    await prometheus.waitForTargetsUp(JOBS.snmp);
   }, 120_000);
 
   afterAll(async () => {
+    await prometheus?.stop();
     await collector?.stop();
     await net?.cleanup();
   });
@@ -173,10 +197,43 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
   }
 
   /**
+   * What Prometheus stored from its own scrapes: the latest samples of the four series, once every
+   * one of them comes from a scrape at or after `since` (unix seconds).
+   */
+  async function recorded(since: number): Promise<Counters> {
+    const selector = `{__name__=~"${METRICS.opdLinkBytes}|${METRICS.uplinkBytes}", job="${JOBS.snmp}", instance="router"}`;
+    return waitFor(
+      `Prometheus to scrape the collector after ${since}`,
+      async () => {
+        const [values, stamps] = await Promise.all([
+          prometheus.query(selector),
+          prometheus.query(`timestamp(${selector})`),
+        ]);
+        if (stamps.length !== 4 || stamps.some((s) => s.value.v < since)) return undefined;
+        const pick = (owner: "opd" | "uplink", direction: Direction) => {
+          const found = values.filter(
+            (v) => v.metric[owner] !== undefined && v.metric.direction === direction,
+          );
+          if (found.length !== 1)
+            throw new Error(`expected one ${owner} ${direction} series, got ${found.length}`);
+          return found[0]!.value.v;
+        };
+        return {
+          opdDownload: pick("opd", "download"),
+          opdUpload: pick("opd", "upload"),
+          uplinkDownload: pick("uplink", "download"),
+          uplinkUpload: pick("uplink", "upload"),
+        };
+      },
+      { timeoutMs: 15_000, intervalMs: 250 },
+    );
+  }
+
+  /**
    * A quiescent point: no traffic, the agent's cache has caught up with the kernel (it serves
    * exactly the kernel's counters), then one collector scrape.
    */
-  async function quiescentPoint(): Promise<{ kernel: Counters; collector: Counters }> {
+  async function quiescentPoint(): Promise<{ kernel: Counters; collector: Counters; at: number }> {
     const settled = await waitFor(
       "the agent's cached counters to catch up with the kernel's (no traffic)",
       async () => {
@@ -187,7 +244,7 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
       },
       { timeoutMs: (AGENT_CACHE_SECONDS + 10) * 1000, intervalMs: 250 },
     );
-    return { kernel: settled, collector: await collected() };
+    return { kernel: settled, collector: await collected(), at: Date.now() / 1000 };
   }
 
   // Two rates per direction; shaping is on the router's egress towards the receiver.
@@ -205,6 +262,8 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
       await net.lab.shape(net.ns.router, egress, bitsPerSecond);
 
       const start = await quiescentPoint();
+      // Prometheus must also have scraped the quiet state before any traffic flows.
+      const startRecorded = await recorded(start.at);
 
       // Traffic, scraped once a second meanwhile (each scrape is awaited: never two at once).
       const traffic = net.lab.iperf({
@@ -228,6 +287,8 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
       const end = await quiescentPoint();
       const kernelDelta = minus(end.kernel, start.kernel);
       const collectorDelta = minus(end.collector, start.collector);
+      // What Prometheus itself scraped and stored, bracketed by the same quiescent points.
+      const prometheusDelta = minus(await recorded(end.at), startRecorded);
 
       // The window really moved bytes one way: the other way carried only ACKs.
       const moving = direction === "download" ? "opdDownload" : "opdUpload";
@@ -237,11 +298,15 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
 
       for (const key of COUNTER_KEYS) {
         const truth = kernelDelta[key];
-        const measured = collectorDelta[key];
-        expect(
-          Math.abs(measured - truth),
-          `${key}: collector +${measured} B, kernel +${truth} B over the window`,
-        ).toBeLessThanOrEqual(Math.max(TOLERANCE * truth, 0));
+        for (const [who, delta] of [
+          ["collector", collectorDelta],
+          ["Prometheus", prometheusDelta],
+        ] as const) {
+          expect(
+            Math.abs(delta[key] - truth),
+            `${key}: ${who} +${delta[key]} B, kernel +${truth} B over the window`,
+          ).toBeLessThanOrEqual(TOLERANCE * truth);
+        }
       }
 
       // Rates over the window (same divisor both sides), reported against the shaper's rate.
@@ -251,11 +316,19 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
       console.log(
         `${direction} @ ${bitsPerSecond / 1e6} Mbit/s (tc): kernel ${(kernelRate / 1e6).toFixed(3)} Mbit/s, ` +
           `collector ${(collectorRate / 1e6).toFixed(3)} Mbit/s, error ${(((collectorRate - kernelRate) / kernelRate) * 100).toFixed(4)}% ` +
-          `over ${iperf.seconds.toFixed(2)} s; ${during.length} scrapes during traffic`,
+          `(Prometheus ${(rate(prometheusDelta[moving]) / 1e6).toFixed(3)} Mbit/s) over ${iperf.seconds.toFixed(2)} s; ` +
+          `${during.length} scrapes during traffic`,
       );
       // The shaper held: the window's rate is the shaped rate, not the veth's line rate.
       expect(kernelRate).toBeLessThan(bitsPerSecond * 1.2);
       expect(kernelRate).toBeGreaterThan(bitsPerSecond * 0.5);
+
+      // Prometheus saw no counter reset (which rate() would turn into a spike) over the window.
+      const windowSeconds = Math.ceil(end.at - start.at) + 2;
+      const resets = await prometheus.query(
+        `resets({__name__=~"${METRICS.opdLinkBytes}|${METRICS.uplinkBytes}", job="${JOBS.snmp}"}[${windowSeconds}s])`,
+      );
+      expect(resets.map((r) => r.value.v)).toEqual([0, 0, 0, 0]);
 
       // During traffic: monotonic, and no step larger than the link could carry in the time since
       // the previous scrape plus one agent cache period (a cached counter catches up in one jump).
