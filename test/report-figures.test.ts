@@ -6,7 +6,9 @@ import {
   hoursAbove,
   leastSquares,
   nearestRank,
+  nearestRankIndex,
   projectSaturation,
+  selectKth,
   roundUpToTier,
   summarise,
   yearlyCostIdr,
@@ -41,6 +43,22 @@ describe("95th percentile, nearest rank", () => {
     expect(nearestRank([7], 0.95)).toBe(7);
     expect(nearestRank([1, 2, 3], 0.95)).toBe(3);
     expect(nearestRank([], 0.95)).toBeNull();
+  });
+
+  it("selects the same value as sorting would, on random arrays with ties", () => {
+    let seed = 42;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const n of [1, 2, 3, 19, 20, 21, 100, 1000, 8928]) {
+      const values = Float64Array.from(
+        { length: n },
+        () => Math.floor(rnd() * 50) * 1000 + (rnd() < 0.1 ? 0.5 : 0),
+      );
+      const sorted = Float64Array.from(values).sort();
+      const k = nearestRankIndex(n, 0.95) - 1;
+      expect(selectKth(Float64Array.from(values), k)).toBe(sorted[k]);
+      expect(selectKth(Float64Array.from(values), 0)).toBe(sorted[0]);
+      expect(selectKth(Float64Array.from(values), n - 1)).toBe(sorted[n - 1]);
+    }
   });
 
   it("ignores gaps instead of counting them as zero", () => {

@@ -58,7 +58,7 @@ async function runReport(options: ReportOptions): Promise<void> {
   const { files } = await generate(request, {
     inventory,
     prometheusUrl: options.prometheus,
-    concurrency: Math.max(1, Number.parseInt(options.concurrency, 10) || 4),
+    concurrency: Math.max(1, Number.parseInt(options.concurrency, 10) || 3),
     onProgress: (done, total) => progress.update(done, total),
   });
   progress.done();
@@ -84,7 +84,7 @@ export function registerReportCommands(program: Command): void {
       process.env.KAPASITAS_PROMETHEUS_URL ?? DEFAULT_PROMETHEUS_URL,
     )
     .option("-o, --out <dir>", "directory for the files", ".")
-    .option("--concurrency <n>", "range queries in flight at once", "4")
+    .option("--concurrency <n>", "range queries in flight at once", "3")
     .action(async (options: ReportOptions) => {
       try {
         await runReport(options);

@@ -185,18 +185,16 @@ async function fetchSeries(
 
   let done = 0;
   options.onProgress?.(0, tasks.length);
-  await mapLimit(tasks, options.concurrency ?? 4, async (task) => {
+  await mapLimit(tasks, options.concurrency ?? 3, async (task) => {
     if (task.type === "range") {
-      const result = await client.queryRange(slotQuery(task.source.metric), task.chunk, SLOT_SECONDS);
-      for (const s of result) {
-        const values = seriesFor(task.source.kind, s.metric, task.source.idLabel);
-        if (!values) continue;
-        for (const [t, v] of s.values) {
+      await client.queryRangeInto(slotQuery(task.source.metric), task.chunk, SLOT_SECONDS, (labels) => {
+        const values = seriesFor(task.source.kind, labels, task.source.idLabel);
+        if (!values) return null;
+        return (t, value) => {
           const slot = Math.round((t - startS) / SLOT_SECONDS) - 1;
-          const value = Number(v);
           if (slot >= 0 && slot < slots && Number.isFinite(value)) values[slot] = value;
-        }
-      }
+        };
+      });
     } else {
       // The allocation in force at the end of the period (a week back covers a collector restart).
       const result = await client.query(`last_over_time(${task.source.metric}[7d])`, endS);

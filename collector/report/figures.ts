@@ -45,9 +45,54 @@ export interface Summary {
 export function nearestRank(sortedAscending: ArrayLike<number>, quantile: number): number | null {
   const n = sortedAscending.length;
   if (n === 0) return null;
-  // Guard against 0.95 * n landing a hair above an integer in floating point (0.95 * 20 = 19.000000000000004).
-  const rank = Math.max(1, Math.ceil(quantile * n - 1e-9));
-  return sortedAscending[Math.min(rank, n) - 1]!;
+  return sortedAscending[nearestRankIndex(n, quantile) - 1]!;
+}
+
+/**
+ * Rank (1-based) of the nearest-rank quantile among n values: ceil(quantile * n), kept in 1..n.
+ * The epsilon keeps 0.95 * 20 = 19.000000000000004 at rank 19.
+ */
+export function nearestRankIndex(n: number, quantile: number): number {
+  return Math.min(n, Math.max(1, Math.ceil(quantile * n - 1e-9)));
+}
+
+/**
+ * The k-th smallest value (0-based) of `values`, which it reorders: Hoare's quickselect with a
+ * median-of-three pivot, O(n) on average. Same answer as sorting and indexing, without the sort:
+ * a year of 5-minute slots for 124 series is 13 M values.
+ */
+export function selectKth(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // median of three to the middle
+    if (values[mid]! < values[lo]!) swap(values, mid, lo);
+    if (values[hi]! < values[lo]!) swap(values, hi, lo);
+    if (values[hi]! < values[mid]!) swap(values, hi, mid);
+    const pivot = values[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        swap(values, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k]!;
+  }
+  return values[k]!;
+}
+
+function swap(values: Float64Array, a: number, b: number): void {
+  const t = values[a]!;
+  values[a] = values[b]!;
+  values[b] = t;
 }
 
 export function presentValues(values: Float64Array, from = 0, to = values.length): Float64Array {
@@ -77,7 +122,6 @@ export function summarise(series: SlotSeries, from = 0, to = series.values.lengt
       peakIndex = i;
     }
   }
-  present.sort();
   return {
     slots,
     samples,
@@ -85,7 +129,7 @@ export function summarise(series: SlotSeries, from = 0, to = series.values.lengt
     meanBps: samples === 0 ? null : sum / samples,
     peakBps: samples === 0 ? null : peak,
     peakAtS: peakIndex < 0 ? null : series.startS + peakIndex * series.stepS,
-    p95Bps: nearestRank(present, 0.95),
+    p95Bps: samples === 0 ? null : selectKth(present, nearestRankIndex(samples, 0.95) - 1),
   };
 }
 
