@@ -133,7 +133,7 @@ describe("discovery and polling against real-device recordings (snmpsimd)", () =
     category: internal
     allocated: { download_mbps: 10, upload_mbps: 5 }
     links: [{ device: mikrotik-queues, queue: setda }]
-    hotspots: [{ device: mikrotik-queues, server: "*1" }]
+    hotspots: [{ device: mikrotik-queues, server: hs-setda, server_id: "*1" }]
   - id: dinkes
     name: Dinas Kesehatan
     category: public_service
@@ -144,7 +144,8 @@ describe("discovery and polling against real-device recordings (snmpsimd)", () =
     name: OPD with a queue that does not exist
     category: internal
     allocated: { download_mbps: 1, upload_mbps: 1 }
-    links: [{ device: mikrotik-queues, queue: no-such-queue }]`);
+    links: [{ device: mikrotik-queues, queue: no-such-queue }]
+    hotspots: [{ device: mikrotik-queues, server: hs-by-name-only }]`);
     collector = startCollector(
       inventoryFrom(`version: 1
 organisation: test
@@ -233,13 +234,27 @@ ${PRICING}`),
     });
     // "dinkes" must not also match "dinkes-tamu": names match exactly.
     expect(select(e, "opd_link_bytes_total", { opd: "dinkes" })).toHaveLength(2);
-    expect(value(e, "kapasitas_link_unresolved", { device, owner: "typo" })).toBe(1);
+    expect(
+      value(e, "kapasitas_link_unresolved", {
+        device,
+        owner: "typo",
+        link: "mikrotik-queues/queue/no-such-queue",
+      }),
+    ).toBe(1);
+    // A hotspot server given only by name cannot be matched: the MIB has ids only. Reported, not fatal.
+    expect(
+      value(e, "kapasitas_link_unresolved", {
+        device,
+        owner: "typo",
+        link: "mikrotik-queues/hotspot/hs-by-name-only",
+      }),
+    ).toBe(1);
     expect(value(e, "snmp_device_up", { device })).toBe(1);
   });
 
-  it("counts hotspot sessions per server, without per-user labels", async () => {
+  it("counts hotspot sessions per server (by server_id, or a server written as its id), no per-user labels", async () => {
     const e = await scrape(collector, "mikrotik-queues");
-    expect(value(e, "opd_hotspot_active_users", { opd: "setda", server: "*1" })).toBe(2);
+    expect(value(e, "opd_hotspot_active_users", { opd: "setda", server: "hs-setda" })).toBe(2);
     expect(value(e, "opd_hotspot_active_users", { opd: "dinkes", server: "*2" })).toBe(1);
     expect(JSON.stringify(e.samples)).not.toContain("private-user-a");
   });

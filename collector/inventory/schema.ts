@@ -126,6 +126,14 @@ export const link = z
 export const hotspot = z.strictObject({
   device: z.string().min(1),
   server: z.string().min(1),
+  /**
+   * The server's RouterOS id (`*1`, from `/ip hotspot print` or `get [find name=...] .id`): the
+   * MIKROTIK-MIB active-users table identifies servers only by this number, not by name.
+   */
+  server_id: z
+    .string()
+    .regex(/^\*[0-9A-Fa-f]+$/, 'must be the RouterOS id as printed, e.g. "*1" or "*1A"')
+    .optional(),
 });
 
 export const opd = z.strictObject({

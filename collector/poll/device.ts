@@ -217,7 +217,8 @@ export class DevicePoller {
 
   private recordFailure(error: unknown): void {
     const failure = error instanceof SnmpError ? error : new SnmpError("error", String(error));
-    if (!this.pollCountedLate) this.failures.set(failure.reason, (this.failures.get(failure.reason) ?? 0) + 1);
+    if (!this.pollCountedLate)
+      this.failures.set(failure.reason, (this.failures.get(failure.reason) ?? 0) + 1);
     this.consecutiveFailures++;
     const wait = backoffSeconds(this.consecutiveFailures, this.plan.settings.intervalSeconds);
     this.backoffUntilMs = this.now() + wait * 1000;
@@ -315,7 +316,7 @@ export class DevicePoller {
     await this.detectHighCapacity(interfaces);
 
     const hotspots = this.plan.hotspots.map((h) => {
-      const serverId = hotspotServerId(h.server);
+      const serverId = hotspotServerId(h.serverId);
       if (serverId === undefined) {
         const linkId = `${this.id}/hotspot/${h.server}`;
         unresolved.push({ linkId, owner: h.opd, path: h.path, problem: "unsupported", candidates: [] });
@@ -350,7 +351,7 @@ export class DevicePoller {
     for (const u of unresolved) {
       const what =
         u.problem === "unsupported"
-          ? 'hotspot server must be MikroTik\'s id (e.g. "*1"): the MIB carries no server names'
+          ? 'give the hotspot server\'s RouterOS id (server_id: "*1"): the MIB identifies servers only by id'
           : u.problem === "none"
             ? "selector matches nothing on the device"
             : `selector matches several rows (indexes ${u.candidates.join(", ")})`;

@@ -6,7 +6,10 @@ import type { Device, Inventory } from "../inventory/schema.js";
 
 export interface HotspotPlan {
   opd: string;
+  /** The label: the server's name as the inventory writes it. */
   server: string;
+  /** What the MIB matches on: `server_id`, else `server` when it is itself an id (`*1`). */
+  serverId: string;
   /** Where in the inventory it is written, e.g. `opds[0].hotspots[0]`. */
   path: string;
 }
@@ -34,9 +37,12 @@ export function devicePlans(inv: Inventory): Map<string, DevicePlan> {
   }
   inv.opds.forEach((opd, i) =>
     opd.hotspots.forEach((h, j) =>
-      plans
-        .get(h.device)
-        ?.hotspots.push({ opd: opd.id, server: h.server, path: `opds[${i}].hotspots[${j}]` }),
+      plans.get(h.device)?.hotspots.push({
+        opd: opd.id,
+        server: h.server,
+        serverId: h.server_id ?? h.server,
+        path: `opds[${i}].hotspots[${j}]`,
+      }),
     ),
   );
   return plans;
