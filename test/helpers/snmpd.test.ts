@@ -1,4 +1,8 @@
+import { createSocket } from "node:dgram";
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "./ports.js";
 import { overrideLine, startSnmpd, SYS_NAME_OID, SYS_UPTIME_OID, type Snmpd } from "./snmpd.js";
 import { snmpColumn, snmpGet, snmpWalk } from "./snmpclient.js";
 
@@ -119,5 +123,24 @@ describe("snmpd config rendering", () => {
     expect(overrideLine({ oid: "1.3.6.1.2.1.2.2.1.10.2", type: "counter", value: 4294967295 })).toBe(
       "override .1.3.6.1.2.1.2.2.1.10.2 counter 4294967295",
     );
+  });
+});
+
+describe("snmpd start failures", () => {
+  it("reports snmpd's own error and leaves nothing behind when the port is taken", async () => {
+    const blocker = createSocket("udp4");
+    const port = await freePort("udp");
+    await new Promise<void>((resolve) => blocker.bind(port, "127.0.0.1", resolve));
+    const before = readdirSync(tmpdir()).filter((f) => f.startsWith("kp-snmpd-"));
+    try {
+      await expect(startSnmpd({ port, community: "never-shown-1" })).rejects.toThrow(
+        /process exited before it was ready[\s\S]*127\.0\.0\.1/,
+      );
+      await expect(startSnmpd({ port, community: "never-shown-2" })).rejects.not.toThrow(/never-shown/);
+    } finally {
+      blocker.close();
+    }
+    const after = readdirSync(tmpdir()).filter((f) => f.startsWith("kp-snmpd-"));
+    expect(after.filter((f) => !before.includes(f))).toEqual([]);
   });
 });

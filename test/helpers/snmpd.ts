@@ -159,6 +159,8 @@ export async function startSnmpd(options: SnmpdOptions = {}): Promise<Snmpd> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? (await freePort("udp"));
   const community = options.community === null ? undefined : (options.community ?? "public");
+  if (!community && !options.users?.length)
+    throw new Error("startSnmpd: need a community or at least one v3 user");
   const cacheCommunity = `cache${randomBytes(6).toString("hex")}`;
   const dir = mkdtempSync(join(tmpdir(), "kp-snmpd-"));
   const unregisterDir = removeDirOnExit(dir);
@@ -199,8 +201,6 @@ export async function startSnmpd(options: SnmpdOptions = {}): Promise<Snmpd> {
           privKey: options.users?.[0]?.privKey,
         },
       };
-  if (!community && !options.users?.length)
-    throw new Error("startSnmpd: need a community or at least one v3 user");
 
   let daemon: Daemon;
   const launch = async () => {
@@ -220,7 +220,14 @@ export async function startSnmpd(options: SnmpdOptions = {}): Promise<Snmpd> {
       ]);
     }
   };
-  await launch();
+  try {
+    await launch();
+  } catch (error) {
+    await daemon!.stop();
+    rmSync(dir, { recursive: true, force: true });
+    unregisterDir();
+    throw error;
+  }
 
   let stopped: Promise<void> | undefined;
   return {
