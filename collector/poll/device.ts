@@ -26,6 +26,7 @@ import {
   type PlannedInterface,
   type ReadPlan,
   type ResolvedLink,
+  typeProblem,
 } from "./read-plan.js";
 
 export const FAILURE_REASONS: readonly FailureReason[] = [
@@ -258,6 +259,9 @@ export class DevicePoller {
       values = await this.client.get(plan.oids);
       uptimeTicks = int(values[plan.uptime]?.value) ?? uptimeTicks;
     }
+    // Garbage with a valid envelope (a counter sent as a string) is a failed poll, not a quiet gap.
+    const problem = typeProblem(plan, values);
+    if (problem) throw new SnmpError("malformed", `wrong value type: ${problem}`);
     const hotspotCounts =
       this.plan.hotspots.length > 0
         ? countHotspotSessions(

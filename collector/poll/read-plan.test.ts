@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { IF, MTXR_QUEUE, SYS_UPTIME } from "./oids.js";
 import type { PlannedLink } from "./plan.js";
-import { compileReadPlan } from "./read-plan.js";
+import { compileReadPlan, typeProblem } from "./read-plan.js";
 
 const link = (over: Partial<PlannedLink> & Pick<PlannedLink, "target">): PlannedLink => ({
   owner: "opd",
@@ -83,5 +83,49 @@ describe("compileReadPlan", () => {
     expect(oidOf(plan.interfaces[0]!.identity!.pos)).toBe(`${IF.name}.5`);
     expect(plan.interfaces[1]!.identity).toBeUndefined();
     expect(plan.queueNames.map((q) => [oidOf(q.pos), q.name])).toEqual([[`${MTXR_QUEUE.name}.3`, "setda"]]);
+  });
+});
+
+describe("typeProblem", () => {
+  const plan = compileReadPlan(
+    "core",
+    [{ index: 5, hc: true, label: "ether5", identity: { column: IF.name, value: "ether5" } }],
+    [
+      {
+        link: link({ target: { kind: "interface", by: "name", value: "ether5", faces: "downstream" } }),
+        kind: "interface",
+        index: 5,
+        label: "ether5",
+      },
+    ],
+  );
+  const sound = plan.oids.map((oid) => ({
+    oid,
+    value: oid.startsWith(`${IF.name}.`)
+      ? ({ kind: "string", value: "ether5" } as const)
+      : oid.startsWith(`${IF.hcInOctets}.`) || oid.startsWith(`${IF.hcOutOctets}.`)
+        ? ({ kind: "counter64", value: 10n } as const)
+        : ({ kind: "int", value: 1 } as const),
+  }));
+
+  it("accepts a sound response, and absent columns", () => {
+    expect(typeProblem(plan, sound)).toBeUndefined();
+    const absent = sound.map((r) =>
+      r.oid.startsWith(`${IF.speed}.`) ? { oid: r.oid, value: { kind: "missing" } as const } : r,
+    );
+    expect(typeProblem(plan, absent)).toBeUndefined();
+  });
+
+  it("names the first value whose type contradicts its OID", () => {
+    const garbled = sound.map((r) =>
+      r.oid === SYS_UPTIME ? { oid: r.oid, value: { kind: "string", value: "12345" } as const } : r,
+    );
+    expect(typeProblem(plan, garbled)).toBe(`${SYS_UPTIME}: expected int, got string`);
+    const counterAsText = sound.map((r) =>
+      r.oid.startsWith(`${IF.hcOutOctets}.`)
+        ? { oid: r.oid, value: { kind: "string", value: "x" } as const }
+        : r,
+    );
+    expect(typeProblem(plan, counterAsText)).toMatch(/expected int or counter64, got string/);
   });
 });

@@ -3,6 +3,7 @@
 // its escaped series prefix. A poll then only indexes arrays: no OID strings, no label escaping.
 import { METRICS } from "../contract.js";
 import { counterFor, DIRECTIONS, type Direction } from "../inventory/model.js";
+import type { Row, SnmpValue } from "../snmp/session.js";
 import { seriesPrefix } from "./exposition.js";
 import { IF, MTXR_QUEUE, SYS_UPTIME } from "./oids.js";
 import type { PlannedLink } from "./plan.js";
@@ -156,4 +157,36 @@ export function compileReadPlan(
   });
 
   return { oids, uptime: 0, interfaces: [...byIndex.values()], queueNames, links: linkSlots };
+}
+
+type Kind = SnmpValue["kind"];
+
+/**
+ * The first value of a response whose type contradicts its OID (a counter sent as a string, a
+ * string where ifName belongs), or undefined when the response is sound. Absent values
+ * (noSuchObject, noSuchInstance) are allowed: agents legitimately lack columns.
+ */
+export function typeProblem(plan: ReadPlan, values: readonly Row[]): string | undefined {
+  const check = (pos: number, allowed: readonly Kind[]): string | undefined => {
+    const row = values[pos];
+    const kind = row?.value.kind ?? "missing";
+    if (kind === "missing" || allowed.includes(kind)) return undefined;
+    return `${row?.oid ?? plan.oids[pos]}: expected ${allowed.join(" or ")}, got ${kind}`;
+  };
+  const number: Kind[] = ["int"];
+  const counter: Kind[] = ["int", "counter64"];
+  const text: Kind[] = ["string"];
+  const problems = [
+    check(plan.uptime, number),
+    ...plan.interfaces.flatMap((i) => [
+      check(i.highSpeed, number),
+      check(i.speed, number),
+      check(i.oper, number),
+      i.identity && check(i.identity.pos, text),
+      ...[...i.errors, ...i.discards].map((slot) => check(slot.pos, counter)),
+    ]),
+    ...plan.queueNames.map((q) => check(q.pos, text)),
+    ...plan.links.flatMap((l) => l.counters.map((slot) => check(slot.pos, counter))),
+  ];
+  return problems.find((p) => p !== undefined);
 }
