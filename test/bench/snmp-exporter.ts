@@ -28,12 +28,20 @@ export interface ModuleOptions {
   maxRepetitions: number;
   timeoutSeconds: number;
   retries: number;
+  /**
+   * Walk the columns (snmp_exporter's usual way), or GET these row indexes of every column, the
+   * way kapasitas polls (snmp_exporter splits a long `get` list into PDUs itself).
+   */
+  getRows?: readonly number[];
 }
 
 /** snmp.yml text for snmp_exporter 0.21 with one module, `kapasitas` (pure). */
 export function renderSnmpExporterConfig(polled: readonly PolledOid[], options: ModuleOptions): string {
-  const walk = polled.filter((p) => p.column).map((p) => p.oid);
-  const get = polled.filter((p) => !p.column).map((p) => `${p.oid}.0`);
+  const columns = polled.filter((p) => p.column).map((p) => p.oid);
+  const scalars = polled.filter((p) => !p.column).map((p) => `${p.oid}.0`);
+  const rows = options.getRows;
+  const walk = rows ? [] : columns;
+  const get = rows ? [...scalars, ...columns.flatMap((c) => rows.map((r) => `${c}.${r}`))] : scalars;
   const module = {
     version: 2,
     auth: { community: options.community },
