@@ -173,6 +173,9 @@ export function reapStaleLabs(): string[] {
 
 export function createLab(): Lab {
   const ip = requireBinary("ip");
+  if (process.getuid?.() !== 0) {
+    throw new Error("network namespace tests need root (CAP_NET_ADMIN): run them as root, as .ci/run does");
+  }
   reapStaleLabs();
   const labId = `kp-${process.pid}-${++labCounter}`;
   const namespaces: string[] = [];

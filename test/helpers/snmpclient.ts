@@ -118,7 +118,7 @@ export function snmpGet(target: SnmpTarget, oids: string[], options?: SnmpToolOp
 
 /** GETBULK-walk a subtree; returns every varbind under it, in agent order. */
 export function snmpWalk(target: SnmpTarget, oid: string, options?: SnmpToolOptions) {
-  return snmpTool("snmpbulkwalk", target, ["-Cc", oid], options);
+  return snmpTool("snmpbulkwalk", target, [oid], options);
 }
 
 /** SET values; `type` is the snmpset type letter (i integer, u unsigned, s string, ...). */

@@ -6,7 +6,8 @@ import { freePort } from "./ports.js";
 import { overrideLine, startSnmpd, SYS_NAME_OID, SYS_UPTIME_OID, type Snmpd } from "./snmpd.js";
 import { snmpColumn, snmpGet, snmpWalk } from "./snmpclient.js";
 
-const IF_IN_OCTETS_1 = "1.3.6.1.2.1.2.2.1.10.1";
+const IF_IN_OCTETS = "1.3.6.1.2.1.2.2.1.10";
+const IF_OUT_OCTETS_1 = "1.3.6.1.2.1.2.2.1.16.1";
 const QUEUE_TABLE = "1.3.6.1.4.1.14988.1.1.2.1"; // MikroTik simple queues (mtxrQueueSimpleTable)
 
 describe("snmpd on loopback", () => {
@@ -33,7 +34,7 @@ describe("snmpd on loopback", () => {
         },
         { name: "nocsha", authProtocol: "SHA", authKey: "auth-key-sha" },
       ],
-      overrides: [{ oid: IF_IN_OCTETS_1, type: "counter", value: 4294967000 }],
+      overrides: [{ oid: IF_OUT_OCTETS_1, type: "counter", value: 4294967000 }],
       passPersist: [
         {
           subtree: QUEUE_TABLE,
@@ -42,6 +43,8 @@ describe("snmpd on loopback", () => {
             [`${QUEUE_TABLE}.1.8.1`]: { type: "counter64", value: "18446744073709551000" },
           },
         },
+        // A whole column: a 32-bit ifInOctets the test moves across 2^32.
+        { subtree: IF_IN_OCTETS, values: { [`${IF_IN_OCTETS}.1`]: { type: "counter", value: 4294967290 } } },
       ],
     });
   });
@@ -88,14 +91,24 @@ describe("snmpd on loopback", () => {
   });
 
   it("serves an overridden 32-bit counter and a pass_persist table the test can change", async () => {
-    const [inOctets] = await snmpGet(agent.target, [IF_IN_OCTETS_1]);
-    expect(inOctets?.value).toBe("4294967000");
+    const [outOctets] = await snmpGet(agent.target, [IF_OUT_OCTETS_1]);
+    expect(outOctets?.value).toBe("4294967000");
     expect(await snmpWalk(agent.target, QUEUE_TABLE)).toEqual([
       { oid: `${QUEUE_TABLE}.1.2.1`, value: "opd-diskominfo" },
       { oid: `${QUEUE_TABLE}.1.8.1`, value: "18446744073709551000" },
     ]);
     agent.setServed(QUEUE_TABLE, { [`${QUEUE_TABLE}.1.8.1`]: { type: "counter64", value: 42 } });
     expect(await snmpWalk(agent.target, QUEUE_TABLE)).toEqual([{ oid: `${QUEUE_TABLE}.1.8.1`, value: "42" }]);
+  });
+
+  it("wraps a served 32-bit counter between two polls", async () => {
+    expect(await snmpWalk(agent.target, IF_IN_OCTETS)).toEqual([
+      { oid: `${IF_IN_OCTETS}.1`, value: "4294967290" },
+    ]);
+    agent.setServed(IF_IN_OCTETS, { [`${IF_IN_OCTETS}.1`]: { type: "counter", value: 10 } });
+    expect(await snmpGet(agent.target, [`${IF_IN_OCTETS}.1`])).toEqual([
+      { oid: `${IF_IN_OCTETS}.1`, value: "10" },
+    ]);
   });
 
   it("restart() is a reboot: sysUpTime goes back", async () => {
