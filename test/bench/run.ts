@@ -509,9 +509,9 @@ ${profileText ? `\n### kapasitas CPU profile (\`--cpu-prof\`, timed rounds only,
   calls, which costs noticeably; the shipped build has none.
 - snmp_exporter ${machine.exporter} is the Debian bookworm build; newer upstream releases may differ.
 - The machine is shared (2 cores, other test suites running): wall times are noisier than CPU times,
-  and under heavy load snmp_exporter's CPU per scrape grows more than kapasitas's (Go's scheduler
-  spins and reschedules more), which flatters the ratio. Compare runs made at similar load (recorded
-  above), and prefer a quiet machine for a verdict.
+  and contention changes both processes' CPU per scrape (cache misses, scheduler work), not always
+  equally; the per-round table shows the spread. Compare runs made at similar load (recorded above)
+  and prefer a quiet machine for a verdict.
 `;
     console.log(`\n${report}`);
     if (!args["no-write"]) {
