@@ -14,11 +14,16 @@ export class SnmpError extends Error {
   constructor(
     readonly reason: FailureReason,
     message: string,
+    /** The agent answered tooBig: the response would not fit its maximum message size. */
+    readonly tooBig = false,
   ) {
     super(message);
     this.name = "SnmpError";
   }
 }
+
+/** SNMP error-status tooBig(1). */
+const TOO_BIG = 1;
 
 export interface EngineOptions {
   timeoutSeconds: number;
@@ -85,6 +90,8 @@ export function classify(error: unknown, sawMalformedPacket: boolean): SnmpError
       return new SnmpError("auth", `SNMPv3 security: ${error.message}`);
     return new SnmpError("malformed", `invalid response: ${error.message}`);
   }
+  if (error instanceof snmp.RequestFailedError && (error as Error & { status?: number }).status === TOO_BIG)
+    return new SnmpError("error", "agent answered tooBig", true);
   return new SnmpError("error", error instanceof Error ? error.message : String(error));
 }
 
@@ -145,11 +152,21 @@ export class SnmpClient {
     for (let i = 0; i < oids.length; i += this.options.getBatchSize) {
       batches.push(oids.slice(i, i + this.options.getBatchSize));
     }
-    const results = await Promise.all(
-      batches.map((batch) => this.request<Varbind>((s, cb) => s.get(batch, cb))),
-    );
+    const results = await Promise.all(batches.map((batch) => this.getBatch(batch)));
     // noSuchObject / noSuchInstance decode to "missing", keeping positions.
     return results.flat().map(toRow);
+  }
+
+  /** One GET PDU; halved and retried while the agent says the response is too big for it. */
+  private async getBatch(oids: string[]): Promise<Varbind[]> {
+    try {
+      return await this.request<Varbind>((s, cb) => s.get(oids, cb));
+    } catch (error) {
+      if (!(error instanceof SnmpError && error.tooBig && oids.length > 1)) throw error;
+      const half = Math.ceil(oids.length / 2);
+      const [a, b] = await Promise.all([this.getBatch(oids.slice(0, half)), this.getBatch(oids.slice(half))]);
+      return [...a, ...b];
+    }
   }
 
   /**
