@@ -181,3 +181,53 @@ ${PRICING}`),
     }
   });
 });
+
+describe("SNMPv3 noAuthNoPriv, and a secret that does not resolve", () => {
+  it("polls a noAuthNoPriv user; a missing env secret is reason credentials, not a crash", async () => {
+    const agent = await startSnmpd({
+      community: "ready-check-only",
+      extraConfig: ["createUser kp-noauth", "rouser kp-noauth noauth"],
+    });
+    const other = await startSnmpd({ community: "ready-check-only" });
+    delete process.env.KP_V3_NEVER_SET;
+    const collector = startCollector(
+      inventoryFrom(`version: 1
+organisation: test
+devices:
+  - id: noauth
+    host: ${agent.host}
+    port: ${agent.port}
+    timeout: 5s
+    snmp: { version: v3, username: kp-noauth, security_level: noAuthNoPriv }
+  - id: no-secret
+    host: ${other.host}
+    port: ${other.port}
+    snmp:
+      version: v3
+      username: kp-x
+      security_level: authNoPriv
+      auth_protocol: sha
+      auth_key: env:KP_V3_NEVER_SET
+opds:
+  - id: dinkes
+    name: Dinas Kesehatan
+    category: public_service
+    allocated: { download_mbps: 20, upload_mbps: 10 }
+    links: [{ device: noauth, interface: { name: lo } }]
+${PRICING}`),
+    );
+    try {
+      const e = await scrape(collector, "noauth");
+      expect(value(e, "snmp_device_up", { device: "noauth" })).toBe(1);
+      expect(value(e, "snmp_interface_oper_up", { device: "noauth", interface: "lo" })).toBe(1);
+      const missing = await scrape(collector, "no-secret");
+      expect(value(missing, "snmp_device_up", { device: "no-secret" })).toBe(0);
+      expect(
+        value(missing, "snmp_device_poll_failures_total", { device: "no-secret", reason: "credentials" }),
+      ).toBe(1);
+    } finally {
+      collector.close();
+      await Promise.all([agent.stop(), other.stop()]);
+    }
+  });
+});
