@@ -9,7 +9,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -160,10 +159,11 @@ const out = mkdtempSync(join(tmpdir(), "kapasitas-report-bench-out-"));
 const runs = argument("runs", 3);
 const concurrency = argument("concurrency", 3);
 const totals: number[] = [];
-/** CPU seconds a process has used (utime + stime from /proc; clock ticks are 100 Hz on Linux). */
-const cpuSecondsOf = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+/** Prometheus's own CPU seconds, from its process_cpu_seconds_total. */
+const prometheusCpuSeconds = async (): Promise<number> => {
+  const text = await (await fetch(`${prometheus.url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("process_cpu_seconds_total "));
+  return Number(line?.split(" ")[1] ?? NaN);
 };
 const nodeCpuSeconds = () => {
   const u = process.cpuUsage();
@@ -172,7 +172,7 @@ const nodeCpuSeconds = () => {
 try {
   for (let run = 1; run <= runs; run++) {
     const t0 = performance.now();
-    const cpu0 = { node: nodeCpuSeconds(), prometheus: cpuSecondsOf(prometheus.pid) };
+    const cpu0 = { node: nodeCpuSeconds(), prometheus: await prometheusCpuSeconds() };
     const report = await buildReport({
       inventory,
       period,
@@ -193,7 +193,7 @@ try {
     totals.push(total);
     const cpu = {
       node: nodeCpuSeconds() - cpu0.node,
-      prometheus: cpuSecondsOf(prometheus.pid) - cpu0.prometheus,
+      prometheus: (await prometheusCpuSeconds()) - cpu0.prometheus,
     };
     timings.push(`CPU: node ${cpu.node.toFixed(1)} s + prometheus ${cpu.prometheus.toFixed(1)} s`);
     const samples = [...report.opds, ...report.uplinks].reduce(
