@@ -36,6 +36,8 @@ export interface AppOptions {
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
+  // Scrapes are never conditional requests: ETags only cost a hash of every body.
+  app.set("etag", false);
 
   app.get("/snmp", async (req, res, next) => {
     const target = typeof req.query.target === "string" ? req.query.target : "";
@@ -49,7 +51,14 @@ export function createApp(options: AppOptions): Express {
         res.status(result.status).type("text/plain").send(`${result.message}\n`);
         return;
       }
-      res.status(200).set("Content-Type", EXPOSITION_CONTENT_TYPE).send(result.text);
+      // The hot path: no ETag (express would SHA-1 every body), no Buffer copy through res.send.
+      res
+        .writeHead(200, {
+          "Content-Type": EXPOSITION_CONTENT_TYPE,
+          "Content-Length": Buffer.byteLength(result.text),
+          "Cache-Control": "no-store",
+        })
+        .end(result.text);
     } catch (error) {
       next(error);
     }
