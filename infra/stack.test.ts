@@ -210,6 +210,7 @@ describe("resource graph for inventory/tanjungpinang.yaml (production stack)", (
       "--listen",
       "0.0.0.0:9105",
     ]);
+    expect(collector.envs).toContain("KAPASITAS_PROMETHEUS_URL=http://prometheus:9090");
     expect(collector.volumes).toEqual([
       { volumeName: "kapasitas-collector-config", containerPath: "/etc/kapasitas", readOnly: true },
     ]);

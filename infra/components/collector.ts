@@ -123,7 +123,12 @@ export class Collector extends pulumi.ComponentResource {
             role: "collector",
             user: IMAGE_USERS.collector,
             command: collectorCommand(shard, this.addresses.length),
-            env: { NODE_ENV: "production", TZ: args.inventory.timezone },
+            env: {
+              NODE_ENV: "production",
+              TZ: args.inventory.timezone,
+              // The capacity report (/reports) reads its figures from Prometheus.
+              KAPASITAS_PROMETHEUS_URL: "http://prometheus:9090",
+            },
             networks: [
               // `collector` resolves to every shard: the proxy sends /reports to any of them.
               { name: args.networks.monitoring.name, aliases: [`collector-${shard}`, "collector"] },
