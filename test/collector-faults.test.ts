@@ -63,6 +63,7 @@ describe("counter faults against a real snmpd", () => {
   let agent: Snmpd;
   let other: Snmpd;
   let collector: Collector;
+  let inventoryText: string;
 
   beforeAll(async () => {
     agent = await startSnmpd({
@@ -74,8 +75,7 @@ describe("counter faults against a real snmpd", () => {
       { index: 7, name: "ether7", inOctets: 4_294_966_000, outOctets: 4_294_967_000 },
     ]);
     other = await startSnmpd({ community: "other-community" });
-    collector = startCollector(
-      inventoryFrom(`version: 1
+    inventoryText = `version: 1
 organisation: test
 devices:
   - id: old-switch
@@ -104,8 +104,8 @@ opds:
     allocated: { download_mbps: 5, upload_mbps: 5 }
     links:
       - { device: wrong-community, interface: { name: lo } }
-${PRICING}`),
-    );
+${PRICING}`;
+    collector = startCollector(inventoryFrom(inventoryText));
   });
 
   afterAll(async () => {
@@ -168,6 +168,17 @@ ${PRICING}`),
     expect(upload(after)).toBe(beforeUp + 300);
     const next = await scrape(collector, "old-switch");
     expect(download(next)).toBe(beforeDown + 4_000);
+  });
+
+  it("keeps every total across an inventory reload (SIGHUP path): no reset, no jump", async () => {
+    const before = await scrape(collector, "old-switch");
+    collector.reload(inventoryFrom(inventoryText));
+    const after = await scrape(collector, "old-switch");
+    expect(download(after)).toBe(download(before));
+    expect(upload(after)).toBe(upload(before));
+    expect(value(after, "snmp_device_restarts_total", { device: "old-switch" })).toBe(
+      value(before, "snmp_device_restarts_total", { device: "old-switch" }),
+    );
   });
 
   it("marks a device with a wrong community down (timeout: v2c agents stay silent), others unaffected", async () => {

@@ -194,8 +194,11 @@ export class DevicePoller {
     for (const [r, n] of previous.discontinuities) this.discontinuities.set(r, n);
   }
 
+  /** Close the session once any poll in flight has finished (a reload must not cut a scrape short). */
   close(): void {
-    this.client.close();
+    const running = this.inflight;
+    if (running) void running.finally(() => this.client.close());
+    else this.client.close();
   }
 
   private async pollAndExpose(): Promise<string> {
