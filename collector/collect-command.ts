@@ -19,6 +19,9 @@ export interface CollectOptions {
   deviceConcurrency: string;
 }
 
+/** Longest a SIGTERM waits for scrapes in progress before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 15_000;
+
 /** Paths pino must never print, wherever a config object ends up in a log line. */
 export const REDACT_PATHS = [
   "community",
@@ -164,6 +167,8 @@ export function registerCollectCommands(program: Command): void {
     .action(async (opts: CollectOptions) => {
       const { stop } = await runCollector(opts);
       const shutdown = () => {
+        // Polls are bounded by their timeouts; this only guards against the unforeseen.
+        setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
         void stop().then(() => process.exit(0));
       };
       process.once("SIGTERM", shutdown);
