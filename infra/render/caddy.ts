@@ -23,6 +23,11 @@ export interface ProxyRoute {
 export interface CaddyOptions {
   tls: { mode: "acme"; email: string } | { mode: "internal" };
   routes: readonly ProxyRoute[];
+  /**
+   * Where Caddy listens. The container uses the defaults (80, 443, admin 2019, health 8090, all
+   * addresses); tests move them to free loopback ports.
+   */
+  listen?: { http?: number; https?: number; admin?: number; health?: number; bindAddress?: string };
 }
 
 const HEADERS = [
@@ -71,19 +76,23 @@ export function renderCaddyfile(options: CaddyOptions): string {
   const duplicate = hosts.find((h, i) => hosts.indexOf(h) !== i);
   if (duplicate !== undefined) throw new Error(`two sites claim the host name ${duplicate}`);
 
+  const listen = options.listen ?? {};
   const global = [
     "{",
     ...indent([
       ...(options.tls.mode === "acme" ? [`email ${options.tls.email}`] : []),
       // In a container there is no system trust store to install Caddy's root into.
       "skip_install_trust",
-      "admin localhost:2019",
+      `admin localhost:${listen.admin ?? 2019}`,
+      ...(listen.http !== undefined ? [`http_port ${listen.http}`] : []),
+      ...(listen.https !== undefined ? [`https_port ${listen.https}`] : []),
+      ...(listen.bindAddress !== undefined ? [`default_bind ${listen.bindAddress}`] : []),
     ]),
     "}",
   ];
   const health = [
     "# Container health check only: bound to loopback, never published.",
-    `http://:${CADDY_HEALTH_PORT} {`,
+    `http://:${listen.health ?? CADDY_HEALTH_PORT} {`,
     ...indent(["bind 127.0.0.1", 'respond /healthz "ok" 200', "respond 404"]),
     "}",
   ];
