@@ -4,7 +4,7 @@
 import type { Server } from "node:http";
 import type { Command } from "commander";
 import type { RequestHandler } from "express";
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger } from "pino";
 import { formatProblem, loadInventory } from "./inventory/load.js";
 import { Collector } from "./poll/collector.js";
 import { parseShard, type Shard } from "./poll/plan.js";
@@ -40,12 +40,13 @@ export const REDACT_PATHS = [
   "*.snmp.community",
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: "kapasitas-collector" },
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export function parseListen(text: string): { host: string; port: number } {
