@@ -73,6 +73,14 @@ describe("snmp client helpers", () => {
     );
   });
 
+  it("drops endOfMibView rows from walks", () => {
+    expect(
+      parseVarbinds(
+        ".1.3.6.1.4.1.14988.1.1.2.1.1.8.1 123\n.1.3.6.1.4.1.14988.1.1.2.1.1.8.1 No more variables left in this MIB View (It is past the end of the MIB tree)\n",
+      ),
+    ).toEqual([{ oid: "1.3.6.1.4.1.14988.1.1.2.1.1.8.1", value: "123" }]);
+  });
+
   it("parses -On -Oq output, unquoting strings", () => {
     expect(parseVarbinds('.1.3.6.1.2.1.1.5.0 "core 1"\n.1.3.6.1.2.1.1.3.0 123\n')).toEqual([
       { oid: "1.3.6.1.2.1.1.5.0", value: "core 1" },

@@ -57,6 +57,8 @@ export function parseVarbinds(stdout: string): Varbind[] {
   for (const line of stdout.split("\n")) {
     const match = /^(\.?[0-9.]+)\s+(.*)$/.exec(line.trimEnd());
     if (!match) continue;
+    // endOfMibView is the end of a walk (snmpsim repeats the last OID with it), never a value.
+    if (match[2]?.startsWith("No more variables left in this MIB View")) continue;
     let value = match[2] ?? "";
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
     varbinds.push({ oid: (match[1] ?? "").replace(/^\./, ""), value });

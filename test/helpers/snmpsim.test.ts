@@ -11,6 +11,13 @@ describe("snmpsim on the real-device recordings", () => {
     sim = await startSnmpsim({
       recordings: ["routeros", "ios", "linux_ntc"],
       growCounters: { linux_ntc: 1_000_000 },
+      extraRecordings: {
+        "mikrotik-queues": [
+          "1.3.6.1.2.1.1.1.0|4|RouterOS CCR1036",
+          "1.3.6.1.4.1.14988.1.1.2.1.1.2.1|4|opd-dinkes",
+          "1.3.6.1.4.1.14988.1.1.2.1.1.8.1|70|123456789012",
+        ].join("\n"),
+      },
     });
   });
   afterAll(() => sim?.stop());
@@ -22,6 +29,11 @@ describe("snmpsim on the real-device recordings", () => {
     const inOctets = await snmpColumn(sim.target("routeros"), IF_HC_IN_OCTETS);
     expect(inOctets.get("3")).toBe("6422347895"); // WAN, above 2^32
     expect(inOctets.get("4")).toBe("4759651");
+  });
+
+  it("serves a recording written by the test", async () => {
+    const queues = await snmpColumn(sim.target("mikrotik-queues"), "1.3.6.1.4.1.14988.1.1.2.1.1.8");
+    expect(queues.get("1")).toBe("123456789012");
   });
 
   it("serves the ios ifXTable with its sparse ifIndex", async () => {

@@ -67,6 +67,8 @@ export interface Snmpsim {
   /** A v2c target for `community` (e.g. "routeros"). */
   target(community: string): SnmpTarget;
   dataDir: string;
+  /** What snmpsimd logged (last 64 KiB): requests, responses and errors. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -161,7 +163,7 @@ export async function startSnmpsim(options: SnmpsimOptions = {}): Promise<Snmpsi
     await stop();
     throw error;
   }
-  return { host, port, communities, target, dataDir, stop };
+  return { host, port, communities, target, dataDir, output: () => daemon.output(), stop };
 }
 
 async function nobodyIds(): Promise<{ uid: number; gid: number }> {
