@@ -95,6 +95,17 @@ describe("the uploaded configuration, checked by the real tools", () => {
     expect(result.stdout).toMatch(/2 receivers/);
   });
 
+  it("amtool routes critical alerts to the on-call receiver and the rest to the NOC", async () => {
+    const amtool = requireBinary("amtool");
+    const config = `--config.file=${join(root, "etc/alertmanager/alertmanager.yml")}`;
+    const route = async (...labels: string[]) =>
+      (await runOrThrow(amtool, ["config", "routes", "test", config, ...labels])).stdout.trim();
+    expect(await route("alertname=UplinkSaturated", "severity=critical", "uplink=telkom-astinet")).toBe(
+      "noc-oncall",
+    );
+    expect(await route("alertname=OpdSaturated", "severity=warning", "opd=dinkes")).toBe("noc");
+  });
+
   it("caddy validates the Caddyfile (Debian's caddy 2.6; the image runs 2.10)", async () => {
     const caddy = requireCaddy();
     const result = await runOrThrow(caddy, [
