@@ -31,6 +31,7 @@ import { REPO_ROOT, opdWithLink, scrapeUrl, startCollector, type Collector } fro
 import { startCountingRelay, type CountingRelay, type RelayCounts } from "./relay.js";
 import {
   renderSnmpExporterConfig,
+  snmpExporterModule,
   startSnmpExporter,
   type PolledOid,
   type SnmpExporter,
@@ -45,6 +46,8 @@ const { values: args } = parseArgs({
     "cpu-prof": { type: "boolean", default: false },
     /** Run collector/cli.ts through tsx instead of the compiled dist/ (no build step). */
     source: { type: "boolean", default: false },
+    /** Poll with SNMPv3 authPriv (SHA-256 + AES-128), as the inventory's MikroTik core does. */
+    v3: { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
   },
 });
@@ -56,6 +59,9 @@ const MAX_REPETITIONS = 25;
 const TIMEOUT_SECONDS = 5;
 const RETRIES = 1;
 const COMMUNITY = `kp${randomBytes(8).toString("hex")}`;
+const V3_USER = "kapasitas";
+const V3_AUTH_KEY = `a${randomBytes(12).toString("hex")}`;
+const V3_PRIV_KEY = `p${randomBytes(12).toString("hex")}`;
 
 /** What the collector reads per poll (collector/poll/device.ts readOids), as snmp_exporter metrics. */
 const POLLED: PolledOid[] = [
@@ -121,11 +127,10 @@ function loadAverage(): string {
   return readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "?";
 }
 
-const SECTION_START = "<!-- bench:collector start (written by npm run bench) -->";
-const SECTION_END = "<!-- bench:collector end -->";
-
 /** BENCHMARKS.md with this benchmark's section replaced (or added); other sections kept (pure). */
-function withSection(existing: string, section: string): string {
+function withSection(existing: string, section: string, name: string): string {
+  const SECTION_START = `<!-- bench:${name} start (written by npm run bench) -->`;
+  const SECTION_END = `<!-- bench:${name} end -->`;
   const block = `${SECTION_START}\n\n${section.trim()}\n\n${SECTION_END}`;
   const start = existing.indexOf(SECTION_START);
   const end = existing.indexOf(SECTION_END);
@@ -190,7 +195,19 @@ async function main(): Promise<void> {
     }).join("");
     await runOrThrow(ip, ["-n", ns, "-batch", "-"], { input: batch });
     const management = await lab.managementLink(ns);
-    const agent = await lab.snmpd(ns, { host: management.address, community: COMMUNITY });
+    const agent = await lab.snmpd(ns, {
+      host: management.address,
+      community: COMMUNITY,
+      users: [
+        {
+          name: V3_USER,
+          authProtocol: "SHA-256",
+          authKey: V3_AUTH_KEY,
+          privProtocol: "AES",
+          privKey: V3_PRIV_KEY,
+        },
+      ],
+    });
     const ifNames = await snmpColumn(agent.target, "1.3.6.1.2.1.31.1.1.1.1");
     const names = [...ifNames.values()];
     const rows = [...ifNames.keys()].map(Number);
@@ -204,16 +221,32 @@ async function main(): Promise<void> {
     // kapasitas: one device for the timed scrapes, a second one (same agent, through a counting
     // relay) to learn from the wire what a poll sends and receives.
     const kapasitasRelay = await relay();
+    // The counted device always speaks v2c: the relay cannot read encrypted v3 PDUs (same OIDs).
     const device = (id: string, port: number) => ({
       id,
       host: id === "agent" ? agent.host : "127.0.0.1",
       port,
       vendor: "linux",
-      snmp: { version: "v2c", community: "env:KAPASITAS_BENCH_COMMUNITY" },
+      snmp:
+        id === "agent" && args.v3
+          ? {
+              version: "v3",
+              username: V3_USER,
+              security_level: "authPriv",
+              auth_protocol: "sha256",
+              auth_key: "env:KAPASITAS_BENCH_AUTH_KEY",
+              priv_protocol: "aes128",
+              priv_key: "env:KAPASITAS_BENCH_PRIV_KEY",
+            }
+          : { version: "v2c", community: "env:KAPASITAS_BENCH_COMMUNITY" },
     });
     const collectorSpawnedAt = performance.now();
     collector = await startCollector({
-      env: { KAPASITAS_BENCH_COMMUNITY: COMMUNITY },
+      env: {
+        KAPASITAS_BENCH_COMMUNITY: COMMUNITY,
+        KAPASITAS_BENCH_AUTH_KEY: V3_AUTH_KEY,
+        KAPASITAS_BENCH_PRIV_KEY: V3_PRIV_KEY,
+      },
       args: ["--log-level", "warn"],
       entry: args.source ? "source" : "built",
       nodeFlags: profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [],
@@ -243,13 +276,29 @@ async function main(): Promise<void> {
     // snmp_exporter twice, in its own processes: walking the columns (how it is normally used) and
     // GETting the same instance OIDs kapasitas GETs.
     for (const mode of ["walk", "get"] as const) {
+      const options = {
+        community: COMMUNITY,
+        maxRepetitions: MAX_REPETITIONS,
+        timeoutSeconds: TIMEOUT_SECONDS,
+        retries: RETRIES,
+        ...(mode === "get" && { getRows: rows }),
+      };
       const exporter = await startSnmpExporter(
-        renderSnmpExporterConfig(POLLED, {
-          community: COMMUNITY,
-          maxRepetitions: MAX_REPETITIONS,
-          timeoutSeconds: TIMEOUT_SECONDS,
-          retries: RETRIES,
-          ...(mode === "get" && { getRows: rows }),
+        renderSnmpExporterConfig({
+          kapasitas: snmpExporterModule(POLLED, {
+            ...options,
+            ...(args.v3 && {
+              v3: {
+                username: V3_USER,
+                securityLevel: "authPriv",
+                authProtocol: "SHA256",
+                password: V3_AUTH_KEY,
+                privProtocol: "AES",
+                privPassword: V3_PRIV_KEY,
+              },
+            }),
+          }),
+          counted: snmpExporterModule(POLLED, options), // v2c, for the counting relay
         }),
       );
       exporters.push(exporter);
@@ -258,7 +307,7 @@ async function main(): Promise<void> {
         label: `snmp_exporter (${mode})`,
         pid: exporter.pid,
         url: exporter.url(`${agent.host}:${agent.port}`),
-        countedUrl: exporter.url(`127.0.0.1:${counting.port}`),
+        countedUrl: exporter.url(`127.0.0.1:${counting.port}`, "counted"),
         relay: counting,
         rounds: [],
       });
@@ -342,7 +391,8 @@ async function main(): Promise<void> {
     };
     const command =
       `npm run bench -- --interfaces ${INTERFACES} --scrapes ${SCRAPES} --warmup ${WARMUP} --rounds ${ROUNDS}` +
-      (args.source ? " --source" : "");
+      (args.source ? " --source" : "") +
+      (args.v3 ? " --v3" : "");
     const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
     const us = (x: number) => `${x.toFixed(1)} µs`;
     const ms = (x: number) => `${x.toFixed(2)} ms`;
@@ -446,7 +496,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const report = `## SNMP collector: \`kapasitas collect\` vs \`prometheus-snmp-exporter\`
+    const report = `## SNMP collector${args.v3 ? ", SNMPv3 authPriv" : ""}: \`kapasitas collect\` vs \`prometheus-snmp-exporter\`
 
 Goal (issue 3): at most **0.5×** snmp_exporter's client CPU per polled varbind (exposition included)
 and **no slower per device poll**. snmp_exporter is measured twice: walking the polled columns (its
@@ -466,7 +516,7 @@ ${command}
 
 - Agent: Debian's snmpd ${machine.snmpd} in a network namespace with ${INTERFACES} veth interfaces
   (${INTERFACES / 2} pairs; ${names.length} ifTable rows with \`lo\` and the management veth), default ifTable cache,
-  SNMPv2c, reached over a veth from the root namespace. All contestants poll this one agent in the same run.
+  ${args.v3 ? "**SNMPv3 authPriv (SHA-256, AES-128)** for the timed scrapes" : "SNMPv2c"}, reached over a veth from the root namespace. All contestants poll this one agent in the same run.
 - kapasitas collect (Node ${machine.node}, net-snmp ${machine.netSnmp}, prom-client ${machine.promClient}),
   started as \`${args.source ? "node --import tsx collector/cli.ts" : "node dist/collector/cli.js"} collect\` (${args.source ? "from source" : "compiled by tsc first, as the container runs it"}), inventory with one OPD per ifTable row,
   so it polls every row; per poll it GETs sysUpTime and, per interface, ifHCIn/OutOctets,
@@ -476,7 +526,7 @@ ${command}
   (\`test/bench/snmp-exporter.ts\`): **walk** walks exactly those ten columns (GetBulk,
   max-repetitions ${MAX_REPETITIONS}) and GETs sysUpTime; **get** GETs the same ${polledVarbinds} instance OIDs.
 - Same OIDs, checked on the wire through a counting UDP relay per contestant: ${polledVarbinds} polled varbinds
-  per poll; ${sameOids.join("; ")}.
+  per poll; ${sameOids.join("; ")}.${args.v3 ? " (Counted over SNMPv2c with the same OIDs: the relay cannot read encrypted PDUs; v3 adds its engine-discovery exchange, per session.)" : ""}
 - Scrapes: ${WARMUP} warm-up rounds, then ${ROUNDS} rounds of ${SCRAPES} scrapes of each contestant, one scrape at a
   time in rotating order (never concurrently), each an HTTP GET with Prometheus's headers, body read in full.
 - CPU = utime+stime of each process from /proc/PID/stat across a round (all threads; idle work in
@@ -516,7 +566,11 @@ ${profileText ? `\n### kapasitas CPU profile (\`--cpu-prof\`, timed rounds only,
     console.log(`\n${report}`);
     if (!args["no-write"]) {
       const file = join(REPO_ROOT, "BENCHMARKS.md");
-      const text = withSection(existsSync(file) ? readFileSync(file, "utf8") : "", report);
+      const text = withSection(
+        existsSync(file) ? readFileSync(file, "utf8") : "",
+        report,
+        args.v3 ? "collector-v3" : "collector",
+      );
       // Formatted as the repository's prettier config says, so `npm run lint` stays green.
       const prettier = await import("prettier");
       const options = (await prettier.resolveConfig(file)) ?? {};

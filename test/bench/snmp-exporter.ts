@@ -23,8 +23,20 @@ export interface PolledOid {
   column: boolean;
 }
 
+/** SNMPv3 credentials in snmp_exporter 0.21's terms (auth_protocol SHA256, priv_protocol AES...). */
+export interface V3Auth {
+  username: string;
+  securityLevel: "authPriv" | "authNoPriv";
+  authProtocol: "SHA" | "SHA224" | "SHA256" | "SHA384" | "SHA512";
+  password: string;
+  privProtocol?: "AES" | "AES192" | "AES256";
+  privPassword?: string;
+}
+
 export interface ModuleOptions {
   community: string;
+  /** Use SNMPv3 with these credentials instead of v2c with `community`. */
+  v3?: V3Auth;
   maxRepetitions: number;
   timeoutSeconds: number;
   retries: number;
@@ -35,16 +47,28 @@ export interface ModuleOptions {
   getRows?: readonly number[];
 }
 
-/** snmp.yml text for snmp_exporter 0.21 with one module, `kapasitas` (pure). */
-export function renderSnmpExporterConfig(polled: readonly PolledOid[], options: ModuleOptions): string {
+/** One snmp_exporter 0.21 module polling `polled` (pure). */
+export function snmpExporterModule(
+  polled: readonly PolledOid[],
+  options: ModuleOptions,
+): Record<string, unknown> {
   const columns = polled.filter((p) => p.column).map((p) => p.oid);
   const scalars = polled.filter((p) => !p.column).map((p) => `${p.oid}.0`);
   const rows = options.getRows;
   const walk = rows ? [] : columns;
   const get = rows ? [...scalars, ...columns.flatMap((c) => rows.map((r) => `${c}.${r}`))] : scalars;
-  const module = {
-    version: 2,
-    auth: { community: options.community },
+  const v3 = options.v3;
+  return {
+    version: v3 ? 3 : 2,
+    auth: v3
+      ? {
+          username: v3.username,
+          security_level: v3.securityLevel,
+          auth_protocol: v3.authProtocol,
+          password: v3.password,
+          ...(v3.privProtocol && { priv_protocol: v3.privProtocol, priv_password: v3.privPassword }),
+        }
+      : { community: options.community },
     max_repetitions: options.maxRepetitions,
     retries: options.retries,
     timeout: `${options.timeoutSeconds}s`,
@@ -58,15 +82,19 @@ export function renderSnmpExporterConfig(polled: readonly PolledOid[], options: 
       ...(p.column && { indexes: [{ labelname: "ifIndex", type: "gauge" }] }),
     })),
   };
-  return stringify({ kapasitas: module });
+}
+
+/** snmp.yml text for snmp_exporter 0.21: module name → module, at the top level (pure). */
+export function renderSnmpExporterConfig(modules: Record<string, Record<string, unknown>>): string {
+  return stringify(modules);
 }
 
 export interface SnmpExporter {
   pid: number;
   baseUrl: string;
   daemon: Daemon;
-  /** The scrape URL for a target `host:port`, module `kapasitas`. */
-  url(target: string): string;
+  /** The scrape URL for a target `host:port` and a module (default `kapasitas`). */
+  url(target: string, module?: string): string;
   stop(): Promise<void>;
 }
 
@@ -87,7 +115,8 @@ export async function startSnmpExporter(configText: string): Promise<SnmpExporte
     pid: daemon.pid,
     baseUrl,
     daemon,
-    url: (target) => `${baseUrl}/snmp?module=kapasitas&target=${encodeURIComponent(target)}`,
+    url: (target, module = "kapasitas") =>
+      `${baseUrl}/snmp?module=${encodeURIComponent(module)}&target=${encodeURIComponent(target)}`,
     async stop() {
       await daemon.stop();
       rmSync(dir, { recursive: true, force: true });
