@@ -63,7 +63,6 @@ export interface GenerateOptions {
   prometheusUrl: string;
   now?: Date;
   concurrency?: number;
-  fetch?: typeof fetch;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -72,10 +71,7 @@ export async function generate(
   request: ValidRequest,
   options: GenerateOptions,
 ): Promise<{ report: Report; files: ReportFile[] }> {
-  const client = new PrometheusClient({
-    url: options.prometheusUrl,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+  const client = new PrometheusClient({ url: options.prometheusUrl });
   let report: Report;
   try {
     report = await buildReport({
