@@ -146,7 +146,44 @@ export async function runCollector(
   return { server, stop };
 }
 
+/**
+ * `kapasitas poll DEVICE`: poll one device once, as a scrape would, and print its exposition; for
+ * checking credentials and selectors from the command line before Prometheus is involved.
+ * Exit status 1 when the device could not be polled.
+ */
+export async function pollOnce(inventoryFile: string, deviceId: string, logLevel: string): Promise<number> {
+  const logger = createLogger(logLevel, pino.destination(2));
+  const loaded = loadInventory(inventoryFile);
+  if (!loaded.ok) {
+    for (const p of loaded.problems) console.error(formatProblem(p));
+    return 1;
+  }
+  const collector = new Collector(loaded.inventory, { inventoryFile, logger });
+  try {
+    const result = await collector.scrape(deviceId);
+    if (!result.ok) {
+      console.error(result.message);
+      return 1;
+    }
+    process.stdout.write(result.text);
+    return /^snmp_device_up\{[^}]*\} 1$/m.test(result.text) ? 0 : 1;
+  } finally {
+    collector.close();
+  }
+}
+
 export function registerCollectCommands(program: Command): void {
+  program
+    .command("poll")
+    .description(
+      "poll one device once and print what /snmp?target=<device> would return (a connectivity check)",
+    )
+    .requiredOption("--inventory <file>", "inventory YAML file")
+    .argument("<device>", "device id from the inventory")
+    .option("--log-level <level>", "pino log level, on stderr", process.env.LOG_LEVEL ?? "info")
+    .action(async (device: string, opts: { inventory: string; logLevel: string }) => {
+      process.exitCode = await pollOnce(opts.inventory, device, opts.logLevel);
+    });
   program
     .command("collect")
     .description(

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExposition, select } from "./bench/exposition.js";
 import { PRICING } from "./collector-support.js";
 import { freePort } from "./helpers/ports.js";
-import { startDaemon, waitFor, type Daemon } from "./helpers/process.js";
+import { run, startDaemon, waitFor, type Daemon } from "./helpers/process.js";
 import { startSnmpd, type Snmpd } from "./helpers/snmpd.js";
 import { REPO_ROOT } from "./helpers/snmpsim.js";
 
@@ -125,6 +125,27 @@ describe("kapasitas collect (process)", () => {
     const page = await get("/reports");
     expect(page.status).toBe(200);
     expect(page.type).toContain("text/html");
+  });
+
+  it("kapasitas poll checks one device from the command line (exit 0 when it answers)", async () => {
+    writeFileSync(file, inventory(agent, [{ id: "dinkes", name: "Dinas Kesehatan" }]));
+    const result = await run(
+      process.execPath,
+      ["--import", "tsx", join(REPO_ROOT, "collector/cli.ts"), "poll", "--inventory", file, "core"],
+      { cwd: REPO_ROOT, env: { ...process.env, KP_CLI_COMMUNITY: "cli-secret-community" } },
+    );
+    expect(result.code).toBe(0);
+    const e = parseExposition(result.stdout);
+    expect(select(e, "snmp_device_up", { device: "core" })[0]?.value).toBe(1);
+    expect(select(e, "opd_link_bytes_total", { opd: "dinkes" })).toHaveLength(2);
+    const wrong = await run(
+      process.execPath,
+      ["--import", "tsx", join(REPO_ROOT, "collector/cli.ts"), "poll", "--inventory", file, "core"],
+      { cwd: REPO_ROOT, env: { ...process.env, KP_CLI_COMMUNITY: "wrong" } },
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('"reason":"timeout"');
+    expect(wrong.stderr + wrong.stdout).not.toContain("cli-secret-community");
   });
 
   it("never logs the community", () => {
