@@ -8,7 +8,11 @@ import { requireBinary } from "./binaries.js";
 import { run } from "./process.js";
 
 export type AuthProtocol = "MD5" | "SHA" | "SHA-224" | "SHA-256" | "SHA-384" | "SHA-512";
-export type PrivProtocol = "DES" | "AES" | "AES-192" | "AES-256";
+/**
+ * AES-192/AES-256 need a longer key than SHA/MD5 produce. net-snmp's plain names use the Blumenthal
+ * key extension; the "-C" names use the Reeder one (Cisco's). Agent and poller must agree.
+ */
+export type PrivProtocol = "DES" | "AES" | "AES-192" | "AES-256" | "AES-192-C" | "AES-256-C";
 
 export interface SnmpV3Credentials {
   user: string;

@@ -33,6 +33,13 @@ describe("snmpd on loopback", () => {
           privKey: "priv-key-512",
         },
         { name: "nocsha", authProtocol: "SHA", authKey: "auth-key-sha" },
+        {
+          name: "cisco",
+          authProtocol: "SHA",
+          authKey: "auth-key-c1",
+          privProtocol: "AES-256-C",
+          privKey: "priv-key-c1",
+        },
       ],
       overrides: [{ oid: IF_OUT_OCTETS_1, type: "counter", value: 4294967000 }],
       passPersist: [
@@ -88,6 +95,32 @@ describe("snmpd on loopback", () => {
         { timeoutSeconds: 1 },
       ),
     ).rejects.toThrow(/snmpget/);
+  });
+
+  it("keeps the Reeder (-C, Cisco) and Blumenthal AES-256 key extensions apart", async () => {
+    const cisco = {
+      user: "cisco",
+      level: "authPriv",
+      authProtocol: "SHA",
+      authKey: "auth-key-c1",
+      privKey: "priv-key-c1",
+    } as const;
+    const [name] = await snmpGet(
+      { host: agent.host, port: agent.port, v3: { ...cisco, privProtocol: "AES-256-C" } },
+      [SYS_NAME_OID],
+    );
+    expect(name?.value).toBe("core-test");
+    // Same passphrases, the other key extension: the agent cannot decrypt and stays silent.
+    await expect(
+      snmpGet(
+        { host: agent.host, port: agent.port, v3: { ...cisco, privProtocol: "AES-256" } },
+        [SYS_NAME_OID],
+        {
+          timeoutSeconds: 0.5,
+          retries: 0,
+        },
+      ),
+    ).rejects.toThrow(/Timeout/);
   });
 
   it("serves an overridden 32-bit counter and a pass_persist table the test can change", async () => {
