@@ -4,8 +4,10 @@ import { LABEL, PROXY_ROLE, serviceContainerArgs } from "./components/container.
 import {
   CONTAINER_TYPE,
   checkPolicies,
+  isPinnedImage,
   POLICIES,
   policyTransform,
+  REMOTE_IMAGE_TYPE,
   type RegisteredResource,
 } from "./policy.js";
 
@@ -110,5 +112,26 @@ describe("hosting policy", () => {
       policyTransform({ type: CONTAINER_TYPE, name: "bad", props: compliant({ privileged: true }).inputs }),
     ).toThrow("[no-privileged] kapasitas-test runs privileged");
     expect(policyTransform({ type: "docker:index/volume:Volume", name: "v", props: {} })).toBeUndefined();
+  });
+
+  it("pinned-image catches an OPD app image on latest or without a tag, and accepts tags and digests", () => {
+    const image = (name: string): RegisteredResource => ({ type: REMOTE_IMAGE_TYPE, name, inputs: { name } });
+    for (const bad of [
+      "registry.example.go.id/dishub/perparkiran",
+      "registry.example.go.id:5000/x/y:latest",
+      "caddy",
+    ]) {
+      expect(
+        checkPolicies([image(bad)]).map((v) => v.policy),
+        bad,
+      ).toEqual(["pinned-image"]);
+    }
+    for (const good of [
+      "registry.example.go.id:5000/dishub/perparkiran:1.4.2",
+      "caddy:2.10.0-alpine",
+      `prom/prometheus@sha256:${"a".repeat(64)}`,
+    ]) {
+      expect(isPinnedImage(good), good).toBe(true);
+    }
   });
 });

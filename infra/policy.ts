@@ -6,6 +6,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { LABEL, PROXY_ROLE } from "./components/container.js";
 
 export const CONTAINER_TYPE = "docker:index/container:Container";
+export const REMOTE_IMAGE_TYPE = "docker:index/remoteImage:RemoteImage";
+
+/**
+ * An image reference that names one release: a tag other than `latest`, or a digest. A moving tag
+ * would let a `docker pull` change what runs without a `pulumi up`.
+ */
+export function isPinnedImage(reference: string): boolean {
+  if (/@sha256:[0-9a-f]{64}$/.test(reference)) return true;
+  const lastSegment = reference.split("/").at(-1) ?? "";
+  const tag = lastSegment.includes(":") ? lastSegment.split(":").at(-1)! : undefined;
+  return tag !== undefined && tag !== "" && tag !== "latest";
+}
 
 export interface RegisteredResource {
   type: string;
@@ -170,6 +182,18 @@ export const POLICIES: readonly Policy[] = [
 export function checkPolicies(resources: readonly RegisteredResource[]): Violation[] {
   const violations: Violation[] = [];
   for (const resource of resources) {
+    if (resource.type === REMOTE_IMAGE_TYPE) {
+      const name = String(unwrapSecrets(resource.inputs.name));
+      if (!isPinnedImage(name)) {
+        violations.push({
+          policy: "pinned-image",
+          resource: name,
+          severity: "error",
+          message: "is not pinned to a release (use an exact tag or a digest, never latest)",
+        });
+      }
+      continue;
+    }
     if (resource.type !== CONTAINER_TYPE) continue;
     const inputs = unwrapSecrets(resource.inputs) as ContainerInputs;
     const runs = inputs.start !== false;
