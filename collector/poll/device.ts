@@ -337,7 +337,16 @@ export class DevicePoller {
     });
     const plan = compileReadPlan(this.id, [...interfaces.values()], resolved);
     this.discovery = { atMs: nowMs, plan, unresolved, hotspots };
+    this.forgetCountersOutside(plan);
     this.reportUnresolved(unresolved);
+  }
+
+  /** State of links gone from the inventory or the device is dropped; a returning one starts at 0. */
+  private forgetCountersOutside(plan: ReadPlan): void {
+    const live = new Set<string>();
+    for (const i of plan.interfaces) for (const slot of [...i.errors, ...i.discards]) live.add(slot.key);
+    for (const link of plan.links) for (const slot of link.counters) live.add(slot.key);
+    for (const key of this.counters.keys()) if (!live.has(key)) this.counters.delete(key);
   }
 
   /** HC counters where the agent has them (SNMPv2c/v3 agents usually do), 32-bit otherwise. */
