@@ -5,7 +5,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { App, Inventory } from "../../collector/inventory/schema.js";
-import { CADDY_FILES, CADDY_HEALTH_PORT, renderCaddyfile, type ProxyRoute } from "../render/caddy.js";
+import {
+  assertSafePath,
+  CADDY_FILES,
+  CADDY_HEALTH_PORT,
+  renderCaddyfile,
+  type ProxyRoute,
+} from "../render/caddy.js";
 import { secretKeyOf } from "../render/inventory.js";
 import { COLLECTOR_PORT } from "../render/prometheus.js";
 import { imageFor, resourcesFor, type StackSettings } from "../settings.js";
@@ -18,7 +24,7 @@ export const APP_SECRETS_DIR = "/run/secrets/kapasitas";
 
 /** Works with either busybox wget or curl in the app image: the one thing the policy asks of it. */
 export function appHealthCheck(app: App): string[] {
-  const url = `http://127.0.0.1:${app.port}${app.health_path}`;
+  const url = `http://127.0.0.1:${app.port}${assertSafePath(app.health_path, `apps.${app.id}.health_path`)}`;
   return ["CMD-SHELL", `wget -q -O /dev/null '${url}' || curl -fsS -o /dev/null '${url}'`];
 }
 

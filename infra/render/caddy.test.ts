@@ -140,3 +140,17 @@ describe("the rendered Caddyfile in a real Caddy", () => {
     expect((await get(`http://127.0.0.1:${ports.health}/other`, "127.0.0.1")).status).toBe(404);
   });
 });
+
+describe("paths from the inventory", () => {
+  it("refuses a health path that could break out of the Caddyfile or the shell health check", () => {
+    const route = (healthPath: string) => ({ host: "app.test", upstream: "app:8080", healthPath });
+    expect(() =>
+      renderCaddyfile({ tls: { mode: "internal" }, routes: [route("/health?full=1")] }),
+    ).not.toThrow();
+    for (const bad of ["/health'; rm -rf /", "/a b", "/x}", "health"]) {
+      expect(() => renderCaddyfile({ tls: { mode: "internal" }, routes: [route(bad)] }), bad).toThrow(
+        "is not a plain URL path",
+      );
+    }
+  });
+});

@@ -41,8 +41,20 @@ function indent(lines: readonly string[], depth = 1): string[] {
   return lines.map((line) => (line ? `${"\t".repeat(depth)}${line}` : line));
 }
 
+const SAFE_PATH = /^\/[A-Za-z0-9._~/?&=%+-]*$/;
+
+/**
+ * A URL path that can go into a Caddyfile and a shell health check as it is (the inventory's
+ * `health_path` ends up in both): no spaces, quotes, braces or shell metacharacters.
+ */
+export function assertSafePath(path: string, what: string): string {
+  if (!SAFE_PATH.test(path)) throw new Error(`${what}: "${path}" is not a plain URL path`);
+  return path;
+}
+
 function proxyBlock(route: ProxyRoute): string[] {
   if (route.healthPath === undefined) return [`reverse_proxy ${route.upstream}`];
+  assertSafePath(route.healthPath, `health path of ${route.host}`);
   return [
     `reverse_proxy ${route.upstream} {`,
     ...indent([`health_uri ${route.healthPath}`, "health_interval 30s", "health_timeout 5s"]),
