@@ -27,6 +27,7 @@ import { run, runOrThrow } from "../helpers/process.js";
 import { snmpColumn } from "../helpers/snmpclient.js";
 import { cpuSeconds, rssBytes } from "./cpu.js";
 import { hotSpots, readProfile } from "./profile.js";
+import { withSection } from "./markdown.js";
 import { REPO_ROOT, opdWithLink, scrapeUrl, startCollector, type Collector } from "./kapasitas.js";
 import { startCountingRelay, type CountingRelay, type RelayCounts } from "./relay.js";
 import {
@@ -125,19 +126,6 @@ function packageVersion(name: string): string {
 
 function loadAverage(): string {
   return readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "?";
-}
-
-/** BENCHMARKS.md with this benchmark's section replaced (or added); other sections kept (pure). */
-function withSection(existing: string, section: string, name: string): string {
-  const SECTION_START = `<!-- bench:${name} start (written by npm run bench) -->`;
-  const SECTION_END = `<!-- bench:${name} end -->`;
-  const block = `${SECTION_START}\n\n${section.trim()}\n\n${SECTION_END}`;
-  const start = existing.indexOf(SECTION_START);
-  const end = existing.indexOf(SECTION_END);
-  if (start >= 0 && end > start)
-    return existing.slice(0, start) + block + existing.slice(end + SECTION_END.length);
-  const base = existing.trim() === "" ? "# Benchmarks" : existing.trimEnd();
-  return `${base}\n\n${block}\n`;
 }
 
 /** Compile to dist/ the way CI and the container do; the collector is measured as it ships. */
