@@ -119,6 +119,8 @@ export const stackSettings = z
         z.strictObject({ address: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/), username: z.string().min(1) }),
       )
       .default([]),
+    /** Protect data volumes from `pulumi destroy` (Prometheus, Grafana, Alertmanager, Caddy, apps). */
+    protect_data: z.boolean().default(true),
     /** Give hosted apps a route out (their network is internal by default). */
     apps_egress: z.boolean().default(false),
     /** Image overrides, e.g. to add a digest: { prometheus: "prom/prometheus:v3.5.0@sha256:…" }. */

@@ -86,7 +86,7 @@ export class AppHosting extends pulumi.ComponentResource {
       const data = new docker.Volume(
         `${name}-${app.id}-data`,
         { name: `${prefix}-app-${app.id}-data`, labels: [{ label: LABEL.app, value: app.id }] },
-        { ...parent, protect: true },
+        { ...parent, protect: settings.protect_data },
       );
       const secretNames = Object.keys(app.secrets);
       const secretEnv: Record<string, string> = {};
@@ -172,7 +172,7 @@ export class AppHosting extends pulumi.ComponentResource {
       new docker.Volume(
         `${name}-caddy-${key}`,
         { name: `${prefix}-caddy-${key}` },
-        { ...parent, protect: true },
+        { ...parent, protect: settings.protect_data },
       );
     const { http, https, bind_address: ip } = settings.ports;
     this.proxy = new docker.Container(

@@ -56,7 +56,7 @@ export class Monitoring extends pulumi.ComponentResource {
       new docker.Volume(
         `${name}-${key}-data`,
         { name: `${prefix}-${key}-data` },
-        { ...parent, protect: true },
+        { ...parent, protect: settings.protect_data },
       );
 
     // --- Prometheus -------------------------------------------------------------------------
