@@ -183,8 +183,9 @@ export function checkPolicies(resources: readonly RegisteredResource[]): Violati
   const violations: Violation[] = [];
   for (const resource of resources) {
     if (resource.type === REMOTE_IMAGE_TYPE) {
-      const name = String(unwrapSecrets(resource.inputs.name));
-      if (!isPinnedImage(name)) {
+      const name = unwrapSecrets(resource.inputs.name);
+      // At registration an image name computed from another resource is not known yet: skip it.
+      if (typeof name === "string" && !isPinnedImage(name)) {
         violations.push({
           policy: "pinned-image",
           resource: name,
