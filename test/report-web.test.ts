@@ -68,26 +68,43 @@ describe("GET /reports/api", () => {
   });
 
   it.each([
-    ["from=2025-03-01&to=2025-02-01&format=pdf", 400, /reversed/],
-    ["period=2025&format=docx", 400, /unknown format "docx": choose from xlsx, pdf, csv, json/],
-    ["period=2025&format=pdf,xlsx", 400, /one format per download/],
-    ["period=2025&format=pdf&lang=fr", 400, /unknown language "fr"/],
-    ["format=pdf", 400, /give a period/],
-    ["period=2025-14&format=pdf", 400, /no month 14/],
-    ["period=2024&format=pdf", 422, /no .* samples in this period/],
-    ["period=2027&format=pdf", 422, /has not started yet/],
-  ])("refuses %s with %i and a reason", async (query, status, reason) => {
+    ["from=2025-03-01&to=2025-02-01&format=pdf&lang=en", 400, "reversed", /reversed/],
+    [
+      "period=2025&format=docx&lang=en",
+      400,
+      "unknown-format",
+      /unknown format "docx": choose from xlsx, pdf, csv, json/,
+    ],
+    ["period=2025&format=pdf,xlsx&lang=en", 400, "one-format", /one format per download/],
+    ["format=pdf&lang=en", 400, "need-period", /give a period/],
+    ["period=2025-14&format=pdf&lang=en", 400, "no-month", /no month 14/],
+    ["period=2024&format=pdf&lang=en", 422, "no-data", /no .* samples in this period/],
+    ["period=2027&format=pdf&lang=en", 422, "not-started", /has not started yet/],
+    // Without a known language the reason is in Bahasa Indonesia, the page's default.
+    [
+      "from=2025-03-01&to=2025-02-01&format=pdf",
+      400,
+      "reversed",
+      /periode terbalik: tanggal akhir \(2025-02-01\)/,
+    ],
+    ["period=2025&format=pdf&lang=fr", 400, "unknown-lang", /bahasa "fr" tidak dikenal/],
+    ["period=2024&format=csv&lang=id", 422, "no-data", /tidak memiliki data .* pada periode ini/],
+  ])("refuses %s with %i (%s) and a reason", async (query, status, code, reason) => {
     const response = await fetch(`${base}/reports/api?${query}`);
     expect(response.status).toBe(status);
     expect(response.headers.get("content-disposition")).toBeNull();
-    expect(((await response.json()) as { error: string }).error).toMatch(reason);
+    const body = (await response.json()) as { error: string; code: string };
+    expect(body.code).toBe(code);
+    expect(body.error).toMatch(reason);
   });
 
   it("answers 503 when Prometheus is unreachable and 502 when it answers nonsense", async () => {
     const down = await fetch(`${base}/down/reports/api?period=2025&format=csv`);
     expect(down.status).toBe(503);
-    expect(((await down.json()) as { error: string }).error).toMatch(/cannot be reached: ECONNREFUSED/);
-    const wrong = await fetch(`${base}/wrong/reports/api?period=2025&format=csv`);
+    expect(((await down.json()) as { error: string }).error).toMatch(/tidak dapat dihubungi: ECONNREFUSED/);
+    const downEn = await fetch(`${base}/down/reports/api?period=2025&format=csv&lang=en`);
+    expect(((await downEn.json()) as { error: string }).error).toMatch(/cannot be reached: ECONNREFUSED/);
+    const wrong = await fetch(`${base}/wrong/reports/api?period=2025&format=csv&lang=en`);
     expect(wrong.status).toBe(502);
     expect(((await wrong.json()) as { error: string }).error).toMatch(/answered 404/);
   });

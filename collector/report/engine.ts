@@ -23,6 +23,7 @@ import {
 } from "./figures.js";
 import { fiscalYearLastMonth, fiscalYearOf, fiscalYearRange, monthsIn, type Period } from "./period.js";
 import { chunkRange, mapLimit, type Labels, type PrometheusClient } from "./prometheus.js";
+import { ReportProblem } from "./problems.js";
 
 export type EntityKind = "opd" | "uplink";
 
@@ -108,11 +109,9 @@ export interface Report {
   ranking: { underProvisioned: string[]; overProvisioned: string[]; noData: string[] };
 }
 
-export class NoDataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "NoDataError";
-  }
+/** Nothing measured in the period (not started yet, or no samples at all). */
+export class NoDataError extends ReportProblem {
+  override name = "NoDataError";
 }
 
 export interface BuildOptions {
@@ -368,8 +367,7 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
   const now = options.now ?? new Date();
   const nowS = Math.floor(now.getTime() / 1000 / SLOT_SECONDS) * SLOT_SECONDS;
   const startS = Math.floor(period.start.getTime() / 1000);
-  if (startS >= nowS)
-    throw new NoDataError("the period has not started yet: there is nothing measured to report");
+  if (startS >= nowS) throw new NoDataError("not-started");
   const endS = Math.min(Math.floor(period.end.getTime() / 1000), nowS);
   const slots = Math.floor((endS - startS) / SLOT_SECONDS);
   const measuredEnd = new Date((startS + slots * SLOT_SECONDS) * 1000);
@@ -377,9 +375,10 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
   const fetched = await fetchSeries(options, startS, slots, startS + slots * SLOT_SECONDS);
   const hasData = [...fetched.series.values()].some((v) => v.some((x) => !Number.isNaN(x)));
   if (!hasData) {
-    throw new NoDataError(
-      `Prometheus (${options.client.url}) holds no ${RECORDED.opdBits} or ${RECORDED.uplinkBits} samples in this period`,
-    );
+    throw new NoDataError("no-data", {
+      url: options.client.url,
+      series: `${RECORDED.opdBits} / ${RECORDED.uplinkBits}`,
+    });
   }
 
   const months = monthsIn(period.start, measuredEnd, timeZone).map((m) => ({

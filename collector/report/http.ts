@@ -12,7 +12,8 @@ import { isLang, type Lang } from "./i18n.js";
 import { zonedDate } from "./period.js";
 import { reportPage } from "./page.js";
 import { CONTENT_TYPES } from "./render.js";
-import { BadRequestError, generate, statusOf, validateRequest } from "./service.js";
+import { ReportProblem } from "./problems.js";
+import { BadRequestError, generate, reasonOf, statusOf, validateRequest } from "./service.js";
 
 export interface ReportRouterOptions {
   /** The inventory in force (the collector passes its current one, reloaded on SIGHUP). */
@@ -44,8 +45,15 @@ export function reportRouter(options: ReportRouterOptions): Router {
   const maxConcurrent = options.maxConcurrent ?? 2;
   let running = 0;
 
-  const fail = (res: Response, status: number, message: string) => {
-    res.status(status).type("application/json").json({ error: message });
+  const fail = (res: Response, status: number, error: unknown, lang: Lang) => {
+    const code = error instanceof ReportProblem ? error.code : status === 500 ? "internal" : "prometheus";
+    const message =
+      status === 500
+        ? lang === "id"
+          ? "laporan gagal dibuat (lihat log collector)"
+          : "the report could not be built (see the collector's log)"
+        : reasonOf(error, lang);
+    res.status(status).type("application/json").json({ error: message, code });
   };
 
   router.get("/", (req: Request, res: Response) => {
@@ -67,6 +75,8 @@ export function reportRouter(options: ReportRouterOptions): Router {
 
   router.get("/api", async (req: Request, res: Response) => {
     const inventory = inventoryOf();
+    // Refusals are worded in the report's language when it is a known one, else Indonesian.
+    const uiLang: Lang = isLang(req.query.lang) ? req.query.lang : "id";
     let request;
     try {
       request = validateRequest(
@@ -79,14 +89,20 @@ export function reportRouter(options: ReportRouterOptions): Router {
         },
         inventory,
       );
-      if (request.formats.length !== 1) throw new BadRequestError("ask for one format per download", 400);
+      if (request.formats.length !== 1) throw new BadRequestError("one-format", {}, 400);
     } catch (error) {
-      fail(res, statusOf(error), (error as Error).message);
+      fail(res, statusOf(error), error, uiLang);
       return;
     }
     if (running >= maxConcurrent) {
       res.set("Retry-After", "10");
-      fail(res, 503, `${running} reports are being built; try again in a few seconds`);
+      res.status(503).json({
+        error:
+          uiLang === "id"
+            ? `${running} laporan sedang dibuat; coba lagi beberapa detik lagi`
+            : `${running} reports are being built; try again in a few seconds`,
+        code: "busy",
+      });
       return;
     }
     running++;
@@ -118,11 +134,7 @@ export function reportRouter(options: ReportRouterOptions): Router {
       const status = statusOf(error);
       if (status === 500) options.logger?.error({ err: error }, "report failed");
       else options.logger?.warn({ status, reason: (error as Error).message }, "report refused");
-      fail(
-        res,
-        status,
-        status === 500 ? "the report could not be built (see the collector's log)" : (error as Error).message,
-      );
+      fail(res, status, error, uiLang);
     } finally {
       running--;
     }

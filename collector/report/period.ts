@@ -1,5 +1,6 @@
 // Report periods: a fiscal year, a fiscal quarter, a month or a from/to date range, in the
 // inventory's time zone (Asia/Jakarta). Pure: every function takes the time zone it needs.
+import { ReportProblem } from "./problems.js";
 
 export type PeriodKind = "fiscal-year" | "quarter" | "month" | "range";
 
@@ -16,11 +17,9 @@ export interface Period {
 /** A calendar month in the time zone, numbered absolutely so months subtract: year * 12 + (month - 1). */
 export type MonthNumber = number;
 
-export class PeriodError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PeriodError";
-  }
+/** A period that cannot be read; its code says why (problems.ts words it in id and en). */
+export class PeriodError extends ReportProblem {
+  override name = "PeriodError";
 }
 
 /** Minutes the zone is ahead of UTC at an instant (Asia/Jakarta: 420). */
@@ -132,11 +131,11 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function parseDate(text: string, what: string): { year: number; month: number; day: number } {
   const match = DATE.exec(text);
-  if (!match) throw new PeriodError(`${what} must be a date written YYYY-MM-DD (got "${text}")`);
+  if (!match) throw new PeriodError("not-a-date", { what, text });
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const check = new Date(Date.UTC(year, month - 1, day));
   if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
-    throw new PeriodError(`${what} is not a calendar date: ${text}`);
+    throw new PeriodError("not-calendar-date", { what, text });
   }
   return { year, month, day };
 }
@@ -165,13 +164,11 @@ export function parsePeriod(spec: string, timeZone: string, fiscalStartMonth: nu
   match = /^(\d{4})-(\d{2})$/.exec(text);
   if (match) {
     const month = Number(match[2]);
-    if (month < 1 || month > 12) throw new PeriodError(`no month ${match[2]} in "${text}"`);
+    if (month < 1 || month > 12) throw new PeriodError("no-month", { month: match[2]!, text });
     const m = monthNumber(Number(match[1]), month);
     return { kind: "month", spec: text, start: monthStart(m, timeZone), end: monthStart(m + 1, timeZone) };
   }
-  throw new PeriodError(
-    `period must be a fiscal year (2026), a quarter (2026-Q1) or a month (2026-03); got "${spec}"`,
-  );
+  throw new PeriodError("bad-period", { text: spec });
 }
 
 /** `--from`/`--to`: both dates inclusive, whole days in the time zone. */
@@ -180,7 +177,7 @@ export function parseRange(from: string, to: string, timeZone: string): Period {
   const b = parseDate(to, "to");
   const start = zonedMidnight(a.year, a.month, a.day, timeZone);
   const end = zonedMidnight(b.year, b.month, b.day + 1, timeZone);
-  if (end <= start) throw new PeriodError(`the period is reversed: "to" (${to}) is before "from" (${from})`);
+  if (end <= start) throw new PeriodError("reversed", { from, to });
   return { kind: "range", spec: `${from}..${to}`, start, end };
 }
 
@@ -191,9 +188,9 @@ export function resolvePeriod(
   fiscalStartMonth: number,
 ): Period {
   const { period, from, to } = request;
-  if (period && (from || to)) throw new PeriodError("give either a period or from/to, not both");
+  if (period && (from || to)) throw new PeriodError("period-and-range");
   if (period) return parsePeriod(period, timeZone, fiscalStartMonth);
   if (from && to) return parseRange(from, to, timeZone);
-  if (from || to) throw new PeriodError("give both from and to (YYYY-MM-DD, inclusive)");
-  throw new PeriodError("give a period (2026, 2026-Q1, 2026-03) or from and to dates");
+  if (from || to) throw new PeriodError("need-both");
+  throw new PeriodError("need-period");
 }

@@ -9,12 +9,16 @@ export type Labels = Record<string, string>;
 
 /** Prometheus cannot be reached at all (refused, DNS, timeout): the caller answers 503. */
 export class PrometheusUnreachableError extends Error {
+  /** ECONNREFUSED, ETIMEDOUT, ENOTFOUND, ... */
+  readonly reason: string;
   constructor(
     readonly url: string,
     cause: unknown,
   ) {
-    super(`Prometheus at ${url} cannot be reached: ${describeCause(cause)}`);
+    const reason = describeCause(cause);
+    super(`Prometheus at ${url} cannot be reached: ${reason}`);
     this.name = "PrometheusUnreachableError";
+    this.reason = reason;
   }
 }
 

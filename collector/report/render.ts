@@ -5,6 +5,7 @@ import { renderJson } from "./export/json.js";
 import { renderPdf } from "./export/pdf.js";
 import { renderXlsx } from "./export/xlsx.js";
 import { formatter, type Lang } from "./i18n.js";
+import { ReportProblem } from "./problems.js";
 
 export const FORMATS = ["xlsx", "pdf", "csv", "json"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -28,9 +29,10 @@ export function parseFormats(list: string): Format[] {
     .filter(Boolean);
   const unknown = wanted.filter((w) => !isFormat(w));
   if (unknown.length > 0 || wanted.length === 0) {
-    throw new Error(
-      `unknown format ${unknown.map((u) => `"${u}"`).join(", ") || "(none)"}: choose from ${FORMATS.join(", ")}`,
-    );
+    throw new ReportProblem("unknown-format", {
+      formats: unknown.map((u) => `"${u}"`).join(", ") || "(none)",
+      known: FORMATS.join(", "),
+    });
   }
   return [...new Set(wanted as Format[])];
 }

@@ -2,8 +2,9 @@
 // same bad requests with the same reasons.
 import type { Inventory } from "../inventory/schema.js";
 import { buildReport, NoDataError, type Report } from "./engine.js";
-import { isLang, LANGS, type Lang } from "./i18n.js";
-import { PeriodError, resolvePeriod } from "./period.js";
+import { isLang, type Lang } from "./i18n.js";
+import { resolvePeriod } from "./period.js";
+import { ReportProblem, type ProblemCode, type ProblemParams } from "./problems.js";
 import { PrometheusClient, PrometheusQueryError, PrometheusUnreachableError } from "./prometheus.js";
 import { fileName, parseFormats, render, type Format } from "./render.js";
 
@@ -22,13 +23,18 @@ export interface ReportFile {
 }
 
 /** A request the caller can fix (HTTP 4xx, CLI exit 2). */
-export class BadRequestError extends Error {
+export class BadRequestError extends ReportProblem {
+  override name = "BadRequestError";
   constructor(
-    message: string,
+    code: ProblemCode,
+    params: ProblemParams,
     readonly status: 400 | 422,
   ) {
-    super(message);
-    this.name = "BadRequestError";
+    super(code, params);
+  }
+
+  static from(problem: ReportProblem, status: 400 | 422): BadRequestError {
+    return new BadRequestError(problem.code, problem.params, status);
   }
 }
 
@@ -41,19 +47,13 @@ export interface ValidRequest {
 /** Check everything that needs no Prometheus: period, formats, language. */
 export function validateRequest(request: ReportRequest, inventory: Inventory): ValidRequest {
   const lang = request.lang ?? "id";
-  if (!isLang(lang))
-    throw new BadRequestError(`unknown language "${lang}": choose ${LANGS.join(" or ")}`, 400);
-  let formats: Format[];
+  if (!isLang(lang)) throw new BadRequestError("unknown-lang", { lang }, 400);
   try {
-    formats = parseFormats(request.formats);
-  } catch (error) {
-    throw new BadRequestError((error as Error).message, 400);
-  }
-  try {
+    const formats = parseFormats(request.formats);
     const period = resolvePeriod(request, inventory.timezone, inventory.planning.fiscal_year_start_month);
     return { period, formats, lang };
   } catch (error) {
-    if (error instanceof PeriodError) throw new BadRequestError(error.message, 400);
+    if (error instanceof ReportProblem) throw BadRequestError.from(error, 400);
     throw error;
   }
 }
@@ -83,7 +83,7 @@ export async function generate(
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   } catch (error) {
-    if (error instanceof NoDataError) throw new BadRequestError(error.message, 422);
+    if (error instanceof NoDataError) throw BadRequestError.from(error, 422);
     throw error;
   }
   const files: ReportFile[] = [];
@@ -95,6 +95,17 @@ export async function generate(
     });
   }
   return { report, files };
+}
+
+/** The reason to show a person, in their language. */
+export function reasonOf(error: unknown, lang: Lang): string {
+  if (error instanceof ReportProblem) return error.describe(lang);
+  if (lang === "id" && error instanceof PrometheusUnreachableError) {
+    return `Prometheus di ${error.url} tidak dapat dihubungi: ${error.reason}`;
+  }
+  if (lang === "id" && error instanceof PrometheusQueryError)
+    return `Prometheus menolak kueri: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** HTTP status for an error: 4xx the caller can fix, 503 Prometheus down, 502 Prometheus refused. */
