@@ -138,6 +138,14 @@ async function relay(request: Buffer, upstream: { host: string; port: number }):
   }
 }
 
+/** What each relaying mode does to the real agent's answer. */
+const MANGLE: Record<Exclude<FaultMode, "silent" | "garbage">, (response: Buffer) => Buffer> = {
+  clean: (response) => response,
+  truncated: truncate,
+  overrun: overrunFirstCounter,
+  "wrong-types": retagNumbersAsStrings,
+};
+
 async function startFaultyAgent(
   mode: FaultMode,
   upstream: { host: string; port: number },
@@ -158,14 +166,7 @@ async function startFaultyAgent(
     else {
       const real = await relay(request, upstream);
       if (!real) return;
-      reply =
-        current === "clean"
-          ? real
-          : current === "truncated"
-            ? truncate(real)
-            : current === "overrun"
-              ? overrunFirstCounter(real)
-              : retagNumbersAsStrings(real);
+      reply = MANGLE[current](real);
     }
     socket.send(reply, from.port, from.address);
   };
