@@ -133,6 +133,11 @@ describe("figures from Prometheus match the construction", () => {
     expect(entity("dinkes").download.allocationSource).toBe("inventory");
   });
 
+  it("names series Prometheus has for an OPD the inventory no longer lists, and leaves them out", () => {
+    expect(report.unmatchedSeries).toEqual(["opd/dinas-lama"]);
+    expect(report.opds.map((e) => e.id)).not.toContain("dinas-lama");
+  });
+
   it("ranks under- and over-provisioned OPDs and totals the city", () => {
     expect(report.ranking).toEqual({
       underProvisioned: ["disdukcapil"],

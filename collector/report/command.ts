@@ -55,13 +55,18 @@ async function runReport(options: ReportOptions): Promise<void> {
   );
   const progress = stderrProgress("Prometheus");
   const started = Date.now();
-  const { files } = await generate(request, {
+  const { report, files } = await generate(request, {
     inventory,
     prometheusUrl: options.prometheus,
     concurrency: Math.max(1, Number.parseInt(options.concurrency, 10) || 3),
     onProgress: (done, total) => progress.update(done, total),
   });
   progress.done();
+  if (report.unmatchedSeries.length > 0) {
+    progress.note(
+      `note: Prometheus has series the inventory does not list: ${report.unmatchedSeries.join(", ")}`,
+    );
+  }
   for (const path of writeAtomically(options.out, files)) console.log(path);
   progress.note(`report ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -107,6 +107,8 @@ export interface Report {
   uplinks: EntityReport[];
   totals: { opds: Totals; uplinks: Totals };
   ranking: { underProvisioned: string[]; overProvisioned: string[]; noData: string[] };
+  /** Series in Prometheus for an OPD or uplink the inventory does not list (renamed? removed?). */
+  unmatchedSeries: string[];
 }
 
 /** Nothing measured in the period (not started yet, or no samples at all). */
@@ -140,6 +142,8 @@ const keyOf = (kind: EntityKind, id: string, direction: Direction): SeriesKey =>
 interface Fetched {
   series: Map<SeriesKey, Float64Array>;
   allocations: Map<SeriesKey, number>;
+  /** `opd/<id>` or `uplink/<id>` of series Prometheus has but the inventory does not name. */
+  unmatched: Set<string>;
 }
 
 async function fetchSeries(
@@ -169,10 +173,19 @@ async function fetchSeries(
   ];
   const series = new Map<SeriesKey, Float64Array>();
   const allocations = new Map<SeriesKey, number>();
+  const known = new Set([
+    ...inventory.opds.map((o) => `opd/${o.id}`),
+    ...inventory.uplinks.map((u) => `uplink/${u.id}`),
+  ]);
+  const unmatched = new Set<string>();
   const seriesFor = (kind: EntityKind, labels: Labels, idLabel: string): Float64Array | null => {
     const id = labels[idLabel];
     const direction = labels.direction;
     if (!id || (direction !== "download" && direction !== "upload")) return null;
+    if (!known.has(`${kind}/${id}`)) {
+      unmatched.add(`${kind}/${id}`);
+      return null;
+    }
     const key = keyOf(kind, id, direction);
     let values = series.get(key);
     if (!values) {
@@ -208,7 +221,7 @@ async function fetchSeries(
     }
     options.onProgress?.(++done, tasks.length);
   });
-  return { series, allocations };
+  return { series, allocations, unmatched };
 }
 
 interface EntityInput {
@@ -451,5 +464,6 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
     uplinks,
     totals: { opds: totalsOf(opds), uplinks: totalsOf(uplinks) },
     ranking: rank(opds),
+    unmatchedSeries: [...fetched.unmatched].sort(),
   };
 }

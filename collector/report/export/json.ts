@@ -94,6 +94,7 @@ export function reportJson(report: Report, f: Formatter) {
     },
     totals: report.totals,
     ranking: report.ranking,
+    unmatchedSeries: report.unmatchedSeries,
     opds: report.opds.map((e) => entityJson(e, tz, f)),
     uplinks: report.uplinks.map((e) => entityJson(e, tz, f)),
   };
