@@ -140,6 +140,21 @@ describe("discovery and polling against real-device recordings (snmpsimd)", () =
     allocated: { download_mbps: 10, upload_mbps: 5 }
     links: [{ device: mikrotik-queues, queue: dinkes }]
     hotspots: [{ device: mikrotik-queues, server: "*2" }]
+  - id: ups-room
+    name: Selected by ifAlias
+    category: internal
+    allocated: { download_mbps: 1, upload_mbps: 1 }
+    links: [{ device: ios-stp-vlans, interface: { alias: UPS } }]
+  - id: by-index
+    name: Selected by ifIndex
+    category: internal
+    allocated: { download_mbps: 1, upload_mbps: 1 }
+    links: [{ device: vrp-ar169sfp, interface: { index: ${candidates(recorded.get("vrp_ar169sfp")!)[0]!.index} } }]
+  - id: ambiguous
+    name: An alias every port of the anonymised ios recording shares
+    category: internal
+    allocated: { download_mbps: 1, upload_mbps: 1 }
+    links: [{ device: ios, interface: { alias: "<description>" } }]
   - id: typo
     name: OPD with a queue that does not exist
     category: internal
@@ -170,7 +185,8 @@ ${PRICING}`),
       const device = slug(r);
       const first1 = await scrape(collector, device);
       expect(value(first1, "snmp_device_up", { device })).toBe(1);
-      expect(select(first1, "kapasitas_link_unresolved")).toEqual([]);
+      expect(select(first1, "kapasitas_link_unresolved", { owner: `opd-${device}` })).toEqual([]);
+      expect(select(first1, "kapasitas_link_unresolved", { owner: `isp-${device}` })).toEqual([]);
       for (const iface of [first!, second!]) {
         const labels = { device, interface: iface.name };
         expect(value(first1, "snmp_interface_speed_bps", labels)).toBe(iface.highSpeed * 1e6);
@@ -207,6 +223,19 @@ ${PRICING}`),
       }
     });
   }
+
+  it("resolves by ifAlias and by ifIndex, and reports an alias that matches many ports", async () => {
+    const ups = await scrape(collector, "ios-stp-vlans");
+    // ifAlias "UPS" is ifIndex 10602, ifName Gi2/0/2 in the recording.
+    expect(select(ups, "opd_link_bytes_total", { opd: "ups-room" })[0]?.labels.interface).toBe("Gi2/0/2");
+    const vrp = await scrape(collector, "vrp-ar169sfp");
+    const first = candidates(recorded.get("vrp_ar169sfp")!)[0]!;
+    expect(select(vrp, "opd_link_bytes_total", { opd: "by-index" })[0]?.labels.interface).toBe(first.name);
+    const ios = await scrape(collector, "ios");
+    expect(value(ios, "kapasitas_link_unresolved", { owner: "ambiguous" })).toBe(1);
+    expect(select(ios, "opd_link_bytes_total", { opd: "ambiguous" })).toEqual([]);
+    expect(value(ios, "snmp_device_up", { device: "ios" })).toBe(1);
+  });
 
   it("routeros with growing counters: totals grow, in the right direction, never backwards", async () => {
     // snmpsim's numeric variation adds 125 kB/s to every HC octet counter: both directions grow.
