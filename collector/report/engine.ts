@@ -208,8 +208,13 @@ async function fetchSeries(
         };
       });
     } else {
-      // The allocation in force at the end of the period (a week back covers a collector restart).
-      const result = await client.query(`last_over_time(${task.source.metric}[7d])`, endS);
+      // The allocation in force at the end of the period (a week back covers a collector restart);
+      // max by drops the collector's instance/shard labels.
+      const { metric, idLabel } = task.source;
+      const result = await client.query(
+        `max by (${idLabel}, direction) (last_over_time(${metric}[7d]))`,
+        endS,
+      );
       for (const s of result) {
         const id = s.metric[task.source.idLabel];
         const direction = s.metric.direction;
