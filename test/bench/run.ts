@@ -101,7 +101,12 @@ function perPoll(counts: RelayCounts, polls: number): WireCounts {
 interface Stats {
   cpuSeconds: number;
   wallMs: number[];
+  /** The poll's own duration as the exporter reports it (SNMP only, no HTTP or exposition). */
+  selfReportedMs: number[];
 }
+
+/** kapasitas and snmp_exporter each report how long the SNMP part of a scrape took. */
+const SELF_REPORTED = ["snmp_device_poll_duration_seconds", "snmp_scrape_duration_seconds"];
 
 const quantile = (xs: number[], q: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -332,7 +337,7 @@ async function main(): Promise<void> {
     const loadBefore = loadAverage();
     const measuredFrom = (performance.now() - collectorSpawnedAt) / 1000;
     for (let round = 0; round < ROUNDS; round++) {
-      const stats = contestants.map(() => ({ cpuSeconds: 0, wallMs: [] as number[] }));
+      const stats = contestants.map((): Stats => ({ cpuSeconds: 0, wallMs: [], selfReportedMs: [] }));
       const cpu0 = contestants.map((c) => cpuSeconds(c.pid));
       for (let i = 0; i < SCRAPES; i++) {
         // Rotate who goes first, so no one always polls a just-warmed agent. One scrape at a time.
@@ -341,6 +346,8 @@ async function main(): Promise<void> {
           const scrape = await scrapeUrl(contestants[n]!.url);
           if (scrape.status !== 200) throw new Error(`${contestants[n]!.label} answered ${scrape.status}`);
           stats[n]!.wallMs.push(scrape.ms);
+          const own = scrape.exposition.samples.find((x) => SELF_REPORTED.includes(x.name));
+          if (own) stats[n]!.selfReportedMs.push(own.value * 1000);
         }
       }
       contestants.forEach((c, n) => {
@@ -364,6 +371,7 @@ async function main(): Promise<void> {
     // All rounds together: mean CPU per scrape over the rounds; wall times pooled.
     const cpuUs = contestants.map((c) => mean(c.rounds.map(cpuPerScrapeUs)));
     const wall = contestants.map((c) => c.rounds.flatMap((r) => r.wallMs));
+    const selfReported = contestants.map((c) => c.rounds.flatMap((r) => r.selfReportedMs));
     const kCpu = cpuUs[0]!;
     const kWall = wall[0]!;
 
@@ -431,6 +439,15 @@ async function main(): Promise<void> {
         "wall time per poll, median",
         wall.map((w) => ms(median(w))),
         peerIdx.map((n) => ratio(median(kWall), median(wall[n]!))),
+      ),
+      line(
+        "SNMP part as each reports it, median",
+        selfReported.map((w) => (w.length > 0 ? ms(median(w)) : "n/a")),
+        peerIdx.map((n) =>
+          selfReported[0]!.length > 0 && selfReported[n]!.length > 0
+            ? ratio(median(selfReported[0]!), median(selfReported[n]!))
+            : "",
+        ),
       ),
       line(
         "wall time per poll, p90",
@@ -519,7 +536,8 @@ ${command}
   time in rotating order (never concurrently), each an HTTP GET with Prometheus's headers, body read in full.
 - CPU = utime+stime of each process from /proc/PID/stat across a round (all threads; idle work in
   that time counts too), per scrape; the results table averages the rounds, the per-round table
-  shows the spread. Wall time = HTTP request to last byte, all rounds pooled.
+  shows the spread. Wall time = HTTP request to last byte, all rounds pooled; "SNMP part" is
+  each exporter's own figure (\`snmp_device_poll_duration_seconds\` / \`snmp_scrape_duration_seconds\`).
 - Machine: ${machine.cpu}, ${machine.cores} cores, Linux ${machine.kernel}; shared with other work at the time
   (1-minute load average ${loadBefore} before the timed rounds, ${loadAfter} after).${profileDir ? "\n- PROFILED RUN: V8's sampling profiler was on in the collector; its CPU figures include the profiler's overhead." : ""}
 
