@@ -170,6 +170,23 @@ ${PRICING}`;
     expect(download(next)).toBe(beforeDown + 4_000);
   });
 
+  it("when only the agent restarts (snmpd, counters ran on) counts the plain increase", async () => {
+    await waitFor("snmpd uptime above 3 s", async () => (await uptimeTicks(agent)) > 300, {
+      timeoutMs: 15_000,
+    });
+    const before = await scrape(collector, "old-switch");
+    const restarts = value(before, "snmp_device_restarts_total", { device: "old-switch" });
+    serve(agent, [
+      { index: 3, name: "ether3", inOctets: 10, outOctets: 20 },
+      { index: 7, name: "ether7", inOctets: 300 + 50, outOctets: 4_000 + 1_000 },
+    ]);
+    await agent.restart();
+    const after = await scrape(collector, "old-switch");
+    expect(value(after, "snmp_device_restarts_total", { device: "old-switch" })).toBe(restarts + 1);
+    expect(download(after)).toBe(download(before) + 1_000);
+    expect(upload(after)).toBe(upload(before) + 50);
+  });
+
   it("keeps every total across an inventory reload (SIGHUP path): no reset, no jump", async () => {
     const before = await scrape(collector, "old-switch");
     collector.reload(inventoryFrom(inventoryText));

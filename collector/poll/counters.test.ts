@@ -86,6 +86,12 @@ describe("step", () => {
     expect(r.state.total).toBe(2_000);
   });
 
+  it("when only the agent restarted (counters ran on), counts the plain increase", () => {
+    const prev = step(undefined, sample(9_000_000n), ctx()).state;
+    const r = step(prev, sample(9_000_500n), ctx({ rebooted: true, uptimeSeconds: 3 }));
+    expect(r).toMatchObject({ outcome: "counted", delta: 500 });
+  });
+
   it("after a reboot discards an implausible since-boot value (no invented spike)", () => {
     const prev = step(undefined, sample(9_000_000n), ctx()).state;
     const r = step(prev, sample(10n ** 12n), ctx({ rebooted: true, uptimeSeconds: 30 }));

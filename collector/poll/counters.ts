@@ -2,8 +2,9 @@
 //
 // The exported total starts at 0 when the collector first sees a link and only ever grows by
 // deltas we trust: 32-bit wraps are corrected, a device reboot (sysUpTime going backwards, or less
-// uptime than time since our last poll) counts the bytes since boot if they are plausible, an index
-// move re-baselines without a jump, and a delta larger than the link could carry is discarded.
+// uptime than time since our last poll) counts the bytes since boot if they are plausible (or the
+// plain increase, when only the agent restarted and the counter ran on), an index move
+// re-baselines without a jump, and a delta larger than the link could carry is discarded.
 
 const TWO_POW_32 = 1n << 32n;
 const TIMETICKS_PER_SECOND = 100;
@@ -75,6 +76,13 @@ export function step(prev: CounterState | undefined, sample: CounterSample, ctx:
   if (!prev) return rebase(0, 0, "baseline");
 
   if (ctx.rebooted) {
+    // Only the agent restarted (snmpd on a server): the kernel's counters ran on. A counter that
+    // still moved forward by a plausible amount did not restart with it.
+    if (prev.instance === sample.instance && prev.width === sample.width && sample.raw >= prev.raw) {
+      const delta = Number(sample.raw - prev.raw);
+      if (delta <= limitFor(ctx.elapsedSeconds, ctx.maxPerSecond))
+        return rebase(prev.total, delta, "counted");
+    }
     // Counters restart from zero at boot: what they hold now was counted since then.
     const sinceBoot = Number(sample.raw);
     if (sinceBoot <= limitFor(Math.min(ctx.uptimeSeconds, ctx.elapsedSeconds), ctx.maxPerSecond))
