@@ -352,31 +352,38 @@ async function importNodeBase(tag: string): Promise<void> {
 
 /**
  * The build context collector/Dockerfile.dockerignore describes (package files, tsconfigs,
- * collector/, infra/, dashboards/; no tests, no dashboards/build), from the tracked files.
+ * collector/, infra/, dashboards/; no tests, no dashboards/build), as committed (`git archive
+ * HEAD`), so colleagues' work in progress in the same tree cannot break the build.
  * Also left out: dashboards/tests/, whose helpers import test/helpers/, which the Dockerfile does
  * not copy, so its `tsc` fails on them (reported; remove this line once the ignore file has it).
  */
 async function stageBuildContext(): Promise<string> {
   const context = join(dir, "build-context");
-  const tracked = (
-    await runOrThrow("git", ["ls-files", "-z", "--", "collector", "infra", "dashboards"])
-  ).stdout
-    .split("\0")
-    .filter(Boolean);
-  const admitted = [
+  mkdirSync(context, { recursive: true });
+  const archive = join(dir, "build-context.tar");
+  await runOrThrow("git", [
+    "archive",
+    "--format=tar",
+    `--output=${archive}`,
+    "HEAD",
+    "--",
     "package.json",
     "package-lock.json",
     "tsconfig.json",
     "tsconfig.build.json",
-    ...tracked.filter(
-      (f) =>
-        !f.endsWith(".test.ts") && !f.startsWith("dashboards/build/") && !f.startsWith("dashboards/tests/"),
-    ),
-  ];
-  for (const file of admitted) {
-    mkdirSync(join(context, dirname(file)), { recursive: true });
-    copyFileSync(file, join(context, file));
-  }
+    "collector",
+    "infra",
+    "dashboards",
+  ]);
+  await runOrThrow("tar", [
+    "-xf",
+    archive,
+    "-C",
+    context,
+    "--exclude=*.test.ts",
+    "--exclude=dashboards/build",
+    "--exclude=dashboards/tests",
+  ]);
   return context;
 }
 
