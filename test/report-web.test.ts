@@ -43,6 +43,7 @@ beforeAll(async () => {
     "/wrong/reports",
     reportRouter({ inventory, prometheusUrl: `${prometheus.url}/no/such/prefix`, now: () => NOW }),
   );
+  app.use("/busy/reports", reportRouter({ inventory, prometheusUrl: prometheus.url, maxConcurrent: 0 }));
   server = await listen(app);
   const address = server.address();
   base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
@@ -96,6 +97,13 @@ describe("GET /reports/api", () => {
     const body = (await response.json()) as { error: string; code: string };
     expect(body.code).toBe(code);
     expect(body.error).toMatch(reason);
+  });
+
+  it("answers 503 with Retry-After when its report slots are all taken", async () => {
+    const busy = await fetch(`${base}/busy/reports/api?period=2025&format=csv&lang=en`);
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get("retry-after")).toBe("10");
+    expect(await busy.json()).toMatchObject({ code: "busy" });
   });
 
   it("answers 503 when Prometheus is unreachable and 502 when it answers nonsense", async () => {
