@@ -250,6 +250,7 @@ describe("kapasitas collect with dead, garbage-sending and truncating devices am
     for (const mode of BREAK_LATER)
       faulty.set(deviceId(mode, "later"), await startFaultyAgent("clean", upstream));
     faulty.set("flaky", await startFaultyAgent("clean", upstream));
+    faulty.set("deadline", await startFaultyAgent("silent", upstream));
 
     const device = (id: string, port: number) => ({
       id,
@@ -322,6 +323,18 @@ describe("kapasitas collect with dead, garbage-sending and truncating devices am
         }
       }),
     );
+  });
+
+  it("answers a dead device's scrape before Prometheus's scrape timeout, as down with a timeout", async () => {
+    // Prometheus says it will wait 1.5 s; the device's own budget is 2 s x 2 tries. The collector
+    // must answer (up 0, reason timeout) before Prometheus gives up, or the scrape itself fails and
+    // Prometheus records nothing about why.
+    const prometheusTimeoutSeconds = 1.5;
+    const result = await collector.scrapeTarget("deadline", prometheusTimeoutSeconds);
+    expect(result.status).toBe(200);
+    expect(result.ms).toBeLessThan(prometheusTimeoutSeconds * 1000);
+    expect(only(result.exposition, METRICS.deviceUp, { device: "deadline" }).value).toBe(0);
+    expect(failuresByReason(result.exposition, "deadline")).toEqual({ timeout: 1 });
   });
 
   it("keeps the live devices' cadence while dead devices' polls are in flight", async () => {
