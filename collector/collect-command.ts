@@ -104,6 +104,7 @@ export async function runCollector(
     collector: () => collector,
     isReady: () => ready,
     routers: [reportRoutes(() => collector, logger)],
+    logger,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(listen.port, listen.host, (error?: Error) => (error ? reject(error) : resolve(s)));

@@ -3,7 +3,14 @@
 //   /metrics                  the collector's own health and the inventory gauges
 //   /healthz, /ready          liveness and readiness
 // Other parts mount their routers through `routers` (e.g. the capacity report under /reports).
-import express, { type Express, type RequestHandler } from "express";
+import express, {
+  type Express,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from "express";
+import type { Logger } from "pino";
 import type { Collector } from "./poll/collector.js";
 
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -31,6 +38,7 @@ export interface AppOptions {
   /** False while starting or shutting down: /ready answers 503. */
   isReady: () => boolean;
   routers?: MountedRouter[];
+  logger?: Logger;
 }
 
 export function createApp(options: AppOptions): Express {
@@ -105,5 +113,12 @@ export function createApp(options: AppOptions): Express {
   });
 
   for (const mounted of options.routers ?? []) app.use(mounted.path, mounted.router);
+
+  // Last: an unexpected error is logged and answered 500 without a stack trace.
+  app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    options.logger?.error({ path: req.path, err: error }, "request failed");
+    res.status(500).type("text/plain").send("internal error\n");
+  });
   return app;
 }
