@@ -354,8 +354,6 @@ async function importNodeBase(tag: string): Promise<void> {
  * The build context collector/Dockerfile.dockerignore describes (package files, tsconfigs,
  * collector/, infra/, dashboards/; no tests, no dashboards/build), as committed (`git archive
  * HEAD`), so colleagues' work in progress in the same tree cannot break the build.
- * Also left out: dashboards/tests/, whose helpers import test/helpers/, which the Dockerfile does
- * not copy, so its `tsc` fails on them (reported; remove this line once the ignore file has it).
  */
 async function stageBuildContext(): Promise<string> {
   const context = join(dir, "build-context");
