@@ -6,6 +6,9 @@
  *                               │ mgmt0 (snmpd)
  *                     root ns ──┘ kpmN  (the collector, scraped here over HTTP)
  *
+ * The router is polled as two devices: once with its 64-bit (HC) counters, and once through a second
+ * snmpd whose view hides them (an old agent), so the collector's 32-bit path meets the same truth.
+ *
  * The router's `opd0` is an OPD link facing downstream (its out-octets are the OPD's download) and
  * its `up0` is an ISP uplink facing upstream (its in-octets are the city's download). tc shapes the
  * router's egress on each side; iperf3 pushes TCP through it one direction at a time, at two
@@ -45,6 +48,8 @@ import { only } from "./bench/exposition.js";
 import { opdWithLink, startCollector, type Collector } from "./bench/kapasitas.js";
 
 const IF_NAME = "1.3.6.1.2.1.31.1.1.1.1";
+const IF_IN_OCTETS = "1.3.6.1.2.1.2.2.1.10";
+const IF_OUT_OCTETS = "1.3.6.1.2.1.2.2.1.16";
 const IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6";
 const IF_HC_OUT_OCTETS = "1.3.6.1.2.1.31.1.1.1.10";
 /** snmpd's default ifTable cache timeout (NET-SNMP-AGENT-MIB nsCacheTimeout for ifTable). */
@@ -55,6 +60,20 @@ const TOLERANCE = 0.01;
 const SCRAPE_INTERVAL_MS = 1000;
 
 const COMMUNITY = `kp${randomBytes(8).toString("hex")}`;
+/** A second community whose view hides the 64-bit columns: an old agent with 32-bit counters only. */
+const COMMUNITY_32 = `kp32${randomBytes(8).toString("hex")}`;
+
+/**
+ * The same router polled twice: with HC (64-bit) counters, and through a community that only sees
+ * the 32-bit ifInOctets/ifOutOctets, so the collector's 32-bit path is held to the same truth.
+ */
+const DEVICES = {
+  router: { opd: "dinas-uji", uplink: "isp-uji", community: "env:KAPASITAS_TEST_COMMUNITY" },
+  "router-32bit": { opd: "dinas-uji-32", uplink: "isp-uji-32", community: "env:KAPASITAS_TEST_COMMUNITY_32" },
+} as const;
+type DeviceId = keyof typeof DEVICES;
+const DEVICE_IDS = Object.keys(DEVICES) as DeviceId[];
+type PerDevice = Record<DeviceId, Counters>;
 
 type Direction = "download" | "upload";
 
@@ -78,6 +97,7 @@ const equal = (a: Counters, b: Counters) => COUNTER_KEYS.every((k) => a[k] === b
 describe("ground truth: collector rates equal the kernel's byte counters (netns + tc + iperf3)", () => {
   let net: RoutedNetwork;
   let agent: Snmpd;
+  let agent32: Snmpd;
   let collector: Collector;
   let prometheus: Prometheus;
   let ifIndex: Map<string, string>;
@@ -86,39 +106,47 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
     net = await createRoutedNetwork();
     // Default cache (no ifCacheSeconds): the agent behaves like a real device.
     agent = await net.lab.snmpd(net.ns.router, { host: net.management.address, community: COMMUNITY });
+    // The "old" agent: a second snmpd on the same router (the inventory rightly refuses two devices
+    // at one address), whose only view for the collector's community hides the 64-bit columns.
+    agent32 = await net.lab.snmpd(net.ns.router, {
+      host: net.management.address,
+      community: `kpready${randomBytes(6).toString("hex")}`,
+      extraConfig: [
+        "view no64 included .1",
+        `view no64 excluded .${IF_HC_IN_OCTETS}`,
+        `view no64 excluded .${IF_HC_OUT_OCTETS}`,
+        `rocommunity ${COMMUNITY_32} default -V no64`,
+      ],
+    });
     await net.lab.iperfServer(net.ns.upstream, net.address.upstream);
     const names = await snmpColumn(agent.target, IF_NAME);
     ifIndex = new Map([...names].map(([index, name]) => [name, index]));
 
     collector = await startCollector({
-      env: { KAPASITAS_TEST_COMMUNITY: COMMUNITY },
+      env: { KAPASITAS_TEST_COMMUNITY: COMMUNITY, KAPASITAS_TEST_COMMUNITY_32: COMMUNITY_32 },
       inventory: {
         defaults: { poll_interval: "10s", timeout: "2s", retries: 1, max_repetitions: 25 },
-        devices: [
-          {
-            id: "router",
-            host: agent.host,
-            port: agent.port,
-            vendor: "linux",
-            snmp: { version: "v2c", community: "env:KAPASITAS_TEST_COMMUNITY" },
-          },
-        ],
-        opds: [
-          opdWithLink("dinas-uji", {
-            device: "router",
+        devices: DEVICE_IDS.map((id) => ({
+          id,
+          host: agent.host,
+          port: id === "router" ? agent.port : agent32.port,
+          vendor: "linux",
+          snmp: { version: "v2c", community: DEVICES[id].community },
+        })),
+        opds: DEVICE_IDS.map((id) =>
+          opdWithLink(DEVICES[id].opd, {
+            device: id,
             interface: { name: net.ifname.routerOpd },
             faces: "downstream",
           }),
-        ],
-        uplinks: [
-          {
-            id: "isp-uji",
-            provider: "ISP Uji",
-            contracted: { download_mbps: 1000, upload_mbps: 1000 },
-            monthly_price_idr: 1,
-            links: [{ device: "router", interface: { name: net.ifname.routerUpstream }, faces: "upstream" }],
-          },
-        ],
+        ),
+        uplinks: DEVICE_IDS.map((id) => ({
+          id: DEVICES[id].uplink,
+          provider: "ISP Uji",
+          contracted: { download_mbps: 1000, upload_mbps: 1000 },
+          monthly_price_idr: 1,
+          links: [{ device: id, interface: { name: net.ifname.routerUpstream }, faces: "upstream" }],
+        })),
       },
     });
     // And a real Prometheus scraping it every second, configured as docs/collector.md says.
@@ -129,7 +157,7 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
           {
             job_name: JOBS.snmp,
             metrics_path: "/snmp",
-            static_configs: [{ targets: ["router"] }],
+            static_configs: [{ targets: DEVICE_IDS }],
             relabel_configs: [
               { source_labels: ["__address__"], target_label: "__param_target" },
               { source_labels: ["__param_target"], target_label: "instance" },
@@ -177,17 +205,40 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
     };
   }
 
-  /** The collector's exported totals, from one Prometheus-style scrape of /snmp?target=router. */
-  async function collected(): Promise<Counters> {
-    const scrape = await collector.scrapeTarget("router");
+  /** What the 32-bit agent serves right now: ifInOctets/ifOutOctets, the kernel's counters mod 2^32. */
+  async function agent32Counters(): Promise<Counters> {
+    const opd = ifIndex.get(net.ifname.routerOpd)!;
+    const up = ifIndex.get(net.ifname.routerUpstream)!;
+    const [opdIn, opdOut, upIn, upOut] = await snmpGet({ ...agent32.target, community: COMMUNITY_32 }, [
+      `${IF_IN_OCTETS}.${opd}`,
+      `${IF_OUT_OCTETS}.${opd}`,
+      `${IF_IN_OCTETS}.${up}`,
+      `${IF_OUT_OCTETS}.${up}`,
+    ]);
+    return {
+      opdDownload: Number(opdOut!.value),
+      opdUpload: Number(opdIn!.value),
+      uplinkDownload: Number(upIn!.value),
+      uplinkUpload: Number(upOut!.value),
+    };
+  }
+
+  /** The collector's exported totals, from one Prometheus-style scrape of /snmp?target=<device>. */
+  async function collectedFrom(device: DeviceId): Promise<Counters> {
+    const scrape = await collector.scrapeTarget(device);
     expect(scrape.status).toBe(200);
     const e = scrape.exposition;
+    const { opd: opdId, uplink: uplinkId } = DEVICES[device];
     const opd = (direction: Direction) =>
-      only(e, METRICS.opdLinkBytes, { opd: "dinas-uji", device: "router", interface: "opd0", direction })
-        .value;
+      only(e, METRICS.opdLinkBytes, { opd: opdId, device, interface: "opd0", direction }).value;
     const uplink = (direction: Direction) =>
-      only(e, METRICS.uplinkBytes, { uplink: "isp-uji", provider: "ISP Uji", interface: "up0", direction })
-        .value;
+      only(e, METRICS.uplinkBytes, {
+        uplink: uplinkId,
+        provider: "ISP Uji",
+        device,
+        interface: "up0",
+        direction,
+      }).value;
     return {
       opdDownload: opd("download"),
       opdUpload: opd("upload"),
@@ -196,12 +247,16 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
     };
   }
 
+  async function collected(): Promise<PerDevice> {
+    return { router: await collectedFrom("router"), "router-32bit": await collectedFrom("router-32bit") };
+  }
+
   /**
    * What Prometheus stored from its own scrapes: the latest samples of the four series, once every
    * one of them comes from a scrape at or after `since` (unix seconds).
    */
-  async function recorded(since: number): Promise<Counters> {
-    const selector = `{__name__=~"${METRICS.opdLinkBytes}|${METRICS.uplinkBytes}", job="${JOBS.snmp}", instance="router"}`;
+  async function recordedFrom(device: DeviceId, since: number): Promise<Counters> {
+    const selector = `{__name__=~"${METRICS.opdLinkBytes}|${METRICS.uplinkBytes}", job="${JOBS.snmp}", instance="${device}"}`;
     return waitFor(
       `Prometheus to scrape the collector after ${since}`,
       async () => {
@@ -229,23 +284,43 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
     );
   }
 
+  async function recorded(since: number): Promise<PerDevice> {
+    return {
+      router: await recordedFrom("router", since),
+      "router-32bit": await recordedFrom("router-32bit", since),
+    };
+  }
+
   /**
    * A quiescent point: no traffic, the agent's cache has caught up with the kernel (it serves
    * exactly the kernel's counters), then one collector scrape.
    */
-  async function quiescentPoint(): Promise<{ kernel: Counters; collector: Counters; at: number }> {
+  async function quiescentPoint(): Promise<{ kernel: Counters; collector: PerDevice; at: number }> {
     const settled = await waitFor(
       "the agent's cached counters to catch up with the kernel's (no traffic)",
       async () => {
         const before = await kernel();
         const served = await agentCounters();
+        const served32 = await agent32Counters();
         const after = await kernel();
-        return equal(before, after) && equal(served, after) ? after : undefined;
+        const low32 = (c: Counters) =>
+          Object.fromEntries(COUNTER_KEYS.map((k) => [k, c[k] % 2 ** 32])) as unknown as Counters;
+        return equal(before, after) && equal(served, after) && equal(served32, low32(after))
+          ? after
+          : undefined;
       },
       { timeoutMs: (AGENT_CACHE_SECONDS + 10) * 1000, intervalMs: 250 },
     );
     return { kernel: settled, collector: await collected(), at: Date.now() / 1000 };
   }
+
+  it("polls the 32-bit device through a view without the 64-bit columns", async () => {
+    const target32 = { ...agent32.target, community: COMMUNITY_32 };
+    const opd = ifIndex.get(net.ifname.routerOpd)!;
+    const [hc, c32] = await snmpGet(target32, [`${IF_HC_IN_OCTETS}.${opd}`, `${IF_IN_OCTETS}.${opd}`]);
+    expect(hc!.value).not.toMatch(/^\d+$/); // noSuchObject: the collector must fall back to 32 bits
+    expect(c32!.value).toMatch(/^\d+$/);
+  });
 
   // Two rates per direction; shaping is on the router's egress towards the receiver.
   const windows: { direction: Direction; bitsPerSecond: number }[] = [
@@ -277,7 +352,7 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
         () => void (running = false),
         () => void (running = false),
       );
-      const during: { at: number; counters: Counters }[] = [];
+      const during: { at: number; counters: PerDevice }[] = [];
       while (running) {
         during.push({ at: performance.now(), counters: await collected() });
         await Promise.race([delay(SCRAPE_INTERVAL_MS), trafficDone]); // the scrape interval, not a guess
@@ -286,9 +361,8 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
 
       const end = await quiescentPoint();
       const kernelDelta = minus(end.kernel, start.kernel);
-      const collectorDelta = minus(end.collector, start.collector);
       // What Prometheus itself scraped and stored, bracketed by the same quiescent points.
-      const prometheusDelta = minus(await recorded(end.at), startRecorded);
+      const endRecorded = await recorded(end.at);
 
       // The window really moved bytes one way: the other way carried only ACKs.
       const moving = direction === "download" ? "opdDownload" : "opdUpload";
@@ -296,29 +370,32 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
       expect(kernelDelta[moving]).toBeGreaterThan(iperf.receivedBytes);
       expect(kernelDelta[acks]).toBeLessThan(kernelDelta[moving] / 10);
 
-      for (const key of COUNTER_KEYS) {
-        const truth = kernelDelta[key];
-        for (const [who, delta] of [
-          ["collector", collectorDelta],
-          ["Prometheus", prometheusDelta],
-        ] as const) {
-          expect(
-            Math.abs(delta[key] - truth),
-            `${key}: ${who} +${delta[key]} B, kernel +${truth} B over the window`,
-          ).toBeLessThanOrEqual(TOLERANCE * truth);
-        }
-      }
-
-      // Rates over the window (same divisor both sides), reported against the shaper's rate.
       const rate = (bytes: number) => (bytes * 8) / iperf.seconds;
       const kernelRate = rate(kernelDelta[moving]);
-      const collectorRate = rate(collectorDelta[moving]);
-      console.log(
-        `${direction} @ ${bitsPerSecond / 1e6} Mbit/s (tc): kernel ${(kernelRate / 1e6).toFixed(3)} Mbit/s, ` +
-          `collector ${(collectorRate / 1e6).toFixed(3)} Mbit/s, error ${(((collectorRate - kernelRate) / kernelRate) * 100).toFixed(4)}% ` +
-          `(Prometheus ${(rate(prometheusDelta[moving]) / 1e6).toFixed(3)} Mbit/s) over ${iperf.seconds.toFixed(2)} s; ` +
-          `${during.length} scrapes during traffic`,
-      );
+      for (const device of DEVICE_IDS) {
+        const collectorDelta = minus(end.collector[device], start.collector[device]);
+        const prometheusDelta = minus(endRecorded[device], startRecorded[device]);
+        for (const key of COUNTER_KEYS) {
+          const truth = kernelDelta[key];
+          for (const [who, delta] of [
+            ["collector", collectorDelta],
+            ["Prometheus", prometheusDelta],
+          ] as const) {
+            expect(
+              Math.abs(delta[key] - truth),
+              `${device} ${key}: ${who} +${delta[key]} B, kernel +${truth} B over the window`,
+            ).toBeLessThanOrEqual(TOLERANCE * truth);
+          }
+        }
+        // Rates over the window (same divisor both sides), reported against the shaper's rate.
+        const collectorRate = rate(collectorDelta[moving]);
+        console.log(
+          `${device}: ${direction} @ ${bitsPerSecond / 1e6} Mbit/s (tc): kernel ${(kernelRate / 1e6).toFixed(3)} Mbit/s, ` +
+            `collector ${(collectorRate / 1e6).toFixed(3)} Mbit/s, error ${(((collectorRate - kernelRate) / kernelRate) * 100).toFixed(4)}% ` +
+            `(Prometheus ${(rate(prometheusDelta[moving]) / 1e6).toFixed(3)} Mbit/s) over ${iperf.seconds.toFixed(2)} s; ` +
+            `${during.length} scrapes during traffic`,
+        );
+      }
       // The shaper held: the window's rate is the shaped rate, not the veth's line rate.
       expect(kernelRate).toBeLessThan(bitsPerSecond * 1.2);
       expect(kernelRate).toBeGreaterThan(bitsPerSecond * 0.5);
@@ -328,23 +405,25 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
       const resets = await prometheus.query(
         `resets({__name__=~"${METRICS.opdLinkBytes}|${METRICS.uplinkBytes}", job="${JOBS.snmp}"}[${windowSeconds}s])`,
       );
-      expect(resets.map((r) => r.value.v)).toEqual([0, 0, 0, 0]);
+      expect(resets.map((r) => r.value.v)).toEqual(Array(4 * DEVICE_IDS.length).fill(0));
 
       // During traffic: monotonic, and no step larger than the link could carry in the time since
       // the previous scrape plus one agent cache period (a cached counter catches up in one jump).
       const series = [start.collector, ...during.map((d) => d.counters), end.collector];
       const times = [undefined, ...during.map((d) => d.at), undefined];
       for (let i = 1; i < series.length; i++) {
-        for (const key of COUNTER_KEYS) {
-          const step = series[i]![key] - series[i - 1]![key];
-          expect(step, `${key} went backwards at scrape ${i}`).toBeGreaterThanOrEqual(0);
-          const t0 = times[i - 1];
-          const t1 = times[i];
-          if (t0 !== undefined && t1 !== undefined) {
-            const seconds = (t1 - t0) / 1000 + AGENT_CACHE_SECONDS + 1;
-            expect(step, `${key} spiked at scrape ${i}`).toBeLessThanOrEqual(
-              (bitsPerSecond / 8) * 1.2 * seconds,
-            );
+        for (const device of DEVICE_IDS) {
+          for (const key of COUNTER_KEYS) {
+            const step = series[i]![device][key] - series[i - 1]![device][key];
+            expect(step, `${device} ${key} went backwards at scrape ${i}`).toBeGreaterThanOrEqual(0);
+            const t0 = times[i - 1];
+            const t1 = times[i];
+            if (t0 !== undefined && t1 !== undefined) {
+              const seconds = (t1 - t0) / 1000 + AGENT_CACHE_SECONDS + 1;
+              expect(step, `${device} ${key} spiked at scrape ${i}`).toBeLessThanOrEqual(
+                (bitsPerSecond / 8) * 1.2 * seconds,
+              );
+            }
           }
         }
       }
