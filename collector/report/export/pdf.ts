@@ -113,10 +113,8 @@ function drawRankedBars(
   entities: readonly EntityReport[],
   limit = 25,
 ): void {
-  const ranked = entities
-    .filter((e) => e.p95Ratio !== null)
-    .sort((a, b) => b.p95Ratio! - a.p95Ratio!)
-    .slice(0, limit);
+  const measured = entities.filter((e) => e.p95Ratio !== null).sort((a, b) => b.p95Ratio! - a.p95Ratio!);
+  const ranked = measured.slice(0, limit);
   if (ranked.length === 0) return;
   const barHeight = 10;
   const labelWidth = 120;
@@ -125,7 +123,15 @@ function drawRankedBars(
   const scaleMax = Math.max(1, ...ranked.map((e) => e.p95Ratio!));
   const height = ranked.length * (barHeight + 3) + 24;
   ensureSpace(doc, height + 20);
-  doc.font("Helvetica-Bold").fontSize(9).fillColor(COLOURS.text).text(f.t.chartRanked, MARGIN, doc.y);
+  doc
+    .font("Helvetica-Bold")
+    .fontSize(9)
+    .fillColor(COLOURS.text)
+    .text(
+      measured.length > limit ? f.t.chartRankedTop(limit, measured.length) : f.t.chartRanked,
+      MARGIN,
+      doc.y,
+    );
   const top = doc.y + 4;
   const threshold = report.planning.saturation_threshold;
   ranked.forEach((e, i) => {
