@@ -229,7 +229,7 @@ async function fetchSeries(
   return { series, allocations, unmatched };
 }
 
-interface EntityInput {
+export interface EntityInput {
   kind: EntityKind;
   id: string;
   name: string;
