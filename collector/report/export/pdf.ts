@@ -320,9 +320,9 @@ function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): v
         .join(", "),
     ],
     [
-      `${t.recommended} (${t.fiscalYear(report.nextFiscalYear.year)})`,
+      t.recommendationFor(t.fiscalYear(report.nextFiscalYear.year)),
       rec
-        ? `${f.number(rec.mbps, 1)} Mbps (${t.basis.toLowerCase()}: ${f.direction(rec.basis)}) — ${f.idr(rec.yearlyCostIdr)}`
+        ? `${f.number(rec.mbps, 1)} Mbps (${t.setBy(f.direction(rec.basis).toLowerCase())}) — ${f.idr(rec.yearlyCostIdr)}`
         : t.noData,
     ],
     [
