@@ -19,7 +19,7 @@ describe("Indonesian and English formats", () => {
     expect(id.idr(288_000_000)).toBe("Rp 288.000.000");
     expect(id.idr(-249_000_000)).toBe("-Rp 249.000.000");
     expect(en.number(1234.5)).toBe("1,234.5");
-    expect(en.idr(288_000_000)).toBe("IDR 288,000,000");
+    expect(en.idr(288_000_000)).toBe("Rp 288,000,000");
   });
 
   it("names months and dates in the report's language and time zone", () => {

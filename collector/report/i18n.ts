@@ -238,6 +238,7 @@ export function formatter(lang: Lang, timeZone: string): Formatter {
   const idrFormat = new Intl.NumberFormat(locale, {
     style: "currency",
     currency: "IDR",
+    currencyDisplay: "narrowSymbol", // "Rp" in English too, as on every Indonesian budget line
     maximumFractionDigits: 0,
   });
   const monthFormat = new Intl.DateTimeFormat(locale, { month: "long", year: "numeric", timeZone: "UTC" });
