@@ -12,7 +12,7 @@
  * The router's `opd0` is an OPD link facing downstream (its out-octets are the OPD's download) and
  * its `up0` is an ISP uplink facing upstream (its in-octets are the city's download). tc shapes the
  * router's egress on each side; iperf3 pushes TCP through it one direction at a time, at two
- * different rates per direction.
+ * different rates per direction. A last window pushes 4.6 GB so the 32-bit counter really wraps.
  *
  * How the comparison stays honest with snmpd's counter cache: snmpd (like most agents) serves
  * interface counters from a cache refreshed every ~3 s, so a scrape taken while traffic flows reports
@@ -330,104 +330,136 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
     { direction: "upload", bitsPerSecond: 30_000_000 },
   ];
 
+  /**
+   * One measurement window: shape, bracket with quiescent points, push iperf3 traffic one way while
+   * scraping every second, then hold the collector's and Prometheus's increases to the kernel's.
+   * Returns the kernel's increase over the window.
+   */
+  async function measureWindow(
+    direction: Direction,
+    bitsPerSecond: number,
+    amount: { seconds: number } | { bytes: number },
+    { shapedRateReached = true } = {},
+  ): Promise<Counters> {
+    const egress = direction === "download" ? net.ifname.routerOpd : net.ifname.routerUpstream;
+    await net.lab.shape(net.ns.router, egress, bitsPerSecond);
+
+    const start = await quiescentPoint();
+    // Prometheus must also have scraped the quiet state before any traffic flows.
+    const startRecorded = await recorded(start.at);
+
+    // Traffic, scraped once a second meanwhile (each scrape is awaited: never two at once).
+    const traffic = net.lab.iperf({
+      from: net.ns.opd,
+      server: net.address.upstream,
+      ...amount,
+      reverse: direction === "download", // -R: the upstream server sends, the OPD receives
+    });
+    let running = true;
+    const trafficDone = traffic.then(
+      () => void (running = false),
+      () => void (running = false),
+    );
+    const during: { at: number; counters: PerDevice }[] = [];
+    while (running) {
+      during.push({ at: performance.now(), counters: await collected() });
+      await Promise.race([delay(SCRAPE_INTERVAL_MS), trafficDone]); // the scrape interval, not a guess
+    }
+    const iperf = await traffic;
+
+    const end = await quiescentPoint();
+    const kernelDelta = minus(end.kernel, start.kernel);
+    // What Prometheus itself scraped and stored, bracketed by the same quiescent points.
+    const endRecorded = await recorded(end.at);
+
+    // The window really moved bytes one way: the other way carried only ACKs.
+    const moving = direction === "download" ? "opdDownload" : "opdUpload";
+    const acks = direction === "download" ? "opdUpload" : "opdDownload";
+    expect(kernelDelta[moving]).toBeGreaterThan(iperf.receivedBytes);
+    expect(kernelDelta[acks]).toBeLessThan(kernelDelta[moving] / 10);
+
+    const rate = (bytes: number) => (bytes * 8) / iperf.seconds;
+    const kernelRate = rate(kernelDelta[moving]);
+    for (const device of DEVICE_IDS) {
+      const collectorDelta = minus(end.collector[device], start.collector[device]);
+      const prometheusDelta = minus(endRecorded[device], startRecorded[device]);
+      for (const key of COUNTER_KEYS) {
+        const truth = kernelDelta[key];
+        for (const [who, delta] of [
+          ["collector", collectorDelta],
+          ["Prometheus", prometheusDelta],
+        ] as const) {
+          expect(
+            Math.abs(delta[key] - truth),
+            `${device} ${key}: ${who} +${delta[key]} B, kernel +${truth} B over the window`,
+          ).toBeLessThanOrEqual(TOLERANCE * truth);
+        }
+      }
+      // Rates over the window (same divisor both sides), reported against the shaper's rate.
+      const collectorRate = rate(collectorDelta[moving]);
+      console.log(
+        `${device}: ${direction} @ ${bitsPerSecond / 1e6} Mbit/s (tc): kernel ${(kernelRate / 1e6).toFixed(3)} Mbit/s, ` +
+          `collector ${(collectorRate / 1e6).toFixed(3)} Mbit/s, error ${(((collectorRate - kernelRate) / kernelRate) * 100).toFixed(4)}% ` +
+          `(Prometheus ${(rate(prometheusDelta[moving]) / 1e6).toFixed(3)} Mbit/s) over ${iperf.seconds.toFixed(2)} s; ` +
+          `${during.length} scrapes during traffic`,
+      );
+    }
+    // The shaper held: the window's rate is the shaped rate, not the veth's line rate.
+    expect(kernelRate).toBeLessThan(bitsPerSecond * 1.2);
+    if (shapedRateReached) expect(kernelRate).toBeGreaterThan(bitsPerSecond * 0.5);
+
+    // Prometheus saw no counter reset (which rate() would turn into a spike) over the window.
+    const windowSeconds = Math.ceil(end.at - start.at) + 2;
+    const resets = await prometheus.query(
+      `resets({__name__=~"${METRICS.opdLinkBytes}|${METRICS.uplinkBytes}", job="${JOBS.snmp}"}[${windowSeconds}s])`,
+    );
+    expect(resets.map((r) => r.value.v)).toEqual(Array(4 * DEVICE_IDS.length).fill(0));
+
+    // During traffic: monotonic, and no step larger than the link could carry in the time since
+    // the previous scrape plus one agent cache period (a cached counter catches up in one jump).
+    const series = [start.collector, ...during.map((d) => d.counters), end.collector];
+    const times = [undefined, ...during.map((d) => d.at), undefined];
+    for (let i = 1; i < series.length; i++) {
+      for (const device of DEVICE_IDS) {
+        for (const key of COUNTER_KEYS) {
+          const step = series[i]![device][key] - series[i - 1]![device][key];
+          expect(step, `${device} ${key} went backwards at scrape ${i}`).toBeGreaterThanOrEqual(0);
+          const t0 = times[i - 1];
+          const t1 = times[i];
+          if (t0 !== undefined && t1 !== undefined) {
+            const seconds = (t1 - t0) / 1000 + AGENT_CACHE_SECONDS + 1;
+            expect(step, `${device} ${key} spiked at scrape ${i}`).toBeLessThanOrEqual(
+              (bitsPerSecond / 8) * 1.2 * seconds,
+            );
+          }
+        }
+      }
+    }
+    return kernelDelta;
+  }
+
   it.each(windows)(
     "$direction shaped to $bitsPerSecond bit/s: each link's increase matches the kernel within 1%",
     async ({ direction, bitsPerSecond }) => {
-      const egress = direction === "download" ? net.ifname.routerOpd : net.ifname.routerUpstream;
-      await net.lab.shape(net.ns.router, egress, bitsPerSecond);
-
-      const start = await quiescentPoint();
-      // Prometheus must also have scraped the quiet state before any traffic flows.
-      const startRecorded = await recorded(start.at);
-
-      // Traffic, scraped once a second meanwhile (each scrape is awaited: never two at once).
-      const traffic = net.lab.iperf({
-        from: net.ns.opd,
-        server: net.address.upstream,
-        seconds: TRAFFIC_SECONDS,
-        reverse: direction === "download", // -R: the upstream server sends, the OPD receives
-      });
-      let running = true;
-      const trafficDone = traffic.then(
-        () => void (running = false),
-        () => void (running = false),
-      );
-      const during: { at: number; counters: PerDevice }[] = [];
-      while (running) {
-        during.push({ at: performance.now(), counters: await collected() });
-        await Promise.race([delay(SCRAPE_INTERVAL_MS), trafficDone]); // the scrape interval, not a guess
-      }
-      const iperf = await traffic;
-
-      const end = await quiescentPoint();
-      const kernelDelta = minus(end.kernel, start.kernel);
-      // What Prometheus itself scraped and stored, bracketed by the same quiescent points.
-      const endRecorded = await recorded(end.at);
-
-      // The window really moved bytes one way: the other way carried only ACKs.
-      const moving = direction === "download" ? "opdDownload" : "opdUpload";
-      const acks = direction === "download" ? "opdUpload" : "opdDownload";
-      expect(kernelDelta[moving]).toBeGreaterThan(iperf.receivedBytes);
-      expect(kernelDelta[acks]).toBeLessThan(kernelDelta[moving] / 10);
-
-      const rate = (bytes: number) => (bytes * 8) / iperf.seconds;
-      const kernelRate = rate(kernelDelta[moving]);
-      for (const device of DEVICE_IDS) {
-        const collectorDelta = minus(end.collector[device], start.collector[device]);
-        const prometheusDelta = minus(endRecorded[device], startRecorded[device]);
-        for (const key of COUNTER_KEYS) {
-          const truth = kernelDelta[key];
-          for (const [who, delta] of [
-            ["collector", collectorDelta],
-            ["Prometheus", prometheusDelta],
-          ] as const) {
-            expect(
-              Math.abs(delta[key] - truth),
-              `${device} ${key}: ${who} +${delta[key]} B, kernel +${truth} B over the window`,
-            ).toBeLessThanOrEqual(TOLERANCE * truth);
-          }
-        }
-        // Rates over the window (same divisor both sides), reported against the shaper's rate.
-        const collectorRate = rate(collectorDelta[moving]);
-        console.log(
-          `${device}: ${direction} @ ${bitsPerSecond / 1e6} Mbit/s (tc): kernel ${(kernelRate / 1e6).toFixed(3)} Mbit/s, ` +
-            `collector ${(collectorRate / 1e6).toFixed(3)} Mbit/s, error ${(((collectorRate - kernelRate) / kernelRate) * 100).toFixed(4)}% ` +
-            `(Prometheus ${(rate(prometheusDelta[moving]) / 1e6).toFixed(3)} Mbit/s) over ${iperf.seconds.toFixed(2)} s; ` +
-            `${during.length} scrapes during traffic`,
-        );
-      }
-      // The shaper held: the window's rate is the shaped rate, not the veth's line rate.
-      expect(kernelRate).toBeLessThan(bitsPerSecond * 1.2);
-      expect(kernelRate).toBeGreaterThan(bitsPerSecond * 0.5);
-
-      // Prometheus saw no counter reset (which rate() would turn into a spike) over the window.
-      const windowSeconds = Math.ceil(end.at - start.at) + 2;
-      const resets = await prometheus.query(
-        `resets({__name__=~"${METRICS.opdLinkBytes}|${METRICS.uplinkBytes}", job="${JOBS.snmp}"}[${windowSeconds}s])`,
-      );
-      expect(resets.map((r) => r.value.v)).toEqual(Array(4 * DEVICE_IDS.length).fill(0));
-
-      // During traffic: monotonic, and no step larger than the link could carry in the time since
-      // the previous scrape plus one agent cache period (a cached counter catches up in one jump).
-      const series = [start.collector, ...during.map((d) => d.counters), end.collector];
-      const times = [undefined, ...during.map((d) => d.at), undefined];
-      for (let i = 1; i < series.length; i++) {
-        for (const device of DEVICE_IDS) {
-          for (const key of COUNTER_KEYS) {
-            const step = series[i]![device][key] - series[i - 1]![device][key];
-            expect(step, `${device} ${key} went backwards at scrape ${i}`).toBeGreaterThanOrEqual(0);
-            const t0 = times[i - 1];
-            const t1 = times[i];
-            if (t0 !== undefined && t1 !== undefined) {
-              const seconds = (t1 - t0) / 1000 + AGENT_CACHE_SECONDS + 1;
-              expect(step, `${device} ${key} spiked at scrape ${i}`).toBeLessThanOrEqual(
-                (bitsPerSecond / 8) * 1.2 * seconds,
-              );
-            }
-          }
-        }
-      }
+      await measureWindow(direction, bitsPerSecond, { seconds: TRAFFIC_SECONDS });
     },
     90_000,
   );
+
+  it("a 32-bit counter wrapping under real traffic is corrected (4.6 GB at 6 Gbit/s)", async () => {
+    // 6 Gbit/s keeps every agent cache period (3 s, 2.25 GB) under 2^32 bytes, so each wrap is
+    // unambiguous to a poller that sees every cached value; 4.6 GB guarantees at least one wrap.
+    const opdBefore = await net.lab.readInterfaceBytes(net.ns.router, net.ifname.routerOpd);
+    // A busy machine may not reach 6 Gbit/s; slower only makes the wraps easier to see.
+    const delta = await measureWindow(
+      "download",
+      6_000_000_000,
+      { bytes: 4_600_000_000 },
+      { shapedRateReached: false },
+    );
+    expect(delta.opdDownload).toBeGreaterThan(2 ** 32);
+    const wraps =
+      Math.floor((opdBefore.txBytes + delta.opdDownload) / 2 ** 32) - Math.floor(opdBefore.txBytes / 2 ** 32);
+    expect(wraps, "ifOutOctets of opd0 wrapped during the window").toBeGreaterThanOrEqual(1);
+  }, 120_000);
 });
