@@ -4,8 +4,8 @@
 import { createSocket, type Socket } from "node:dgram";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Collector } from "../collector/poll/collector.js";
-import { IF } from "../collector/poll/oids.js";
-import { parseExposition, type Exposition } from "./bench/exposition.js";
+import { IF, MTXR_QUEUE } from "../collector/poll/oids.js";
+import { parseExposition, select, type Exposition } from "./bench/exposition.js";
 import { PRICING, inventoryFrom, scrape, setSecret, startCollector, value } from "./collector-support.js";
 import { waitFor } from "./helpers/process.js";
 import { snmpGet } from "./helpers/snmpclient.js";
@@ -275,5 +275,89 @@ ${PRICING}`),
     expect(value(e3, "snmp_device_up", { device: "dead" })).toBe(0);
     expect(value(e3, "snmp_device_poll_failures_total", { device: "dead", reason: "timeout" })).toBe(2);
     expect(received).toBe(requests);
+  });
+});
+
+describe("MikroTik simple queues served by a real snmpd (pass_persist)", () => {
+  const QUEUE_TABLE = "1.3.6.1.4.1.14988.1.1.2.1";
+  let agent: Snmpd;
+  let collector: Collector;
+
+  const serveQueues = (queues: { index: number; name: string; bytesIn: bigint; bytesOut: bigint }[]) =>
+    agent.setServed(
+      QUEUE_TABLE,
+      Object.fromEntries(
+        queues.flatMap((q) => [
+          [`${MTXR_QUEUE.name}.${q.index}`, { type: "string", value: q.name }],
+          [`${MTXR_QUEUE.bytesIn}.${q.index}`, { type: "counter64", value: q.bytesIn }],
+          [`${MTXR_QUEUE.bytesOut}.${q.index}`, { type: "counter64", value: q.bytesOut }],
+        ]),
+      ) as Record<string, ServedValue>,
+    );
+  const queueTotal = (e: Exposition, direction: string) =>
+    value(e, "opd_link_bytes_total", { opd: "dinkes", direction });
+
+  beforeAll(async () => {
+    agent = await startSnmpd({
+      community: "mikrotik-community",
+      passPersist: [{ subtree: QUEUE_TABLE, values: {} }],
+    });
+    serveQueues([
+      { index: 4, name: "setda", bytesIn: 10n, bytesOut: 20n },
+      { index: 9, name: "dinkes", bytesIn: 5_000_000_000n, bytesOut: 9_000_000_000n },
+    ]);
+    collector = startCollector(
+      inventoryFrom(`version: 1
+organisation: test
+devices:
+  - id: core-1
+    host: ${agent.host}
+    port: ${agent.port}
+    vendor: mikrotik
+    timeout: 10s
+    retries: 0
+    snmp: { version: v2c, community: ${setSecret("KP_MIKROTIK_COMMUNITY", "mikrotik-community")} }
+opds:
+  - id: dinkes
+    name: Dinas Kesehatan
+    category: public_service
+    allocated: { download_mbps: 20, upload_mbps: 10 }
+    links: [{ device: core-1, queue: dinkes }]
+${PRICING}`),
+    );
+  });
+
+  afterAll(async () => {
+    collector?.close();
+    await agent?.stop();
+  });
+
+  it("counts a queue's bytes out as download and bytes in as upload, and follows it to a new index", async () => {
+    const baseline = await scrape(collector, "core-1");
+    expect(queueTotal(baseline, "download")).toBe(0);
+    serveQueues([
+      { index: 4, name: "setda", bytesIn: 10n, bytesOut: 20n },
+      { index: 9, name: "dinkes", bytesIn: 5_000_000_300n, bytesOut: 9_000_001_000n },
+    ]);
+    const moved1 = await scrape(collector, "core-1");
+    expect(queueTotal(moved1, "download")).toBe(1_000);
+    expect(queueTotal(moved1, "upload")).toBe(300);
+    // Queues re-created in another order on the router: dinkes is now index 2, with fresh counters.
+    serveQueues([
+      { index: 2, name: "dinkes", bytesIn: 7n, bytesOut: 70n },
+      { index: 4, name: "setda", bytesIn: 10n, bytesOut: 20n },
+    ]);
+    const renumbered = await scrape(collector, "core-1");
+    expect(queueTotal(renumbered, "download")).toBe(1_000);
+    serveQueues([
+      { index: 2, name: "dinkes", bytesIn: 17n, bytesOut: 570n },
+      { index: 4, name: "setda", bytesIn: 10n, bytesOut: 20n },
+    ]);
+    const after = await scrape(collector, "core-1");
+    expect(queueTotal(after, "download")).toBe(1_500);
+    expect(queueTotal(after, "upload")).toBe(310);
+    expect(select(after, "opd_link_bytes_total", { opd: "dinkes" })[0]?.labels.interface).toBe(
+      "queue/dinkes",
+    );
   });
 });
