@@ -1,6 +1,7 @@
 import { createSocket } from "node:dgram";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "./ports.js";
 import { overrideLine, startSnmpd, SYS_NAME_OID, SYS_UPTIME_OID, type Snmpd } from "./snmpd.js";
@@ -177,7 +178,10 @@ describe("snmpd start failures", () => {
     const blocker = createSocket("udp4");
     const port = await freePort("udp");
     await new Promise<void>((resolve) => blocker.bind(port, "127.0.0.1", resolve));
-    const before = readdirSync(tmpdir()).filter((f) => f.startsWith("kp-snmpd-"));
+    // A private TMPDIR: other test files start snmpd in the shared one at the same time.
+    const sharedTmp = process.env.TMPDIR;
+    const privateTmp = mkdtempSync(join(tmpdir(), "kp-snmpd-test-"));
+    process.env.TMPDIR = privateTmp;
     try {
       await expect(startSnmpd({ port, community: "never-shown-1" })).rejects.toThrow(
         /process exited before it was ready[\s\S]*127\.0\.0\.1/,
@@ -185,8 +189,10 @@ describe("snmpd start failures", () => {
       await expect(startSnmpd({ port, community: "never-shown-2" })).rejects.not.toThrow(/never-shown/);
     } finally {
       blocker.close();
+      if (sharedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = sharedTmp;
     }
-    const after = readdirSync(tmpdir()).filter((f) => f.startsWith("kp-snmpd-"));
-    expect(after.filter((f) => !before.includes(f))).toEqual([]);
+    expect(readdirSync(privateTmp).filter((f) => f.startsWith("kp-snmpd-"))).toEqual([]);
+    rmSync(privateTmp, { recursive: true, force: true });
   });
 });
