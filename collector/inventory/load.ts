@@ -218,7 +218,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   planning: ["headroom", "saturation_threshold", "fiscal_year_start_month"],
   pricing: ["currency", "tiers"],
   tiers: ["mbps", "idr_per_mbps_month"],
-  hotspots: ["device", "server"],
+  hotspots: ["device", "server", "server_id"],
   resources: ["cpus", "memory_mb"],
 };
 
