@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseInventory } from "../../collector/inventory/load.js";
-import { resolveSecret } from "../../collector/inventory/secrets.js";
+import { resolveSecret } from "../../collector/snmp/secrets.js";
 import { findBinary, requireBinary } from "../../test/helpers/binaries.js";
 import { runOrThrow } from "../../test/helpers/process.js";
 import { CONTAINER_TYPE, unwrapSecrets } from "../policy.js";
