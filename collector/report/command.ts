@@ -4,7 +4,10 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { InventoryError, loadInventoryOrThrow } from "../inventory/load.js";
 import { stderrProgress } from "./progress.js";
-import { BadRequestError, generate, statusOf, validateRequest, type ReportFile } from "./service.js";
+import type { ReportFile } from "./service.js";
+
+/** The report engine pulls in the XLSX and PDF writers: load it only when a report is asked for. */
+type Service = typeof import("./service.js");
 
 export const DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9090";
 
@@ -41,7 +44,7 @@ export function writeAtomically(dir: string, files: readonly ReportFile[]): stri
   return staged.map((s) => s.final);
 }
 
-async function runReport(options: ReportOptions): Promise<void> {
+async function runReport(options: ReportOptions, { generate, validateRequest }: Service): Promise<void> {
   const inventory = loadInventoryOrThrow(options.inventory);
   const request = validateRequest(
     {
@@ -91,19 +94,20 @@ export function registerReportCommands(program: Command): void {
     .option("-o, --out <dir>", "directory for the files", ".")
     .option("--concurrency <n>", "range queries in flight at once", "3")
     .action(async (options: ReportOptions) => {
+      const service = await import("./service.js");
       try {
-        await runReport(options);
+        await runReport(options, service);
       } catch (error) {
         if (error instanceof InventoryError) {
           console.error(error.message);
           process.exitCode = 1;
           return;
         }
-        const status = statusOf(error);
+        const status = service.statusOf(error);
         if (status === 500) throw error;
         console.error(`report: ${(error as Error).message}`);
         // 2: fix the request; 3: Prometheus is down or refused.
-        process.exitCode = error instanceof BadRequestError ? 2 : 3;
+        process.exitCode = error instanceof service.BadRequestError ? 2 : 3;
       }
     });
 }
