@@ -47,6 +47,8 @@ const { values: args } = parseArgs({
     "cpu-prof": { type: "boolean", default: false },
     /** Run collector/cli.ts through tsx instead of the compiled dist/ (no build step). */
     source: { type: "boolean", default: false },
+    /** Devices (agents) scraped at the same moment, as Prometheus scrapes its targets. */
+    devices: { type: "string", default: "1" },
     /** Poll with SNMPv3 authPriv (SHA-256 + AES-128), as the inventory's MikroTik core does. */
     v3: { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
@@ -56,6 +58,7 @@ const INTERFACES = Math.ceil(Number(args.interfaces) / 2) * 2;
 const SCRAPES = Number(args.scrapes);
 const WARMUP = Number(args.warmup);
 const ROUNDS = Number(args.rounds);
+const DEVICES = Math.max(1, Number(args.devices));
 const MAX_REPETITIONS = 25;
 const TIMEOUT_SECONDS = 5;
 const RETRIES = 1;
@@ -155,8 +158,8 @@ async function build(): Promise<void> {
 interface Contestant {
   label: string;
   pid: number;
-  /** Scrape URL polling the agent directly (timed). */
-  url: string;
+  /** Scrape URLs polling the agents directly (timed), one per device, scraped concurrently. */
+  urls: string[];
   /** Scrape URL polling it through this contestant's counting relay (wire counts). */
   countedUrl: string;
   relay: CountingRelay;
@@ -165,7 +168,7 @@ interface Contestant {
   rounds: Stats[];
 }
 
-const cpuPerScrapeUs = (s: Stats) => (s.cpuSeconds / SCRAPES) * 1e6;
+const cpuPerScrapeUs = (s: Stats) => (s.cpuSeconds / (SCRAPES * DEVICES)) * 1e6;
 
 async function main(): Promise<void> {
   if (!args.source) await build();
@@ -188,19 +191,27 @@ async function main(): Promise<void> {
     }).join("");
     await runOrThrow(ip, ["-n", ns, "-batch", "-"], { input: batch });
     const management = await lab.managementLink(ns);
-    const agent = await lab.snmpd(ns, {
-      host: management.address,
-      community: COMMUNITY,
-      users: [
-        {
-          name: V3_USER,
-          authProtocol: "SHA-256",
-          authKey: V3_AUTH_KEY,
-          privProtocol: "AES",
-          privKey: V3_PRIV_KEY,
-        },
-      ],
-    });
+    // One snmpd per device, all in the same namespace (same interfaces), each on its own port.
+    const agents = [];
+    for (let d = 0; d < DEVICES; d++) {
+      agents.push(
+        await lab.snmpd(ns, {
+          host: management.address,
+          community: COMMUNITY,
+          users: [
+            {
+              name: V3_USER,
+              authProtocol: "SHA-256",
+              authKey: V3_AUTH_KEY,
+              privProtocol: "AES",
+              privKey: V3_PRIV_KEY,
+            },
+          ],
+        }),
+      );
+    }
+    const agent = agents[0]!;
+    const deviceIds = agents.map((_, d) => `agent-${d + 1}`);
     const ifNames = await snmpColumn(agent.target, "1.3.6.1.2.1.31.1.1.1.1");
     const names = [...ifNames.values()];
     const rows = [...ifNames.keys()].map(Number);
@@ -217,11 +228,11 @@ async function main(): Promise<void> {
     // The counted device always speaks v2c: the relay cannot read encrypted v3 PDUs (same OIDs).
     const device = (id: string, port: number) => ({
       id,
-      host: id === "agent" ? agent.host : "127.0.0.1",
+      host: id === "counted" ? "127.0.0.1" : agent.host,
       port,
       vendor: "linux",
       snmp:
-        id === "agent" && args.v3
+        id !== "counted" && args.v3
           ? {
               version: "v3",
               username: V3_USER,
@@ -250,8 +261,11 @@ async function main(): Promise<void> {
           retries: RETRIES,
           max_repetitions: MAX_REPETITIONS,
         },
-        devices: [device("agent", agent.port), device("counted", kapasitasRelay.port)],
-        opds: (["agent", "counted"] as const).flatMap((d) =>
+        devices: [
+          ...agents.map((a, d) => device(deviceIds[d]!, a.port)),
+          device("counted", kapasitasRelay.port),
+        ],
+        opds: [...deviceIds, "counted"].flatMap((d) =>
           names.map((name, i) => opdWithLink(`${d}-${i + 1}`, { device: d, interface: { name } })),
         ),
       },
@@ -260,7 +274,7 @@ async function main(): Promise<void> {
       {
         label: "kapasitas collect",
         pid: collector.pid,
-        url: `${collector.baseUrl}/snmp?target=agent`,
+        urls: deviceIds.map((id) => `${collector!.baseUrl}/snmp?target=${id}`),
         countedUrl: `${collector.baseUrl}/snmp?target=counted`,
         relay: kapasitasRelay,
         rounds: [],
@@ -299,7 +313,7 @@ async function main(): Promise<void> {
       contestants.push({
         label: `snmp_exporter (${mode})`,
         pid: exporter.pid,
-        url: exporter.url(`${agent.host}:${agent.port}`),
+        urls: agents.map((a) => exporter.url(`${a.host}:${a.port}`)),
         countedUrl: exporter.url(`127.0.0.1:${counting.port}`, "counted"),
         relay: counting,
         rounds: [],
@@ -327,12 +341,13 @@ async function main(): Promise<void> {
     });
 
     // Sanity, and warm-up: every contestant answers with its data.
+    const scrapeAll = (c: Contestant) => Promise.all(c.urls.map((url) => scrapeUrl(url)));
     for (const c of contestants) {
-      const first = await scrapeUrl(c.url);
-      if (first.status !== 200) throw new Error(`${c.label} answered ${first.status}`);
+      const [first] = await scrapeAll(c);
+      if (first?.status !== 200) throw new Error(`${c.label} answered ${first?.status}`);
       c.samples = first.exposition.samples.length;
     }
-    for (let i = 0; i < WARMUP; i++) for (const c of contestants) await scrapeUrl(c.url);
+    for (let i = 0; i < WARMUP; i++) for (const c of contestants) await scrapeAll(c);
 
     const loadBefore = loadAverage();
     const measuredFrom = (performance.now() - collectorSpawnedAt) / 1000;
@@ -340,14 +355,16 @@ async function main(): Promise<void> {
       const stats = contestants.map((): Stats => ({ cpuSeconds: 0, wallMs: [], selfReportedMs: [] }));
       const cpu0 = contestants.map((c) => cpuSeconds(c.pid));
       for (let i = 0; i < SCRAPES; i++) {
-        // Rotate who goes first, so no one always polls a just-warmed agent. One scrape at a time.
+        // Rotate who goes first, so no one always polls a just-warmed agent. One contestant at a
+        // time; its devices all at once (one scrape each).
         for (let j = 0; j < contestants.length; j++) {
           const n = (i + j) % contestants.length;
-          const scrape = await scrapeUrl(contestants[n]!.url);
-          if (scrape.status !== 200) throw new Error(`${contestants[n]!.label} answered ${scrape.status}`);
-          stats[n]!.wallMs.push(scrape.ms);
-          const own = scrape.exposition.samples.find((x) => SELF_REPORTED.includes(x.name));
-          if (own) stats[n]!.selfReportedMs.push(own.value * 1000);
+          for (const scrape of await scrapeAll(contestants[n]!)) {
+            if (scrape.status !== 200) throw new Error(`${contestants[n]!.label} answered ${scrape.status}`);
+            stats[n]!.wallMs.push(scrape.ms);
+            const own = scrape.exposition.samples.find((x) => SELF_REPORTED.includes(x.name));
+            if (own) stats[n]!.selfReportedMs.push(own.value * 1000);
+          }
         }
       }
       contestants.forEach((c, n) => {
@@ -387,6 +404,7 @@ async function main(): Promise<void> {
     };
     const command =
       `npm run bench -- --interfaces ${INTERFACES} --scrapes ${SCRAPES} --warmup ${WARMUP} --rounds ${ROUNDS}` +
+      (DEVICES > 1 ? ` --devices ${DEVICES}` : "") +
       (args.source ? " --source" : "") +
       (args.v3 ? " --v3" : "");
     const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
@@ -501,7 +519,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const report = `## SNMP collector${args.v3 ? ", SNMPv3 authPriv" : ""}: \`kapasitas collect\` vs \`prometheus-snmp-exporter\`
+    const report = `## SNMP collector${args.v3 ? ", SNMPv3 authPriv" : ""}${DEVICES > 1 ? `, ${DEVICES} devices at once` : ""}: \`kapasitas collect\` vs \`prometheus-snmp-exporter\`
 
 Goal (issue 3): at most **0.5×** snmp_exporter's client CPU per polled varbind (exposition included)
 and **no slower per device poll**. snmp_exporter is measured twice: walking the polled columns (its
@@ -521,7 +539,7 @@ ${command}
 
 - Agent: Debian's snmpd ${machine.snmpd} in a network namespace with ${INTERFACES} veth interfaces
   (${INTERFACES / 2} pairs; ${names.length} ifTable rows with \`lo\` and the management veth), default ifTable cache,
-  ${args.v3 ? "**SNMPv3 authPriv (SHA-256, AES-128)** for the timed scrapes" : "SNMPv2c"}, reached over a veth from the root namespace. All contestants poll this one agent in the same run.
+  ${args.v3 ? "**SNMPv3 authPriv (SHA-256, AES-128)** for the timed scrapes" : "SNMPv2c"}, reached over a veth from the root namespace. All contestants poll ${DEVICES > 1 ? `the same ${DEVICES} agents (one snmpd per device, same interfaces, own ports), **all ${DEVICES} scraped at the same moment** as Prometheus scrapes its targets` : "this one agent"} in the same run.
 - kapasitas collect (Node ${machine.node}, net-snmp ${machine.netSnmp}, prom-client ${machine.promClient}),
   started as \`${args.source ? "node --import tsx collector/cli.ts" : "node dist/collector/cli.js"} collect\` (${args.source ? "from source" : "compiled by tsc first, as the container runs it"}), inventory with one OPD per ifTable row,
   so it polls every row; per poll it GETs sysUpTime and, per interface, ifHCIn/OutOctets,
@@ -532,8 +550,9 @@ ${command}
   max-repetitions ${MAX_REPETITIONS}) and GETs sysUpTime; **get** GETs the same ${polledVarbinds} instance OIDs.
 - Same OIDs, checked on the wire through a counting UDP relay per contestant: ${polledVarbinds} polled varbinds
   per poll; ${sameOids.join("; ")}.${args.v3 ? " (Counted over SNMPv2c with the same OIDs: the relay cannot read encrypted PDUs; v3 adds its engine-discovery exchange, per session.)" : ""}
-- Scrapes: ${WARMUP} warm-up rounds, then ${ROUNDS} rounds of ${SCRAPES} scrapes of each contestant, one scrape at a
-  time in rotating order (never concurrently), each an HTTP GET with Prometheus's headers, body read in full.
+- Scrapes: ${WARMUP} warm-up rounds, then ${ROUNDS} rounds of ${SCRAPES} scrapes of each contestant, one contestant
+  at a time in rotating order${DEVICES > 1 ? `, its ${DEVICES} devices scraped concurrently` : " (never concurrently)"}, each an HTTP GET with
+  Prometheus's headers, body read in full.
 - CPU = utime+stime of each process from /proc/PID/stat across a round (all threads; idle work in
   that time counts too), per scrape; the results table averages the rounds, the per-round table
   shows the spread. Wall time = HTTP request to last byte, all rounds pooled; "SNMP part" is
@@ -575,7 +594,7 @@ ${profileText ? `\n### kapasitas CPU profile (\`--cpu-prof\`, timed rounds only,
       const text = withSection(
         existsSync(file) ? readFileSync(file, "utf8") : "",
         report,
-        args.v3 ? "collector-v3" : "collector",
+        `collector${args.v3 ? "-v3" : ""}${DEVICES > 1 ? `-${DEVICES}-devices` : ""}`,
       );
       // Formatted as the repository's prettier config says, so `npm run lint` stays green.
       const prettier = await import("prettier");
