@@ -70,11 +70,14 @@ export function renderAlertmanagerConfig(
       ],
     },
     inhibit_rules: [
-      // The critical alert already says it: mute the warning about the same thing.
+      // A device that stops answering also stops its links' status, selectors and polls from
+      // making sense: page about the device once, not about each of its symptoms.
       {
-        source_matchers: ['severity="critical"'],
-        target_matchers: ['severity="warning"'],
-        equal: [...GROUP_BY],
+        source_matchers: ['alertname="KapasitasDeviceDown"'],
+        target_matchers: [
+          'alertname=~"KapasitasPollFailuresRising|KapasitasOpdLinkInterfaceDown|KapasitasLinkSelectorUnresolved"',
+        ],
+        equal: ["device"],
       },
     ],
     receivers,
