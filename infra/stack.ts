@@ -47,14 +47,16 @@ export function createStack(inputs: StackInputs, opts?: pulumi.ComponentResource
     apps: Object.fromEntries(inventory.apps.map((a) => [a.id, url(a.domain)])),
   };
 
-  const shortest = devicesByInterval(inventory)[0]!.intervalSeconds;
+  // Grafana's $__rate_interval is 4x this: take the longest poll so every device's rate() window
+  // holds enough samples (the shortest would leave 60 s devices with two samples per window).
+  const longest = devicesByInterval(inventory).at(-1)!.intervalSeconds;
   const mixin = mixinFor(
     inventory,
     mixinOverrides({
       publicUrl: urls.grafana,
       reportUrl: urls.reports,
       prometheusUrl: "http://prometheus:9090",
-      scrapeInterval: formatSeconds(shortest) as `${number}${"s" | "m" | "h"}`,
+      scrapeInterval: formatSeconds(longest) as `${number}${"s" | "m" | "h"}`,
     }),
   );
 

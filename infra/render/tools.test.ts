@@ -150,8 +150,8 @@ describe("the uploaded configuration, checked by the real tools", () => {
     expect(datasources.datasources[0]).toMatchObject({
       uid: "kapasitas-prometheus",
       url: "http://prometheus:9090",
-      // core-1 polls every 30s: $__rate_interval must see it.
-      jsonData: { timeInterval: "30s" },
+      // The longest poll (dist-1, dist-2: 60s): $__rate_interval (4x) then holds four of their samples.
+      jsonData: { timeInterval: "1m" },
     });
   });
 });
