@@ -24,6 +24,20 @@ import { DASHBOARD_UIDS, LINK_UNRESOLVED, opdLinksOnDownInterfaces, sel } from "
 /** The busier direction of each OPD: one row per OPD on the overview. */
 export const opdPeakUtilisation = `max by (opd) (${RECORDED.opdUtilisation})`;
 
+/** A status tile: how many things are wrong now; red from one. */
+function countOfProblems(title: string, description: string, expr: string): stat.PanelBuilder {
+  return new stat.PanelBuilder()
+    .title(title)
+    .description(description)
+    .withTarget(query(expr, "", { instant: true }))
+    .thresholds(redFromOne())
+    .colorMode(common.BigValueColorMode.Background)
+    .graphMode(common.BigValueGraphMode.None)
+    .reduceOptions(reduceLast())
+    .height(4)
+    .span(6);
+}
+
 export function nocOverview(c: MixinConfig): Dashboard {
   const snmp = c.selectors.snmp;
   const collector = c.selectors.collector;
@@ -38,56 +52,32 @@ export function nocOverview(c: MixinConfig): Dashboard {
     .time({ from: "now-6h", to: "now" })
     .withRow(new RowBuilder("Status"))
     .withPanel(
-      new stat.PanelBuilder()
-        .title("OPDs above the saturation threshold")
-        .description(`OPDs whose busier direction is above ${saturation * 100}% of the allocation now.`)
-        .withTarget(query(`count(${opdPeakUtilisation} > ${saturation}) or vector(0)`, "", { instant: true }))
-        .thresholds(redFromOne())
-        .colorMode(common.BigValueColorMode.Background)
-        .graphMode(common.BigValueGraphMode.None)
-        .reduceOptions(reduceLast())
-        .height(4)
-        .span(6),
+      countOfProblems(
+        "OPDs above the saturation threshold",
+        `OPDs whose busier direction is above ${saturation * 100}% of the allocation now.`,
+        `count(${opdPeakUtilisation} > ${saturation}) or vector(0)`,
+      ),
     )
     .withPanel(
-      new stat.PanelBuilder()
-        .title("Devices down")
-        .description("Devices the collector cannot poll (snmp_device_up = 0).")
-        .withTarget(query(`count(${sel(METRICS.deviceUp, snmp)} == 0) or vector(0)`, "", { instant: true }))
-        .thresholds(redFromOne())
-        .colorMode(common.BigValueColorMode.Background)
-        .graphMode(common.BigValueGraphMode.None)
-        .reduceOptions(reduceLast())
-        .height(4)
-        .span(6),
+      countOfProblems(
+        "Devices down",
+        "Devices the collector cannot poll (snmp_device_up = 0).",
+        `count(${sel(METRICS.deviceUp, snmp)} == 0) or vector(0)`,
+      ),
     )
     .withPanel(
-      new stat.PanelBuilder()
-        .title("OPD links down")
-        .description("OPD links whose interface is operationally down.")
-        .withTarget(query(`count(${opdLinksOnDownInterfaces(c)}) or vector(0)`, "", { instant: true }))
-        .thresholds(redFromOne())
-        .colorMode(common.BigValueColorMode.Background)
-        .graphMode(common.BigValueGraphMode.None)
-        .reduceOptions(reduceLast())
-        .height(4)
-        .span(6),
+      countOfProblems(
+        "OPD links down",
+        "OPD links whose interface is operationally down.",
+        `count(${opdLinksOnDownInterfaces(c)}) or vector(0)`,
+      ),
     )
     .withPanel(
-      new stat.PanelBuilder()
-        .title("Links not measured")
-        .description("Inventory links whose selector matches no interface or several (fix the inventory).")
-        .withTarget(
-          query(`count(max by (device, link) (${sel(LINK_UNRESOLVED, snmp)}) > 0) or vector(0)`, "", {
-            instant: true,
-          }),
-        )
-        .thresholds(redFromOne())
-        .colorMode(common.BigValueColorMode.Background)
-        .graphMode(common.BigValueGraphMode.None)
-        .reduceOptions(reduceLast())
-        .height(4)
-        .span(6),
+      countOfProblems(
+        "Links not measured",
+        "Inventory links whose selector matches no interface or several (fix the inventory).",
+        `count(max by (device, link) (${sel(LINK_UNRESOLVED, snmp)}) > 0) or vector(0)`,
+      ),
     )
     .withRow(new RowBuilder("OPDs"))
     .withPanel(
