@@ -12,14 +12,33 @@ import type { MixinConfig } from "./config.js";
 import { finalise, kapasitasDashboard, query, redFromOne, reduceLast, upDownMapping } from "./panels.js";
 import { COUNTER_DISCONTINUITIES, DASHBOARD_UIDS, INVENTORY_RELOADS, LINK_UNRESOLVED, sel } from "./rules.js";
 
+const bars = (p: timeseries.PanelBuilder) =>
+  p
+    .drawStyle(common.GraphDrawStyle.Bars)
+    .fillOpacity(60)
+    .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
+
+/** Stacked bars of how often something happened per interval, one series per legend. */
+function eventsPerInterval(
+  title: string,
+  description: string,
+  expr: string,
+  legend: string,
+): timeseries.PanelBuilder {
+  return bars(
+    new timeseries.PanelBuilder()
+      .title(title)
+      .description(description)
+      .withTarget(query(expr, legend))
+      .unit("short")
+      .min(0)
+      .height(8)
+      .span(12),
+  );
+}
+
 export function collectorHealth(c: MixinConfig): Dashboard {
   const { snmp, collector } = c.selectors;
-  const bars = (p: timeseries.PanelBuilder) =>
-    p
-      .drawStyle(common.GraphDrawStyle.Bars)
-      .fillOpacity(60)
-      .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
-
   const d = kapasitasDashboard(
     c,
     DASHBOARD_UIDS.health,
@@ -83,96 +102,47 @@ export function collectorHealth(c: MixinConfig): Dashboard {
         .span(12),
     )
     .withPanel(
-      bars(
-        new timeseries.PanelBuilder()
-          .title("Poll failures by reason")
-          .description("Failed polls per interval: timeout (network, ACL, load), auth (credentials), others.")
-          .withTarget(
-            query(
-              `sum by (device, reason) (increase(${sel(METRICS.devicePollFailures, snmp)}[$__rate_interval]))`,
-              "{{device}} {{reason}}",
-            ),
-          )
-          .unit("short")
-          .min(0)
-          .height(8)
-          .span(12),
+      eventsPerInterval(
+        "Poll failures by reason",
+        "Failed polls per interval: timeout (network, ACL, load), auth (credentials), others.",
+        `sum by (device, reason) (increase(${sel(METRICS.devicePollFailures, snmp)}[$__rate_interval]))`,
+        "{{device}} {{reason}}",
       ),
     )
     .withPanel(
-      bars(
-        new timeseries.PanelBuilder()
-          .title("Device restarts")
-          .description("Reboots detected from sysUpTime going backwards; counters are carried over.")
-          .withTarget(
-            query(
-              `sum by (device) (increase(${sel(METRICS.deviceRestarts, snmp)}[$__rate_interval]))`,
-              "{{device}}",
-            ),
-          )
-          .unit("short")
-          .min(0)
-          .height(8)
-          .span(12),
+      eventsPerInterval(
+        "Device restarts",
+        "Reboots detected from sysUpTime going backwards; counters are carried over.",
+        `sum by (device) (increase(${sel(METRICS.deviceRestarts, snmp)}[$__rate_interval]))`,
+        "{{device}}",
       ),
     )
     .withPanel(
-      bars(
-        new timeseries.PanelBuilder()
-          .title("Counter wraps corrected")
-          .description(
-            "32-bit counter wraps the collector corrected: many mean the device lacks 64-bit counters.",
-          )
-          .withTarget(
-            query(
-              `sum by (device) (increase(${sel(METRICS.counterWraps, snmp)}[$__rate_interval]))`,
-              "{{device}}",
-            ),
-          )
-          .unit("short")
-          .min(0)
-          .height(8)
-          .span(12),
+      eventsPerInterval(
+        "Counter wraps corrected",
+        "32-bit counter wraps the collector corrected: many mean the device lacks 64-bit counters.",
+        `sum by (device) (increase(${sel(METRICS.counterWraps, snmp)}[$__rate_interval]))`,
+        "{{device}}",
       ),
     )
     .withPanel(
-      bars(
-        new timeseries.PanelBuilder()
-          .title("Counter samples not counted")
-          .description(
-            "Deltas the collector refused: implausible (above interface speed), reset (counters cleared " +
-              "without a reboot), moved (interface renumbered). A few are normal; a steady stream is not.",
-          )
-          .withTarget(
-            query(
-              `sum by (device, reason) (increase(${sel(COUNTER_DISCONTINUITIES, snmp)}[$__rate_interval]))`,
-              "{{device}} {{reason}}",
-            ),
-          )
-          .unit("short")
-          .min(0)
-          .height(8)
-          .span(12),
+      eventsPerInterval(
+        "Counter samples not counted",
+        "Deltas the collector refused: implausible (above interface speed), reset (counters cleared " +
+          "without a reboot), moved (interface renumbered). A few are normal; a steady stream is not.",
+        `sum by (device, reason) (increase(${sel(COUNTER_DISCONTINUITIES, snmp)}[$__rate_interval]))`,
+        "{{device}} {{reason}}",
       ),
     )
     .withPanel(
-      bars(
-        new timeseries.PanelBuilder()
-          .title("Inventory reloads")
-          .description("SIGHUP reloads by result; a failure keeps the previous inventory (see the log).")
-          .withTarget(
-            query(
-              `sum by (result) (increase(${sel(INVENTORY_RELOADS, collector)}[$__rate_interval]))`,
-              "{{result}}",
-            ),
-          )
-          .overrideByName("failure", [{ id: "color", value: { mode: "fixed", fixedColor: "red" } }])
-          .overrideByName("success", [{ id: "color", value: { mode: "fixed", fixedColor: "green" } }])
-          .unit("short")
-          .min(0)
-          .height(8)
-          .span(12),
-      ),
+      eventsPerInterval(
+        "Inventory reloads",
+        "SIGHUP reloads by result; a failure keeps the previous inventory (see the log).",
+        `sum by (result) (increase(${sel(INVENTORY_RELOADS, collector)}[$__rate_interval]))`,
+        "{{result}}",
+      )
+        .overrideByName("failure", [{ id: "color", value: { mode: "fixed", fixedColor: "red" } }])
+        .overrideByName("success", [{ id: "color", value: { mode: "fixed", fixedColor: "green" } }]),
     )
     .withRow(new RowBuilder("Inventory"))
     .withPanel(
