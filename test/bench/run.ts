@@ -132,6 +132,14 @@ function packageVersion(name: string): string {
   ).version;
 }
 
+/** The commit measured, marked "+ local changes" when the collector's sources differ from it. */
+function gitCommit(): string {
+  const git = (...a: string[]) => spawnSync("git", a, { cwd: REPO_ROOT, encoding: "utf8" });
+  const head = git("rev-parse", "--short", "HEAD").stdout.trim() || "?";
+  const dirty = git("status", "--porcelain", "--", "collector").stdout.trim() !== "";
+  return dirty ? `${head} + local changes in collector/` : head;
+}
+
 function loadAverage(): string {
   return readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "?";
 }
@@ -401,6 +409,7 @@ async function main(): Promise<void> {
       promClient: packageVersion("prom-client"),
       exporter: version("prometheus-snmp-exporter", ["--version"], /version (\S+)/),
       snmpd: version("snmpd", ["-v"], /NET-SNMP version:\s+(\S+)/),
+      commit: gitCommit(),
     };
     const command =
       `npm run bench -- --interfaces ${INTERFACES} --scrapes ${SCRAPES} --warmup ${WARMUP} --rounds ${ROUNDS}` +
@@ -557,6 +566,7 @@ ${command}
   that time counts too), per scrape; the results table averages the rounds, the per-round table
   shows the spread. Wall time = HTTP request to last byte, all rounds pooled; "SNMP part" is
   each exporter's own figure (\`snmp_device_poll_duration_seconds\` / \`snmp_scrape_duration_seconds\`).
+- Code: commit ${machine.commit}.
 - Machine: ${machine.cpu}, ${machine.cores} cores, Linux ${machine.kernel}; shared with other work at the time
   (1-minute load average ${loadBefore} before the timed rounds, ${loadAfter} after).${profileDir ? "\n- PROFILED RUN: V8's sampling profiler was on in the collector; its CPU figures include the profiler's overhead." : ""}
 
