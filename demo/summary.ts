@@ -1,0 +1,102 @@
+// What the demo prints at the end (pure): the report's most under-provisioned OPDs, the live rates
+// Prometheus sees, and where to look next.
+import type { Direction } from "../collector/inventory/model.js";
+
+/** The parts of the report's JSON file the summary reads (collector/report/export/json.ts). */
+export interface ReportJson {
+  period: { spec: string };
+  opds: {
+    id: string;
+    shortName: string;
+    p95Ratio: number | null;
+    download: { p95Bps: number | null; allocatedBps: number };
+    upload: { p95Bps: number | null; allocatedBps: number };
+    recommendation: {
+      basis: Direction;
+      mbps: number;
+      yearlyCostIdr: number;
+      todayYearlyCostIdr: number;
+    } | null;
+  }[];
+  ranking: { underProvisioned: string[] };
+}
+
+/** Bits per second, by OPD id and direction. */
+export type LiveRates = Map<string, Partial<Record<Direction, number>>>;
+
+export interface SummaryInput {
+  report: ReportJson;
+  files: string[];
+  live: LiveRates;
+  liveMethod: string;
+  urls: { reports: string; prometheus: string; collector: string };
+  historySeconds: string;
+  once: boolean;
+}
+
+const mbps = (bps: number | null | undefined) => (bps == null ? "–" : (bps / 1e6).toFixed(1));
+const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
+const rupiah = (idr: number) => `Rp ${new Intl.NumberFormat("id-ID").format(Math.round(idr))}`;
+const label = { download: "unduh", upload: "unggah" } as const;
+
+/** The direction whose p95 is closest to its allocation (the one the ranking is keyed on). */
+function tighter(opd: ReportJson["opds"][number]): Direction {
+  const ratio = (d: Direction) => (opd[d].p95Bps ?? 0) / opd[d].allocatedBps;
+  return ratio("upload") > ratio("download") ? "upload" : "download";
+}
+
+/** The top `n` under-provisioned OPDs, in the report's ranking order. */
+export function topUnderProvisioned(report: ReportJson, n: number): ReportJson["opds"] {
+  return report.ranking.underProvisioned
+    .slice(0, n)
+    .map((id) => report.opds.find((o) => o.id === id))
+    .filter((o): o is ReportJson["opds"][number] => o !== undefined);
+}
+
+export function summaryText(input: SummaryInput): string {
+  const { report } = input;
+  const top = topUnderProvisioned(report, 5);
+  const width = Math.max(...top.map((o) => o.shortName.length), 8);
+  const lines = [
+    "",
+    `kapasitas demo: Kota Tanjungpinang on this machine (127.0.0.1 only)`,
+    "",
+    `Capacity report ${report.period.spec} (Bahasa Indonesia), history generated in ${input.historySeconds}:`,
+    ...input.files.map((f) => `  ${f}`),
+    "",
+    `Most under-provisioned OPDs (p95 vs allocation, the tighter direction; recommendation for next year):`,
+    ...top.map((o, i) => {
+      const d = tighter(o);
+      const r = o.recommendation;
+      const advice = r
+        ? `-> ${r.mbps} Mbps, ${rupiah(r.yearlyCostIdr)}/tahun (kini ${rupiah(r.todayYearlyCostIdr)})`
+        : "-> no recommendation";
+      return (
+        `  ${i + 1}. ${o.shortName.padEnd(width)}  p95 ${mbps(o[d].p95Bps)} of ${mbps(o[d].allocatedBps)} Mbps ` +
+        `${label[d]} (${percent(o.p95Ratio ?? 0)})  ${advice}`
+      );
+    }),
+    "",
+    `Live now, as Prometheus sees it (${input.liveMethod}):`,
+    ...top.map((o) => {
+      const rate = input.live.get(o.id) ?? {};
+      return (
+        `  ${o.shortName.padEnd(width)}  unduh ${mbps(rate.download).padStart(6)} / ${mbps(o.download.allocatedBps)} Mbps` +
+        `   unggah ${mbps(rate.upload).padStart(6)} / ${mbps(o.upload.allocatedBps)} Mbps`
+      );
+    }),
+    "",
+    "Look at:",
+    `  planner's download page   ${input.urls.reports}`,
+    `  Prometheus                ${input.urls.prometheus}`,
+    `  collector                 ${input.urls.collector}/metrics, ${input.urls.collector}/snmp?target=core-1`,
+    "",
+    "Simulated: the three devices (snmpsimd serving recordings generated from the inventory, counters",
+    "growing at each OPD's share of its allocation) and the quarter's history (generated, backfilled",
+    "with promtool). Real: the collector polling over SNMP/UDP, Prometheus scraping it and running the",
+    "mixin's rules, the report from Prometheus. SNMP here is v2c on loopback: snmpsim offers SNMPv3",
+    "only with MD5/DES, which the city's devices do not use.",
+    input.once ? "" : "\nRunning until Ctrl-C.",
+  ];
+  return lines.join("\n") + "\n";
+}
