@@ -111,15 +111,18 @@ async function startAgents(inv: Inventory): Promise<Agents> {
   const agents: Agents = { devices: [], env: {}, communities: [], sims: [] };
   await Promise.all(
     inv.devices.map(async (device) => {
-      // A fresh random community per run: snmpsim takes it from the recording's file name.
-      const community = `kp${randomBytes(9).toString("hex")}`;
+      // $KAPASITAS_DEMO_<DEVICE>_COMMUNITY if set, else a fresh random one; snmpsim takes the
+      // community from the recording's file name.
+      const communityEnv = communityEnvName(device.id);
+      const community = process.env[communityEnv] || `kp${randomBytes(9).toString("hex")}`;
+      if (!/^[A-Za-z0-9_-]+$/.test(community))
+        throw new Error(`$${communityEnv}: use letters, digits, "-" and "_" only (it names a file)`);
       agents.communities.push(community);
       const sim = await startSnmpsim({
         recordings: [],
         extraRecordings: { [community]: deviceRecording(inv, device, HISTORY_MONTHS) },
       });
       agents.sims.push(sim);
-      const communityEnv = communityEnvName(device.id);
       agents.devices.push({ id: device.id, port: sim.port, communityEnv });
       agents.env[communityEnv] = community;
     }),

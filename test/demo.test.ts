@@ -1,0 +1,133 @@
+// `npm run demo -- --once`: the whole chain on loopback (snmpsimd agents generated from the sample
+// inventory, the built collector, a real Prometheus with the mixin's rules and a backfilled quarter,
+// the report CLI), checked by its results. Plus the demo's pure parts: the quarter it reports and the
+// recordings it serves.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadInventoryOrThrow } from "../collector/inventory/load.js";
+import { measuredLinks } from "../collector/inventory/model.js";
+import { IF, MTXR_QUEUE } from "../collector/poll/oids.js";
+import { compareOids, deviceRecording, liveBytesPerSecond } from "../demo/agents.js";
+import { HISTORY_MONTHS, lastFullQuarter } from "../demo/history.js";
+import { communityEnvName } from "../demo/inventory.js";
+import type { ReportJson } from "../demo/summary.js";
+import { run, type RunResult } from "./helpers/process.js";
+import { REPO_ROOT } from "./helpers/snmpsim.js";
+
+const sample = loadInventoryOrThrow(join(REPO_ROOT, "inventory", "tanjungpinang.yaml"));
+const TZ = sample.timezone;
+
+describe("the demo's quarter", () => {
+  it("is the last fiscal quarter that has ended", () => {
+    expect(lastFullQuarter(new Date("2026-11-28T01:00:00Z"), TZ, 1).spec).toBe("2026-Q3");
+    expect(lastFullQuarter(new Date("2026-10-01T00:00:00+07:00"), TZ, 1).spec).toBe("2026-Q3");
+    expect(lastFullQuarter(new Date("2026-09-30T23:59:00+07:00"), TZ, 1).spec).toBe("2026-Q2");
+    expect(lastFullQuarter(new Date("2026-01-05T00:00:00Z"), TZ, 1).spec).toBe("2025-Q4");
+    // A fiscal year from April: January-March 2026 is Q4 of fiscal year 2025.
+    expect(lastFullQuarter(new Date("2026-05-01T00:00:00Z"), TZ, 4).spec).toBe("2025-Q4");
+  });
+});
+
+describe("the demo's recordings", () => {
+  const core = sample.devices.find((d) => d.id === "core-1")!;
+  const rows = deviceRecording(sample, core, HISTORY_MONTHS)
+    .split("\n")
+    .map((line) => line.split("|"));
+
+  it("are sorted by OID, as snmpsim answers GETNEXT in file order", () => {
+    const oids = rows.map((r) => r[0]!);
+    expect([...oids].sort(compareOids)).toEqual(oids);
+  });
+
+  it("hold a simple queue per OPD queue link, growing download on BytesOut and upload on BytesIn", () => {
+    const queues = measuredLinks(sample).filter((l) => l.device === "core-1" && l.target.kind === "queue");
+    const names = rows.filter((r) => r[0]!.startsWith(`${MTXR_QUEUE.name}.`));
+    expect(names.map((r) => r[2])).toEqual(
+      queues.map((q) => (q.target.kind === "queue" ? q.target.queue : "")),
+    );
+    const disdik = queues.find((q) => q.ownerId === "disdik")!;
+    const index = names
+      .find((r) => r[2] === "disdik")![0]!
+      .split(".")
+      .at(-1);
+    const rate = (column: string) =>
+      Number(/rate=(\d+)/.exec(rows.find((r) => r[0] === `${column}.${index}`)![2]!)![1]);
+    expect(rate(MTXR_QUEUE.bytesOut)).toBe(
+      Math.round(liveBytesPerSecond(sample, disdik, "download", HISTORY_MONTHS)),
+    );
+    expect(rate(MTXR_QUEUE.bytesIn)).toBe(
+      Math.round(liveBytesPerSecond(sample, disdik, "upload", HISTORY_MONTHS)),
+    );
+  });
+
+  it("name the uplink interfaces the inventory selects", () => {
+    const names = rows.filter((r) => r[0]!.startsWith(`${IF.name}.`)).map((r) => r[2]);
+    expect(names).toEqual(["sfp-sfpplus1", "ether1-iconplus"]);
+  });
+});
+
+describe("npm run demo -- --once", () => {
+  const out = mkdtempSync(join(tmpdir(), "kapasitas-demo-test-"));
+  // Communities the test chooses, so it can check that none is ever printed.
+  const communities = Object.fromEntries(
+    sample.devices.map((d, i) => [communityEnvName(d.id), `kpTestSecret${i}x${process.pid}`]),
+  );
+  let result: RunResult;
+  let report: ReportJson;
+  const file = (ext: string) => join(out, `laporan-kapasitas-${report.period.spec}.${ext}`);
+
+  beforeAll(async () => {
+    result = await run("npx", ["tsx", "demo/run.ts", "--once", "--out", out], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...communities },
+      timeoutMs: 170_000,
+    });
+    const json = result.stdout.match(/\S+\.json/)?.[0];
+    if (result.code === 0 && json) report = JSON.parse(readFileSync(json, "utf8")) as ReportJson;
+  }, 180_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it("exits 0 and writes the report for the last full quarter, with every OPD", () => {
+    expect(result.stderr).toContain("--once: stopped everything");
+    expect(result.code).toBe(0);
+    expect(report.period.spec).toBe(lastFullQuarter(new Date(), TZ, 1).spec);
+    expect(report.opds.map((o) => o.id).sort()).toEqual(sample.opds.map((o) => o.id).sort());
+    // The near-saturated public services the demo models lead the ranking.
+    expect(report.ranking.underProvisioned.slice(0, 2)).toEqual(["disdukcapil", "dpmptsp"]);
+  });
+
+  it("writes a valid XLSX, PDF and CSV", async () => {
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(readFileSync(file("xlsx")) as unknown as ArrayBuffer);
+    expect(book.worksheets.map((w) => w.name)).toContain("Ringkasan");
+    expect(readFileSync(file("pdf")).subarray(0, 5).toString("latin1")).toBe("%PDF-");
+    const csv = readFileSync(file("csv"), "utf8");
+    expect(csv.split("\n").filter((l) => l.includes(";")).length).toBeGreaterThan(2 * sample.opds.length);
+  });
+
+  it("summarises real OPDs with their live rates near the modelled load", () => {
+    const disdukcapil = sample.opds.find((o) => o.id === "disdukcapil")!;
+    const link = measuredLinks(sample).find((l) => l.ownerId === "disdukcapil")!;
+    expect(result.stdout).toMatch(/1\. Disdukcapil +p95 [\d.]+ of 50\.0 Mbps/);
+    const live = /^ +Disdukcapil +unduh +([\d.]+) \/ ([\d.]+) Mbps/m.exec(result.stdout);
+    expect(live?.[2]).toBe(disdukcapil.allocated.download_mbps.toFixed(1));
+    const modelMbps = (liveBytesPerSecond(sample, link, "download", HISTORY_MONTHS) * 8) / 1e6;
+    // irate over two scrapes: the agent's and the scrape's clocks differ by milliseconds.
+    expect(Number(live?.[1])).toBeGreaterThan(modelMbps * 0.85);
+    expect(Number(live?.[1])).toBeLessThan(modelMbps * 1.15);
+    expect(result.stdout).toMatch(/http:\/\/127\.0\.0\.1:\d+\/reports/);
+  });
+
+  it("never prints or writes a community", () => {
+    const inventory = readFileSync(join(out, "inventory.demo.yaml"), "utf8");
+    expect(inventory).toContain(`community: env:${communityEnvName("core-1")}`);
+    for (const secret of Object.values(communities)) {
+      expect(result.stdout).not.toContain(secret);
+      expect(result.stderr).not.toContain(secret);
+      expect(inventory).not.toContain(secret);
+    }
+  });
+});
