@@ -16,7 +16,7 @@ export interface Growth {
  */
 const STORY: Record<string, Record<Direction, Growth>> = {
   disdukcapil: { download: { start: 0.86, perMonth: 0.035 }, upload: { start: 0.66, perMonth: 0.04 } },
-  dpmptsp: { download: { start: 0.82, perMonth: 0.04 }, upload: { start: 0.58, perMonth: 0.03 } },
+  dpmptsp: { download: { start: 0.83, perMonth: 0.04 }, upload: { start: 0.58, perMonth: 0.03 } },
   rsud: { download: { start: 0.7, perMonth: 0.03 }, upload: { start: 0.45, perMonth: 0.02 } },
   dinkes: { download: { start: 0.62, perMonth: 0.035 }, upload: { start: 0.4, perMonth: 0.02 } },
   bapenda: { download: { start: 0.58, perMonth: 0.03 }, upload: { start: 0.35, perMonth: 0.015 } },

@@ -2,6 +2,13 @@
 // Prometheus sees, and where to look next.
 import type { Direction } from "../collector/inventory/model.js";
 
+interface DirectionJson {
+  p95Bps: number | null;
+  allocatedBps: number;
+  /** When the allocation x saturation threshold is (or will be) reached, in the report's words. */
+  saturation: { text: string };
+}
+
 /** The parts of the report's JSON file the summary reads (collector/report/export/json.ts). */
 export interface ReportJson {
   period: { spec: string };
@@ -9,8 +16,8 @@ export interface ReportJson {
     id: string;
     shortName: string;
     p95Ratio: number | null;
-    download: { p95Bps: number | null; allocatedBps: number };
-    upload: { p95Bps: number | null; allocatedBps: number };
+    download: DirectionJson;
+    upload: DirectionJson;
     recommendation: {
       basis: Direction;
       mbps: number;
@@ -73,7 +80,8 @@ export function summaryText(input: SummaryInput): string {
         : "-> no recommendation";
       return (
         `  ${i + 1}. ${o.shortName.padEnd(width)}  p95 ${mbps(o[d].p95Bps)} of ${mbps(o[d].allocatedBps)} Mbps ` +
-        `${label[d]} (${percent(o.p95Ratio ?? 0)})  ${advice}`
+        `${label[d]} (${percent(o.p95Ratio ?? 0)}), jenuh: ${o[d].saturation.text}\n` +
+        `     ${" ".repeat(width)}  ${advice}`
       );
     }),
     "",

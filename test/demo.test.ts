@@ -14,7 +14,7 @@ import { compareOids, deviceRecording, liveBytesPerSecond } from "../demo/agents
 import { HISTORY_MONTHS, lastFullQuarter } from "../demo/history.js";
 import { communityEnvName } from "../demo/inventory.js";
 import type { ReportJson } from "../demo/summary.js";
-import { run, type RunResult } from "./helpers/process.js";
+import { run, startDaemon, waitFor, type Daemon, type RunResult } from "./helpers/process.js";
 import { REPO_ROOT } from "./helpers/snmpsim.js";
 
 const sample = loadInventoryOrThrow(join(REPO_ROOT, "inventory", "tanjungpinang.yaml"));
@@ -129,5 +129,50 @@ describe("npm run demo -- --once", () => {
       expect(result.stderr).not.toContain(secret);
       expect(inventory).not.toContain(secret);
     }
+  });
+});
+
+describe("npm run demo, until Ctrl-C", () => {
+  const out = mkdtempSync(join(tmpdir(), "kapasitas-demo-test-"));
+  let demo: Daemon;
+  let urls: { reports: string; prometheus: string };
+
+  beforeAll(async () => {
+    // node itself (not npx), so the SIGINT below reaches the demo as a terminal's Ctrl-C would.
+    demo = startDaemon(process.execPath, ["--import", "tsx", "demo/run.ts", "--out", out], {
+      cwd: REPO_ROOT,
+    });
+    await waitFor("the demo's summary", () => demo.output().includes("Running until Ctrl-C."), {
+      timeoutMs: 150_000,
+      intervalMs: 250,
+      daemon: demo,
+    });
+    urls = {
+      reports: /planner's download page +(\S+)/.exec(demo.output())![1]!,
+      prometheus: new URL(/Prometheus +(http\S+)/.exec(demo.output())![1]!).origin,
+    };
+  }, 180_000);
+  afterAll(async () => {
+    await demo.stop();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it("serves the planner's download page and its report API from the live collector", async () => {
+    const page = await fetch(urls.reports);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Unduh laporan");
+    const spec = lastFullQuarter(new Date(), TZ, 1).spec;
+    const csv = await fetch(`${urls.reports}/api?period=${spec}&format=csv&lang=id`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-disposition")).toContain(`laporan-kapasitas-${spec}.csv`);
+    expect(await csv.text()).toContain(";disdukcapil;Dinas Kependudukan dan Pencatatan Sipil;");
+  });
+
+  it("stops everything it started on SIGINT, each part by its own stop()", async () => {
+    process.kill(demo.pid, "SIGINT");
+    await waitFor("the demo to exit", () => demo.exited(), { timeoutMs: 30_000 });
+    expect(demo.output()).toMatch(/SIGINT: stopping everything[\s\S]*\] stopped\n/);
+    await expect(fetch(urls.reports)).rejects.toThrow();
+    await expect(fetch(`${urls.prometheus}/-/ready`)).rejects.toThrow();
   });
 });
