@@ -180,13 +180,18 @@ async function main(): Promise<void> {
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
   };
-  // Ctrl-C: stop each part by its own stop(); the helpers' exit hooks stay as the safety net.
-  onExit(() => undefined); // installs the helpers' hooks now, so they can be replaced just below
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.removeAllListeners(signal);
+  // Ctrl-C: stop each part by its own stop(). The helpers' signal hooks kill everything at once,
+  // so they are installed now and taken off the signals again (only theirs: tsx relays signals
+  // through a handler of its own); their exit hook stays as the safety net.
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  const before = new Map(signals.map((signal) => [signal, process.listeners(signal)]));
+  onExit(() => undefined);
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal))
+      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
     process.once(signal, () => {
       progress(`${signal}: stopping everything ...`);
-      process.once(signal, () => process.exit(130)); // a second Ctrl-C: the exit hooks kill the rest
+      process.once(signal, () => process.exit(130)); // a second Ctrl-C: the exit hook kills the rest
       void stopAll().then(() => {
         progress("stopped");
         process.exit(0);
@@ -364,13 +369,19 @@ async function demo(options: Options, secrets: string[], stops: (() => Promise<v
   if (!options.once) {
     // Once the rule's 5-minute window is full, show what the recording rule itself says.
     setTimeout(() => {
-      void prometheus.query(RECORDED.opdBits).then((samples) => {
-        const rates = ratesByOpd(samples);
+      void (async () => {
+        const rates = ratesByOpd(await prometheus.query(RECORDED.opdBits));
         const line = top
           .map((o) => `${o.shortName} ${((rates.get(o.id)?.download ?? 0) / 1e6).toFixed(1)} Mbps unduh`)
           .join(", ");
-        process.stdout.write(`\n${RECORDED.opdBits} (5-minute window now full): ${line}\n`);
-      });
+        const alerts = (await prometheus.query('ALERTS{alertstate=~"pending|firing"}')).map(
+          ({ metric: m }) => `${m.alertname} ${m.opd ?? m.uplink ?? m.device ?? ""} (${m.alertstate})`,
+        );
+        process.stdout.write(
+          `\n${RECORDED.opdBits} (5-minute window now full): ${line}\n` +
+            `alerts: ${alerts.join(", ") || "none"} (see ${prometheus.url}/alerts)\n`,
+        );
+      })().catch((error: unknown) => progress(`could not query the rule: ${String(error)}`));
     }, 310_000).unref();
     setInterval(() => undefined, 1 << 30); // keep running until Ctrl-C
   }

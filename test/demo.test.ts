@@ -2,7 +2,7 @@
 // inventory, the built collector, a real Prometheus with the mixin's rules and a backfilled quarter,
 // the report CLI), checked by its results. Plus the demo's pure parts: the quarter it reports and the
 // recordings it serves.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
@@ -138,10 +138,9 @@ describe("npm run demo, until Ctrl-C", () => {
   let urls: { reports: string; prometheus: string };
 
   beforeAll(async () => {
-    // node itself (not npx), so the SIGINT below reaches the demo as a terminal's Ctrl-C would.
-    demo = startDaemon(process.execPath, ["--import", "tsx", "demo/run.ts", "--out", out], {
-      cwd: REPO_ROOT,
-    });
+    // In its own process group (startDaemon), so SIGINT to the group is a terminal's Ctrl-C:
+    // npm, its shell, tsx and the demo all receive it.
+    demo = startDaemon("npm", ["run", "demo", "--", "--out", out], { cwd: REPO_ROOT });
     await waitFor("the demo's summary", () => demo.output().includes("Running until Ctrl-C."), {
       timeoutMs: 150_000,
       intervalMs: 250,
@@ -169,10 +168,23 @@ describe("npm run demo, until Ctrl-C", () => {
   });
 
   it("stops everything it started on SIGINT, each part by its own stop()", async () => {
-    process.kill(demo.pid, "SIGINT");
+    const agentPorts = [...demo.output().matchAll(/ on udp\/(\d+)/g)].map((m) => m[1]!);
+    expect(agentPorts).toHaveLength(sample.devices.length);
+    process.kill(-demo.pid, "SIGINT");
     await waitFor("the demo to exit", () => demo.exited(), { timeoutMs: 30_000 });
     expect(demo.output()).toMatch(/SIGINT: stopping everything[\s\S]*\] stopped\n/);
     await expect(fetch(urls.reports)).rejects.toThrow();
     await expect(fetch(`${urls.prometheus}/-/ready`)).rejects.toThrow();
+    const snmpsimds = readdirSync("/proc")
+      .filter((pid) => /^\d+$/.test(pid))
+      .map((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        } catch {
+          return ""; // exited meanwhile
+        }
+      })
+      .filter((cmd) => agentPorts.some((port) => cmd.includes(`--agent-udpv4-endpoint=127.0.0.1:${port}\0`)));
+    expect(snmpsimds).toEqual([]);
   });
 });
