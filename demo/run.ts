@@ -103,7 +103,7 @@ interface Agents {
   /** Environment for the collector: each device's community under its env: name. */
   env: Record<string, string>;
   communities: string[];
-  sims: Snmpsim[];
+  sims: { id: string; sim: Snmpsim }[];
 }
 
 /** One snmpsimd per device (the inventory refuses two devices on one address), each on its own port. */
@@ -122,7 +122,7 @@ async function startAgents(inv: Inventory): Promise<Agents> {
         recordings: [],
         extraRecordings: { [community]: deviceRecording(inv, device, HISTORY_MONTHS) },
       });
-      agents.sims.push(sim);
+      agents.sims.push({ id: device.id, sim });
       agents.devices.push({ id: device.id, port: sim.port, communityEnv });
       agents.env[communityEnv] = community;
     }),
@@ -176,9 +176,13 @@ function ratesByOpd(samples: { metric: Record<string, string>; value: { v: numbe
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const secrets: string[] = [];
-  const stops: (() => Promise<void>)[] = [];
+  const stops: Stop[] = [];
   const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+    for (const { name, stop } of stops.splice(0).reverse()) {
+      const t = performance.now();
+      await stop().catch((error: unknown) => progress(`stopping ${name}: ${String(error)}`));
+      progress(`stopped ${name} in ${seconds(t)}`);
+    }
   };
   // Ctrl-C: stop each part by its own stop(). The helpers' signal hooks kill everything at once,
   // so they are installed now and taken off the signals again (only theirs: tsx relays signals
@@ -191,7 +195,12 @@ async function main(): Promise<void> {
       if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
     process.once(signal, () => {
       progress(`${signal}: stopping everything ...`);
-      process.once(signal, () => process.exit(130)); // a second Ctrl-C: the exit hook kills the rest
+      const first = Date.now();
+      // A second Ctrl-C exits at once (the exit hook kills the rest). One within a second is the
+      // same Ctrl-C relayed by tsx, which re-sends it when the child confirms late (after 30 ms).
+      process.on(signal, () => {
+        if (Date.now() - first > 1000) process.exit(130);
+      });
       void stopAll().then(() => {
         progress("stopped");
         process.exit(0);
@@ -215,7 +224,13 @@ async function main(): Promise<void> {
   }
 }
 
-async function demo(options: Options, secrets: string[], stops: (() => Promise<void>)[]): Promise<void> {
+/** Something the demo started, and how to stop it (its helper's own stop()). */
+interface Stop {
+  name: string;
+  stop: () => Promise<void>;
+}
+
+async function demo(options: Options, secrets: string[], stops: Stop[]): Promise<void> {
   const sampleText = readFileSync(SAMPLE_INVENTORY, "utf8");
   const sample = loadInventoryOrThrow(SAMPLE_INVENTORY);
   const period = lastFullQuarter(new Date(), sample.timezone, sample.planning.fiscal_year_start_month);
@@ -239,7 +254,7 @@ async function demo(options: Options, secrets: string[], stops: (() => Promise<v
       async () => {
         const a = await startAgents(sample);
         secrets.push(...a.communities);
-        for (const sim of a.sims) stops.push(() => sim.stop());
+        for (const { id, sim } of a.sims) stops.push({ name: `agent ${id}`, stop: () => sim.stop() });
         return a;
       },
       (a) => a.devices.map((d) => `${d.id} on udp/${d.port}`).join(", "),
@@ -266,10 +281,13 @@ async function demo(options: Options, secrets: string[], stops: (() => Promise<v
         rules: { [RULES_FILE]: mixin.rulesYaml },
         dataDir,
       });
-      stops.push(async () => {
-        await prom.stop();
-        rmSync(dataDir, { recursive: true, force: true });
-        forget();
+      stops.push({
+        name: "Prometheus",
+        stop: async () => {
+          await prom.stop();
+          rmSync(dataDir, { recursive: true, force: true });
+          forget();
+        },
       });
       await prom.start();
       return prom;
@@ -285,7 +303,7 @@ async function demo(options: Options, secrets: string[], stops: (() => Promise<v
         [CLI, "collect", "--inventory", inventoryFile, "--listen", collector, "--log-level", "warn"],
         { env: { ...process.env, ...agents.env, KAPASITAS_PROMETHEUS_URL: prometheus.url } },
       );
-      stops.push(() => daemon.stop());
+      stops.push({ name: "collector", stop: () => daemon.stop() });
       await waitFor("collector /ready", async () => (await fetch(`http://${collector}/ready`)).ok, {
         timeoutMs: 30_000,
         daemon,

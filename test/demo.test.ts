@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { METRICS } from "../collector/contract.js";
 import { loadInventoryOrThrow } from "../collector/inventory/load.js";
 import { measuredLinks } from "../collector/inventory/model.js";
 import { IF, MTXR_QUEUE } from "../collector/poll/oids.js";
@@ -111,7 +112,9 @@ describe("npm run demo -- --once", () => {
   it("summarises real OPDs with their live rates near the modelled load", () => {
     const disdukcapil = sample.opds.find((o) => o.id === "disdukcapil")!;
     const link = measuredLinks(sample).find((l) => l.ownerId === "disdukcapil")!;
-    expect(result.stdout).toMatch(/1\. Disdukcapil +p95 [\d.]+ of 50\.0 Mbps/);
+    expect(result.stdout).toMatch(
+      /1\. Disdukcapil +p95 [\d.]+ of 50\.0 Mbps unduh \(\d+%\), jenuh: sudah tercapai sejak/,
+    );
     const live = /^ +Disdukcapil +unduh +([\d.]+) \/ ([\d.]+) Mbps/m.exec(result.stdout);
     expect(live?.[2]).toBe(disdukcapil.allocated.download_mbps.toFixed(1));
     const modelMbps = (liveBytesPerSecond(sample, link, "download", HISTORY_MONTHS) * 8) / 1e6;
@@ -167,11 +170,29 @@ describe("npm run demo, until Ctrl-C", () => {
     expect(await csv.text()).toContain(";disdukcapil;Dinas Kependudukan dan Pencatatan Sipil;");
   });
 
+  it("feeds Prometheus every inventory link, hotspot and device from the generated agents", async () => {
+    const query = async (promql: string) => {
+      const response = await fetch(`${urls.prometheus}/api/v1/query?query=${encodeURIComponent(promql)}`);
+      const body = (await response.json()) as { data: { result: { value: [number, string] }[] } };
+      return body.data.result.map((r) => Number(r.value[1]));
+    };
+    const opdLinks = measuredLinks(sample).filter((l) => l.owner === "opd").length;
+    expect(await query(`count(${METRICS.opdLinkBytes}) by (direction)`)).toEqual([opdLinks, opdLinks]);
+    expect(await query(`count(${METRICS.uplinkBytes})`)).toEqual([2 * sample.uplinks.length]);
+    expect(await query(`sum(${METRICS.deviceUp})`)).toEqual([sample.devices.length]);
+    expect(await query("sum(kapasitas_link_unresolved) or vector(0)")).toEqual([0]);
+    const hotspotServers = sample.opds.flatMap((o) => o.hotspots.filter((h) => h.server_id !== undefined));
+    expect(await query(`count(${METRICS.hotspotActiveUsers} > 0)`)).toEqual([hotspotServers.length]);
+  });
+
   it("stops everything it started on SIGINT, each part by its own stop()", async () => {
     const agentPorts = [...demo.output().matchAll(/ on udp\/(\d+)/g)].map((m) => m[1]!);
     expect(agentPorts).toHaveLength(sample.devices.length);
     process.kill(-demo.pid, "SIGINT");
-    await waitFor("the demo to exit", () => demo.exited(), { timeoutMs: 30_000 });
+    // npm may exit before the demo has finished stopping: wait for the demo's own last line too.
+    await waitFor("the demo to stop", () => demo.exited() && /\] stopped\n/.test(demo.output()), {
+      timeoutMs: 30_000,
+    });
     expect(demo.output()).toMatch(/SIGINT: stopping everything[\s\S]*\] stopped\n/);
     await expect(fetch(urls.reports)).rejects.toThrow();
     await expect(fetch(`${urls.prometheus}/-/ready`)).rejects.toThrow();
