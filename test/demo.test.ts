@@ -71,7 +71,7 @@ describe("the demo's recordings", () => {
 });
 
 describe("npm run demo -- --once", () => {
-  const out = mkdtempSync(join(tmpdir(), "kapasitas-demo-test-"));
+  let out: string;
   // Communities the test chooses, so it can check that none is ever printed.
   const communities = Object.fromEntries(
     sample.devices.map((d, i) => [communityEnvName(d.id), `kpTestSecret${i}x${process.pid}`]),
@@ -81,6 +81,7 @@ describe("npm run demo -- --once", () => {
   const file = (ext: string) => join(out, `laporan-kapasitas-${report.period.spec}.${ext}`);
 
   beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), "kapasitas-demo-test-"));
     result = await run("npx", ["tsx", "demo/run.ts", "--once", "--out", out], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...communities },
@@ -89,7 +90,9 @@ describe("npm run demo -- --once", () => {
     const json = result.stdout.match(/\S+\.json/)?.[0];
     if (result.code === 0 && json) report = JSON.parse(readFileSync(json, "utf8")) as ReportJson;
   }, 180_000);
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  afterAll(() => {
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
 
   it("exits 0 and writes the report for the last full quarter, with every OPD", () => {
     expect(result.stderr).toContain("--once: stopped everything");
@@ -136,11 +139,12 @@ describe("npm run demo -- --once", () => {
 });
 
 describe("npm run demo, until Ctrl-C", () => {
-  const out = mkdtempSync(join(tmpdir(), "kapasitas-demo-test-"));
+  let out: string;
   let demo: Daemon;
   let urls: { reports: string; prometheus: string };
 
   beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), "kapasitas-demo-test-"));
     // In its own process group (startDaemon), so SIGINT to the group is a terminal's Ctrl-C:
     // npm, its shell, tsx and the demo all receive it.
     demo = startDaemon("npm", ["run", "demo", "--", "--out", out], { cwd: REPO_ROOT });
@@ -155,8 +159,8 @@ describe("npm run demo, until Ctrl-C", () => {
     };
   }, 180_000);
   afterAll(async () => {
-    await demo.stop();
-    rmSync(out, { recursive: true, force: true });
+    await demo?.stop();
+    if (out) rmSync(out, { recursive: true, force: true });
   });
 
   it("serves the planner's download page and its report API from the live collector", async () => {
