@@ -17,7 +17,7 @@ import { onExit, removeDirOnExit } from "../test/helpers/cleanup.js";
 import { freePort } from "../test/helpers/ports.js";
 import { run, startDaemon, waitFor, type Daemon } from "../test/helpers/process.js";
 import { preparePrometheus, type Prometheus } from "../test/helpers/prometheus.js";
-import { REPO_ROOT, startSnmpsim, type Snmpsim } from "../test/helpers/snmpsim.js";
+import { REPO_ROOT, startSnmpsim } from "../test/helpers/snmpsim.js";
 import { deviceRecording } from "./agents.js";
 import { cachedHistory, copyHistory, HISTORY_MONTHS, lastFullQuarter } from "./history.js";
 import { communityEnvName, demoInventoryText, type DemoDevice } from "./inventory.js";
@@ -102,14 +102,17 @@ interface Agents {
   devices: DemoDevice[];
   /** Environment for the collector: each device's community under its env: name. */
   env: Record<string, string>;
-  communities: string[];
-  sims: { id: string; sim: Snmpsim }[];
 }
 
-/** One snmpsimd per device (the inventory refuses two devices on one address), each on its own port. */
-async function startAgents(inv: Inventory): Promise<Agents> {
-  const agents: Agents = { devices: [], env: {}, communities: [], sims: [] };
-  await Promise.all(
+/**
+ * One snmpsimd per device (the inventory refuses two devices on one address), each on its own port.
+ * Each community goes into `secrets` and each agent into `stops` as soon as it exists, so a failure
+ * half-way is still redacted and cleaned up.
+ */
+async function startAgents(inv: Inventory, secrets: string[], stops: Stop[]): Promise<Agents> {
+  const agents: Agents = { devices: [], env: {} };
+  // allSettled: every agent that does start is in `stops` before a failure is passed on.
+  const started = await Promise.allSettled(
     inv.devices.map(async (device) => {
       // $KAPASITAS_DEMO_<DEVICE>_COMMUNITY if set, else a fresh random one; snmpsim takes the
       // community from the recording's file name.
@@ -117,16 +120,18 @@ async function startAgents(inv: Inventory): Promise<Agents> {
       const community = process.env[communityEnv] || `kp${randomBytes(9).toString("hex")}`;
       if (!/^[A-Za-z0-9_-]+$/.test(community))
         throw new Error(`$${communityEnv}: use letters, digits, "-" and "_" only (it names a file)`);
-      agents.communities.push(community);
+      secrets.push(community);
       const sim = await startSnmpsim({
         recordings: [],
         extraRecordings: { [community]: deviceRecording(inv, device, HISTORY_MONTHS) },
       });
-      agents.sims.push({ id: device.id, sim });
+      stops.push({ name: `agent ${device.id}`, stop: () => sim.stop() });
       agents.devices.push({ id: device.id, port: sim.port, communityEnv });
       agents.env[communityEnv] = community;
     }),
   );
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   return agents;
 }
 
@@ -211,12 +216,11 @@ async function main(): Promise<void> {
     await demo(options, secrets, stops);
   } catch (error) {
     // Output of a failed daemon may quote a community (snmpsim names its data files after them).
-    let message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    let message = error instanceof Error ? error.message : String(error);
     for (const s of secrets) message = message.split(s).join("<community>");
     progress(`failed: ${message}`);
-    process.exitCode = 1;
     await stopAll();
-    return;
+    process.exit(1); // whatever a failed step left behind goes with the helpers' exit hook
   }
   if (options.once) {
     await stopAll();
@@ -251,12 +255,7 @@ async function demo(options: Options, secrets: string[], stops: Stop[]): Promise
     ),
     step(
       "SNMP agents (snmpsimd) for the inventory's devices",
-      async () => {
-        const a = await startAgents(sample);
-        secrets.push(...a.communities);
-        for (const { id, sim } of a.sims) stops.push({ name: `agent ${id}`, stop: () => sim.stop() });
-        return a;
-      },
+      () => startAgents(sample, secrets, stops),
       (a) => a.devices.map((d) => `${d.id} on udp/${d.port}`).join(", "),
     ),
   ]);
