@@ -46,6 +46,7 @@ import { snmpColumn, snmpGet } from "./helpers/snmpclient.js";
 import type { Snmpd } from "./helpers/snmpd.js";
 import { only } from "./bench/exposition.js";
 import { opdWithLink, startCollector, type Collector } from "./bench/kapasitas.js";
+import { multiTargetRelabel } from "../infra/render/prometheus.js";
 
 const IF_NAME = "1.3.6.1.2.1.31.1.1.1.1";
 const IF_IN_OCTETS = "1.3.6.1.2.1.2.2.1.10";
@@ -149,7 +150,7 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
         })),
       },
     });
-    // And a real Prometheus scraping it every second, configured as docs/collector.md says.
+    // And a real Prometheus scraping it every second, relabelled as the Pulumi program renders it.
     prometheus = await startPrometheus({
       config: {
         global: { scrape_interval: "1s", scrape_timeout: "1s" },
@@ -158,11 +159,7 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
             job_name: JOBS.snmp,
             metrics_path: "/snmp",
             static_configs: [{ targets: DEVICE_IDS }],
-            relabel_configs: [
-              { source_labels: ["__address__"], target_label: "__param_target" },
-              { source_labels: ["__param_target"], target_label: "instance" },
-              { target_label: "__address__", replacement: new URL(collector.baseUrl).host },
-            ],
+            relabel_configs: multiTargetRelabel([new URL(collector.baseUrl).host]),
           },
         ],
       },

@@ -11,6 +11,7 @@ import { PRICING, inventoryFrom, setSecret, startCollector } from "./collector-s
 import { freePort } from "./helpers/ports.js";
 import { startPrometheus, type Prometheus } from "./helpers/prometheus.js";
 import { startSnmpd, type Snmpd } from "./helpers/snmpd.js";
+import { multiTargetRelabel } from "../infra/render/prometheus.js";
 
 const DEVICES = ["core-1", "dist-1", "dist-2", "dist-3", "dist-4", "dist-5"];
 const SHARDS = 2;
@@ -58,22 +59,8 @@ ${PRICING}`);
             job_name: JOBS.snmp,
             metrics_path: "/snmp",
             static_configs: [{ targets: DEVICES }],
-            relabel_configs: [
-              { source_labels: ["__address__"], target_label: "__param_target" },
-              { source_labels: ["__param_target"], target_label: "instance" },
-              {
-                source_labels: ["__param_target"],
-                modulus: SHARDS,
-                target_label: "__tmp_shard",
-                action: "hashmod",
-              },
-              ...ports.map((port, k) => ({
-                source_labels: ["__tmp_shard"],
-                regex: String(k),
-                target_label: "__address__",
-                replacement: `127.0.0.1:${port}`,
-              })),
-            ],
+            // The relabelling the Pulumi program renders: hashmod over the collectors.
+            relabel_configs: multiTargetRelabel(ports.map((port) => `127.0.0.1:${port}`)),
           },
           {
             job_name: JOBS.collector,
