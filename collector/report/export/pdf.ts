@@ -42,8 +42,17 @@ function heading(doc: Doc, text: string, size = 14): void {
   doc.moveDown(0.4);
 }
 
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+/** The longest prefix of `text` (with "…") that fits `width` in the current font: a cell never wraps. */
+function fitToWidth(doc: Doc, text: string, width: number): string {
+  if (doc.widthOfString(text) <= width) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (doc.widthOfString(`${text.slice(0, mid)}…`) <= width) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo).trimEnd()}…`;
 }
 
 /** A simple table: column widths proportional to `weights`, numbers right-aligned. */
@@ -85,8 +94,7 @@ function drawTable(doc: Doc, table: Table, f: Formatter, weights: number[], font
     doc.font("Helvetica").fontSize(fontSize).fillColor(COLOURS.text);
     row.forEach((cell: Cell, i) => {
       const kind: CellKind = table.columns[i]!.kind;
-      const maxChars = Math.max(4, Math.floor(widths[i]! / (fontSize * 0.5)));
-      doc.text(clip(formatCell(cell, kind, f), maxChars), x + 2, y, {
+      doc.text(fitToWidth(doc, formatCell(cell, kind, f), widths[i]! - 4), x + 2, y, {
         width: widths[i]! - 4,
         align: kind === "text" ? "left" : "right",
         lineBreak: false,
@@ -139,7 +147,10 @@ function drawRankedBars(
     const ratio = e.p95Ratio!;
     const colour = ratio >= threshold ? COLOURS.bad : ratio >= 0.7 ? COLOURS.warn : COLOURS.ok;
     doc.font("Helvetica").fontSize(7).fillColor(COLOURS.text);
-    doc.text(clip(e.shortName, 28), MARGIN, y + 1.5, { width: labelWidth - 4, lineBreak: false });
+    doc.text(fitToWidth(doc, e.shortName, labelWidth - 4), MARGIN, y + 1.5, {
+      width: labelWidth - 4,
+      lineBreak: false,
+    });
     doc.rect(MARGIN + labelWidth, y, (ratio / scaleMax) * plotWidth, barHeight).fill(colour);
     doc.fillColor(COLOURS.text).text(f.percent(ratio, 0), MARGIN + labelWidth + plotWidth + 4, y + 1.5, {
       width: valueWidth - 4,
@@ -267,11 +278,8 @@ function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): v
   const { t } = f;
   ensureSpace(doc, 215);
   const title = `${e.shortName} — ${e.name}${e.kind === "opd" ? ` (${f.category(e.category)})` : ""}`;
-  doc
-    .font("Helvetica-Bold")
-    .fontSize(9.5)
-    .fillColor(COLOURS.text)
-    .text(clip(title, 110), MARGIN, doc.y, { lineBreak: false });
+  doc.font("Helvetica-Bold").fontSize(9.5).fillColor(COLOURS.text);
+  doc.text(fitToWidth(doc, title, CONTENT_WIDTH), MARGIN, doc.y, { lineBreak: false });
   doc.y += 13;
   const table: Table = {
     columns: [
