@@ -106,7 +106,8 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-function ownerAlive(pid: number): boolean {
+/** Whether a process exists (EPERM: it does, owned by someone else). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -127,7 +128,7 @@ export function reapOrphans(): void {
   }
   for (const file of files) {
     const owner = Number.parseInt(file, 10);
-    if (!Number.isInteger(owner) || ownerAlive(owner)) continue;
+    if (!Number.isInteger(owner) || isAlive(owner)) continue;
     const path = join(LEFTOVERS_DIR, file);
     try {
       const entry = JSON.parse(readFileSync(path, "utf8")) as Leftover;

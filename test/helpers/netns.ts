@@ -12,7 +12,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { requireBinary } from "./binaries.js";
-import { killGroup, onExit } from "./cleanup.js";
+import { isAlive, killGroup, onExit } from "./cleanup.js";
 import { run, runOrThrow, startDaemon, waitFor, type Daemon, type RunResult } from "./process.js";
 import { claim, release } from "./reservations.js";
 import { startSnmpd, type Snmpd, type SnmpdOptions } from "./snmpd.js";
@@ -134,15 +134,6 @@ export function tbfBurstBytes(bitsPerSecond: number): number {
 export function labOwnerPid(namespace: string): number | undefined {
   const match = /^kp-(\d+)-\d+-/.exec(namespace);
   return match ? Number(match[1]) : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

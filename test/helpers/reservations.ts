@@ -6,19 +6,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { onExit } from "./cleanup.js";
+import { isAlive, onExit } from "./cleanup.js";
 
 const held = new Set<string>();
 let hookInstalled = false;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Claim `kind`/`id` for this process; false when another live process (or this one) holds it. */
 export function claim(kind: string, id: string | number): boolean {
