@@ -27,6 +27,20 @@ import { DASHBOARD_UIDS, sel } from "./rules.js";
 
 const OPD = 'opd="$opd"';
 
+/** A tile with one value per direction, in bits per second. */
+function bpsPerDirection(title: string, description: string, expr: string): stat.PanelBuilder {
+  return new stat.PanelBuilder()
+    .title(title)
+    .description(description)
+    .withTarget(query(expr, "{{direction}}", { instant: true }))
+    .unit("bps")
+    .colorMode(common.BigValueColorMode.None)
+    .graphMode(common.BigValueGraphMode.None)
+    .reduceOptions(reduceLast())
+    .height(4)
+    .span(6);
+}
+
 export function opdDetail(c: MixinConfig): Dashboard {
   const { snmp, collector } = c.selectors;
   // The OPD's interfaces: those its link counters are measured on (queues have no oper status).
@@ -93,36 +107,18 @@ export function opdDetail(c: MixinConfig): Dashboard {
         .span(6),
     )
     .withPanel(
-      new stat.PanelBuilder()
-        .title("Allocation")
-        .description("Bandwidth Diskominfo allocates to this OPD, per direction.")
-        .withTarget(
-          query(`max by (direction) (${sel(METRICS.opdAllocatedBps, collector, OPD)})`, "{{direction}}", {
-            instant: true,
-          }),
-        )
-        .unit("bps")
-        .colorMode(common.BigValueColorMode.None)
-        .graphMode(common.BigValueGraphMode.None)
-        .reduceOptions(reduceLast())
-        .height(4)
-        .span(6),
+      bpsPerDirection(
+        "Allocation",
+        "Bandwidth Diskominfo allocates to this OPD, per direction.",
+        `max by (direction) (${sel(METRICS.opdAllocatedBps, collector, OPD)})`,
+      ),
     )
     .withPanel(
-      new stat.PanelBuilder()
-        .title("95th percentile (range)")
-        .description("Of the 5-minute averages in the time range, the rate 95% do not exceed.")
-        .withTarget(
-          query(`quantile_over_time(0.95, ${RECORDED.opdBits}{${OPD}}[$__range])`, "{{direction}}", {
-            instant: true,
-          }),
-        )
-        .unit("bps")
-        .colorMode(common.BigValueColorMode.None)
-        .graphMode(common.BigValueGraphMode.None)
-        .reduceOptions(reduceLast())
-        .height(4)
-        .span(6),
+      bpsPerDirection(
+        "95th percentile (range)",
+        "Of the 5-minute averages in the time range, the rate 95% do not exceed.",
+        `quantile_over_time(0.95, ${RECORDED.opdBits}{${OPD}}[$__range])`,
+      ),
     )
     .withPanel(
       new stat.PanelBuilder()
