@@ -17,6 +17,13 @@ export const METRICS = {
   devicePollFailures: "snmp_device_poll_failures_total",
   deviceRestarts: "snmp_device_restarts_total",
   counterWraps: "snmp_counter_wraps_total",
+  // The collector's own series beyond the design's contract (docs/metrics.md).
+  /** 1 when a link's selector matches no interface/queue, or several. */
+  linkUnresolved: "kapasitas_link_unresolved",
+  /** Counter samples not counted: {device, reason: implausible|reset|moved}. */
+  counterDiscontinuities: "kapasitas_counter_discontinuities_total",
+  /** SIGHUP reloads of the inventory: {result: success|failure} (on /metrics). */
+  inventoryReloads: "kapasitas_inventory_reloads_total",
 } as const;
 
 /**

@@ -25,13 +25,10 @@ export interface RuleFile {
   groups: [RuleGroup<RecordingRule>, RuleGroup<RecordingRule>, RuleGroup<AlertingRule>];
 }
 
-// The collector's own series beyond the contract (docs/metrics.md).
-/** Set by the collector when a link's selector matches no interface/queue, or several. */
-export const LINK_UNRESOLVED = "kapasitas_link_unresolved";
-/** Counter samples the collector did not count: {device, reason: implausible|reset|moved}. */
-export const COUNTER_DISCONTINUITIES = "kapasitas_counter_discontinuities_total";
-/** SIGHUP reloads of the inventory: {result: success|failure} (on /metrics). */
-export const INVENTORY_RELOADS = "kapasitas_inventory_reloads_total";
+// The collector's own series beyond the design's contract (docs/metrics.md).
+export const LINK_UNRESOLVED = METRICS.linkUnresolved;
+export const COUNTER_DISCONTINUITIES = METRICS.counterDiscontinuities;
+export const INVENTORY_RELOADS = METRICS.inventoryReloads;
 
 /** `metric{matchers}`: one place that attaches the config's selector to a metric name. */
 export function sel(metric: string, selector: string, extra = ""): string {

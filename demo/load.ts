@@ -1,7 +1,7 @@
 // How busy each OPD and uplink is in the demo: one deterministic model that both the simulated
 // agents (live counters) and the generated history (the report's quarter) are drawn from, so the
 // live rates and the report tell the same story.
-import type { Direction } from "../collector/inventory/model.js";
+import { mbpsFor, type Direction } from "../collector/inventory/model.js";
 import type { Inventory } from "../collector/inventory/schema.js";
 
 /** A direction's 95th-percentile share of its allocation: `start` in the first month, + `perMonth` each month. */
@@ -63,5 +63,5 @@ export function allocationMbps(
       ? inv.opds.find((o) => o.id === id)?.allocated
       : inv.uplinks.find((u) => u.id === id)?.contracted;
   if (!entry) throw new Error(`no ${owner} "${id}" in the inventory`);
-  return direction === "download" ? entry.download_mbps : entry.upload_mbps;
+  return mbpsFor(entry, direction);
 }

@@ -114,5 +114,13 @@ export function totals(inv: Inventory): {
   };
 }
 
+/** One direction of an allocation or a contract. */
+export function mbpsFor(
+  bandwidth: { download_mbps: number; upload_mbps: number },
+  direction: Direction,
+): number {
+  return direction === "download" ? bandwidth.download_mbps : bandwidth.upload_mbps;
+}
+
 /** Mbps to bits per second, the unit every exported gauge uses. */
 export const mbpsToBps = (mbps: number): number => mbps * 1_000_000;

@@ -3,7 +3,7 @@
 import type { Logger } from "pino";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { METRICS } from "../contract.js";
-import { DIRECTIONS, mbpsToBps } from "../inventory/model.js";
+import { DIRECTIONS, mbpsFor, mbpsToBps } from "../inventory/model.js";
 import type { Inventory } from "../inventory/schema.js";
 import { Limiter } from "../snmp/limiter.js";
 import { DevicePoller } from "./device.js";
@@ -46,7 +46,7 @@ export class Collector {
     this.inventory = inventory;
     this.globalLimiter = new Limiter(options.globalConcurrency ?? 64);
     this.reloads = new Counter({
-      name: "kapasitas_inventory_reloads_total",
+      name: METRICS.inventoryReloads,
       help: "Inventory reloads (SIGHUP) by result; a failed reload keeps the previous inventory.",
       labelNames: ["result"],
       registers: [this.registry],
@@ -156,8 +156,7 @@ export class Collector {
         this.reset();
         for (const o of inventory().opds) {
           for (const direction of DIRECTIONS) {
-            const mbps = direction === "download" ? o.allocated.download_mbps : o.allocated.upload_mbps;
-            this.set({ opd: o.id, direction }, mbpsToBps(mbps));
+            this.set({ opd: o.id, direction }, mbpsToBps(mbpsFor(o.allocated, direction)));
           }
         }
       },
@@ -171,8 +170,10 @@ export class Collector {
         this.reset();
         for (const u of inventory().uplinks) {
           for (const direction of DIRECTIONS) {
-            const mbps = direction === "download" ? u.contracted.download_mbps : u.contracted.upload_mbps;
-            this.set({ uplink: u.id, provider: u.provider, direction }, mbpsToBps(mbps));
+            this.set(
+              { uplink: u.id, provider: u.provider, direction },
+              mbpsToBps(mbpsFor(u.contracted, direction)),
+            );
           }
         }
       },

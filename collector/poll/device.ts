@@ -86,8 +86,8 @@ const HELP: Record<string, string> = {
   [METRICS.devicePollFailures]: "Failed polls of the device by reason.",
   [METRICS.deviceRestarts]: "Device restarts seen (sysUpTime went backwards).",
   [METRICS.counterWraps]: "32-bit counter wraps corrected.",
-  kapasitas_link_unresolved: "1 when an inventory selector matches no row or several rows on the device.",
-  kapasitas_counter_discontinuities_total:
+  [METRICS.linkUnresolved]: "1 when an inventory selector matches no row or several rows on the device.",
+  [METRICS.counterDiscontinuities]:
     "Counter samples not counted: implausible delta, counter reset, row moved (reason).",
 };
 
@@ -477,11 +477,11 @@ export class DevicePoller {
     c(METRICS.deviceRestarts, this.restarts);
     c(METRICS.counterWraps, this.wraps);
     for (const [reason, n] of this.discontinuities) {
-      const name = "kapasitas_counter_discontinuities_total";
+      const name = METRICS.counterDiscontinuities;
       out.sample(name, "counter", HELP[name]!, `${name}{device="${this.id}",reason="${reason}"} `, n);
     }
     for (const u of this.discovery?.unresolved ?? []) {
-      const name = "kapasitas_link_unresolved";
+      const name = METRICS.linkUnresolved;
       out.sample(
         name,
         "gauge",
