@@ -116,21 +116,30 @@ export function parseInventory(text: string, file: string): LoadResult {
 
   const parsed = inventorySchema.safeParse(doc.toJS());
   if (!parsed.success) {
-    for (const issue of flattenIssues(parsed.error.issues)) {
-      if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) {
-          problems.push(
-            at([...(issue.path as PathSegment[]), key], withKeyHint(key, issue.path as PathSegment[]), true),
-          );
-        }
-        continue;
+    const issues = flattenIssues(parsed.error.issues);
+    // A missing field whose misspelling sits beside it is reported once, as the misspelling.
+    const misspelt = new Set<string>();
+    for (const issue of issues) {
+      if (issue.code !== "unrecognized_keys") continue;
+      const parent = issue.path as PathSegment[];
+      for (const key of issue.keys) {
+        const hint = knownKeyHint(key, parent);
+        if (hint) misspelt.add(formatPath([...parent, hint]));
+        problems.push(
+          at([...parent, key], `unknown field "${key}"${hint ? `; did you mean "${hint}"?` : ""}`, true),
+        );
       }
+    }
+    for (const issue of issues) {
+      if (issue.code === "unrecognized_keys") continue;
+      const missing = issue.code === "invalid_type" && issue.input === undefined;
+      if (missing && misspelt.has(formatPath(issue.path as PathSegment[]))) continue;
       problems.push(at(issue.path as PathSegment[], describeIssue(issue)));
     }
     // Cross-check whatever parts did parse, so one run lists every problem.
     const cross = crossCheck(salvage(doc.toJS()));
     problems.push(...cross.map((p) => at(p.path, p.message, p.atKey ?? false)));
-    return { ok: false, problems: dropShadowedRequired(sortProblems(problems)) };
+    return { ok: false, problems: sortProblems(problems) };
   }
 
   const cross: PathProblem[] = crossCheck(parsed.data);
@@ -158,17 +167,6 @@ function salvage(raw: unknown): CheckInput {
     apps: list(schemas.app, r.apps),
     pricing: { tiers },
   };
-}
-
-/** "x is required" is noise when the same section has an unknown key that is its near-miss. */
-function dropShadowedRequired(problems: Problem[]): Problem[] {
-  const misspelt = new Set(
-    problems.flatMap((p) => {
-      const m = /^unknown field "[^"]+"; did you mean "([^"]+)"\?$/.exec(p.message);
-      return m ? [`${p.path.replace(/\.[^.[]+$/, "")}.${m[1]}`] : [];
-    }),
-  );
-  return problems.filter((p) => !(p.message.startsWith("is required") && misspelt.has(p.path)));
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
@@ -222,11 +220,10 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   resources: ["cpus", "memory_mb"],
 };
 
-/** "did you mean" for a misspelt field, from the fields that section allows. */
-function withKeyHint(key: string, parentPath: PathSegment[]): string {
+/** The field a misspelt one was probably meant to be, from the fields that section allows. */
+function knownKeyHint(key: string, parentPath: PathSegment[]): string | undefined {
   const section = [...parentPath].reverse().find((s): s is string => typeof s === "string") ?? "";
-  const hint = closest(key, KNOWN_KEYS[section] ?? []);
-  return `unknown field "${key}"${hint ? `; did you mean "${hint}"?` : ""}`;
+  return closest(key, KNOWN_KEYS[section] ?? []);
 }
 
 function sortProblems(problems: Problem[]): Problem[] {
