@@ -169,56 +169,33 @@ function salvage(raw: unknown): CheckInput {
   };
 }
 
-const KNOWN_KEYS: Record<string, readonly string[]> = {
-  "": [
-    "version",
-    "organisation",
-    "timezone",
-    "defaults",
-    "devices",
-    "opds",
-    "uplinks",
-    "apps",
-    "pricing",
-    "planning",
-  ],
-  devices: [
-    "id",
-    "host",
-    "port",
-    "snmp",
-    "vendor",
-    "site",
-    "poll_interval",
-    "timeout",
-    "retries",
-    "max_repetitions",
-  ],
-  snmp: [
-    "version",
-    "community",
-    "username",
-    "security_level",
-    "auth_protocol",
-    "auth_key",
-    "priv_protocol",
-    "priv_key",
-    "context",
-  ],
-  opds: ["id", "name", "short_name", "category", "allocated", "links", "hotspots"],
-  uplinks: ["id", "provider", "contracted", "monthly_price_idr", "links"],
-  links: ["id", "device", "interface", "faces", "queue"],
-  interface: ["name", "alias", "descr", "index"],
-  apps: ["id", "name", "opd", "image", "port", "domain", "health_path", "resources", "env", "secrets"],
-  allocated: ["download_mbps", "upload_mbps"],
-  contracted: ["download_mbps", "upload_mbps"],
-  defaults: ["poll_interval", "timeout", "retries", "max_repetitions"],
-  planning: ["headroom", "saturation_threshold", "fiscal_year_start_month"],
-  pricing: ["currency", "tiers"],
-  tiers: ["mbps", "idr_per_mbps_month"],
-  hotspots: ["device", "server", "server_id"],
-  resources: ["cpus", "memory_mb"],
-};
+/** The fields each section allows (keyed by the section's field name), read off the schema itself. */
+const KNOWN_KEYS: Record<string, readonly string[]> = fieldsBySection(inventorySchema);
+
+interface SchemaDef {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  options?: z.ZodType[];
+}
+
+function fieldsBySection(schema: z.ZodType): Record<string, string[]> {
+  const sections: Record<string, string[]> = {};
+  const walk = (node: z.ZodType, section: string): void => {
+    const def = (node as unknown as { _zod: { def: SchemaDef } })._zod.def;
+    const inner = def.innerType ?? (def.type === "pipe" ? def.in : undefined);
+    if (inner) return walk(inner, section); // default, optional, transform
+    if (def.type === "object" && def.shape) {
+      sections[section] = [...new Set([...(sections[section] ?? []), ...Object.keys(def.shape)])];
+      for (const [key, child] of Object.entries(def.shape)) walk(child, key);
+    } else if (def.type === "array" && def.element) walk(def.element, section);
+    else if (def.type === "union") for (const option of def.options ?? []) walk(option, section);
+  };
+  walk(schema, "");
+  return sections;
+}
 
 /** The field a misspelt one was probably meant to be, from the fields that section allows. */
 function knownKeyHint(key: string, parentPath: PathSegment[]): string | undefined {
