@@ -61,7 +61,8 @@ export interface Recommendation {
   changeRatio: number | null;
 }
 
-export interface EntityReport {
+/** Who a row of the report is about. */
+export interface EntityIdentity {
   kind: EntityKind;
   id: string;
   name: string;
@@ -71,6 +72,9 @@ export interface EntityReport {
   category?: string;
   /** Uplink provider; OPDs: undefined. */
   provider?: string;
+}
+
+export interface EntityReport extends EntityIdentity {
   download: DirectionFigures;
   upload: DirectionFigures;
   /** The larger of the two directions' p95 / allocation: the ranking key. */
@@ -229,13 +233,7 @@ async function fetchSeries(
   return { series, allocations, unmatched };
 }
 
-export interface EntityInput {
-  kind: EntityKind;
-  id: string;
-  name: string;
-  shortName: string;
-  category?: string;
-  provider?: string;
+export interface EntityInput extends EntityIdentity {
   allocatedMbps: Record<Direction, number>;
   todayYearlyCostIdr: number;
 }
