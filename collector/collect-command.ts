@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import type { RequestHandler } from "express";
 import pino, { type DestinationStream, type Logger } from "pino";
 import { formatProblem, loadInventory } from "./inventory/load.js";
-import { Collector } from "./poll/collector.js";
+import { Fleet } from "./poll/fleet.js";
 import { parseShard, type Shard } from "./poll/plan.js";
 import { createApp, type MountedRouter } from "./server.js";
 
@@ -67,7 +67,7 @@ function positiveInt(name: string, text: string): number {
  * The capacity report's web routes (`/reports`), loaded on their first request: the report engine
  * pulls in the XLSX and PDF writers, which a collector that is only scraped never needs in memory.
  */
-function reportRoutes(collector: () => Collector, logger: Logger): MountedRouter {
+function reportRoutes(collector: () => Fleet, logger: Logger): MountedRouter {
   let router: Promise<RequestHandler> | undefined;
   const load = async (): Promise<RequestHandler> => {
     const { createReportRouter } = await import("./report/http.js");
@@ -92,7 +92,7 @@ export async function runCollector(
     for (const p of loaded.problems) logger.error({ inventory: options.inventory }, formatProblem(p));
     throw new Error(`${loaded.problems.length} problem(s) in ${options.inventory}; not starting`);
   }
-  const collector = new Collector(loaded.inventory, {
+  const collector = new Fleet(loaded.inventory, {
     inventoryFile: options.inventory,
     logger,
     shard,
@@ -159,7 +159,7 @@ export async function pollOnce(inventoryFile: string, deviceId: string, logLevel
     for (const p of loaded.problems) console.error(formatProblem(p));
     return 1;
   }
-  const collector = new Collector(loaded.inventory, { inventoryFile, logger });
+  const collector = new Fleet(loaded.inventory, { inventoryFile, logger });
   try {
     const result = await collector.scrape(deviceId);
     if (!result.ok) {

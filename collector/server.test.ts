@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { Collector } from "./poll/collector.js";
+import type { Fleet } from "./poll/fleet.js";
 import { createApp, scrapeBudgetMs } from "./server.js";
 
 describe("scrapeBudgetMs", () => {
@@ -17,7 +17,7 @@ describe("scrapeBudgetMs", () => {
 describe("createApp", () => {
   it("mounts extra routers, and answers an unexpected error with a plain 500 (no stack)", async () => {
     const app = createApp({
-      collector: () => ({ targets: () => [] }) as unknown as Collector,
+      collector: () => ({ targets: () => [] }) as unknown as Fleet,
       isReady: () => false,
       logger: pino({ level: "silent" }),
       routers: [

@@ -11,7 +11,7 @@ import express, {
   type Response,
 } from "express";
 import type { Logger } from "pino";
-import type { Collector } from "./poll/collector.js";
+import type { Fleet } from "./poll/fleet.js";
 
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -34,7 +34,7 @@ export interface MountedRouter {
 }
 
 export interface AppOptions {
-  collector: () => Collector;
+  collector: () => Fleet;
   /** False while starting or shutting down: /ready answers 503. */
   isReady: () => boolean;
   routers?: MountedRouter[];

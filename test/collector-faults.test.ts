@@ -3,7 +3,7 @@
 // the test rewrites, so the agent speaks real SNMP while the test chooses the counter values.
 import { createSocket, type Socket } from "node:dgram";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Collector } from "../collector/poll/collector.js";
+import type { Fleet } from "../collector/poll/fleet.js";
 import { IF, MTXR_QUEUE } from "../collector/poll/oids.js";
 import { parseExposition, select, type Exposition } from "./bench/exposition.js";
 import { PRICING, inventoryFrom, scrape, setSecret, startCollector, value } from "./collector-support.js";
@@ -62,7 +62,7 @@ async function uptimeTicks(agent: Snmpd): Promise<number> {
 describe("counter faults against a real snmpd", () => {
   let agent: Snmpd;
   let other: Snmpd;
-  let collector: Collector;
+  let collector: Fleet;
   let inventoryText: string;
 
   beforeAll(async () => {
@@ -217,7 +217,7 @@ ${PRICING}`;
 describe("a device that never answers", () => {
   let hole: Socket;
   let received = 0;
-  let collector: Collector;
+  let collector: Fleet;
 
   beforeAll(async () => {
     // A UDP socket that swallows every request: a dead device on the test's own loopback.
@@ -281,7 +281,7 @@ ${PRICING}`),
 describe("MikroTik simple queues served by a real snmpd (pass_persist)", () => {
   const QUEUE_TABLE = "1.3.6.1.4.1.14988.1.1.2.1";
   let agent: Snmpd;
-  let collector: Collector;
+  let collector: Fleet;
 
   const serveQueues = (queues: { index: number; name: string; bytesIn: bigint; bytesOut: bigint }[]) =>
     agent.setServed(

@@ -5,7 +5,7 @@
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOBS } from "../collector/contract.js";
-import type { Collector } from "../collector/poll/collector.js";
+import type { Fleet } from "../collector/poll/fleet.js";
 import { createApp } from "../collector/server.js";
 import { PRICING, inventoryFrom, setSecret, startCollector } from "./collector-support.js";
 import { freePort } from "./helpers/ports.js";
@@ -18,7 +18,7 @@ const SHARDS = 2;
 
 describe("Prometheus scraping sharded collectors (hashmod)", () => {
   const agents: Snmpd[] = [];
-  const collectors: Collector[] = [];
+  const collectors: Fleet[] = [];
   const servers: Server[] = [];
   const ports: number[] = [];
   let prometheus: Prometheus;

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Collector } from "../collector/poll/collector.js";
+import type { Fleet } from "../collector/poll/fleet.js";
 import { select } from "./bench/exposition.js";
 import { PRICING, inventoryFrom, scrape, setSecret, startCollector, value } from "./collector-support.js";
 import { RECORDINGS_DIR, startSnmpsim, type Snmpsim } from "./helpers/snmpsim.js";
@@ -81,7 +81,7 @@ const MIKROTIK_QUEUES = [
 
 describe("discovery and polling against real-device recordings (snmpsimd)", () => {
   const sims = new Map<string, Snmpsim>();
-  let collector: Collector;
+  let collector: Fleet;
 
   beforeAll(async () => {
     // One agent per device, as in a real network (the inventory refuses two devices on one address).
@@ -294,7 +294,7 @@ ${PRICING}`),
 });
 
 /** Scrape until the queue counters have moved (snmpsim's numeric variation grows with wall time). */
-async function waitForGrowth(collector: Collector, device: string) {
+async function waitForGrowth(collector: Fleet, device: string) {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const e = await scrape(collector, device);

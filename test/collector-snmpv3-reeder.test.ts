@@ -7,7 +7,7 @@ import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Collector } from "../collector/poll/collector.js";
+import type { Fleet } from "../collector/poll/fleet.js";
 import type { PrivProtocol } from "../collector/inventory/schema.js";
 import { PRICING, inventoryFrom, scrape, setSecret, startCollector, value } from "./collector-support.js";
 import { requireBinary } from "./helpers/binaries.js";
@@ -30,7 +30,7 @@ describe("SNMPv3 AES key extension against snmpsimd (pysnmp)", () => {
   let daemon: Daemon;
   let root: string;
   let unregister: () => void;
-  let collector: Collector;
+  let collector: Fleet;
 
   beforeAll(async () => {
     const snmpsimd = requireBinary("snmpsimd");

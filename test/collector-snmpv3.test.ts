@@ -2,7 +2,7 @@
 // (AES-192 is kapasitas's own registration on net-snmp), and the failures an operator will meet:
 // a wrong auth key, a wrong priv key, an unknown user. Secrets never appear in what is exposed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Collector } from "../collector/poll/collector.js";
+import type { Fleet } from "../collector/poll/fleet.js";
 import type { AuthProtocol, PrivProtocol } from "../collector/inventory/schema.js";
 import { PRICING, inventoryFrom, scrape, setSecret, startCollector, value } from "./collector-support.js";
 import type { AuthProtocol as ToolAuth, PrivProtocol as ToolPriv } from "./helpers/snmpclient.js";
@@ -44,7 +44,7 @@ const envName = (s: string) => `KP_V3_${s.replace(/-/g, "_").toUpperCase()}`;
 
 describe("SNMPv3 against snmpd with USM users", () => {
   const agents = new Map<string, Snmpd>();
-  let collector: Collector;
+  let collector: Fleet;
 
   beforeAll(async () => {
     // One agent per user: the inventory gives every device its own address, as in the field.

@@ -1,9 +1,9 @@
 // Shared bits of the collector's integration tests: inventories written as YAML text (so they pass
-// through the real loader), an in-process Collector with a silent logger, and exposition reading.
+// through the real loader), an in-process Fleet with a silent logger, and exposition reading.
 import pino from "pino";
 import { parseInventory } from "../collector/inventory/load.js";
 import type { Inventory } from "../collector/inventory/schema.js";
-import { Collector, type CollectorOptions } from "../collector/poll/collector.js";
+import { Fleet, type FleetOptions } from "../collector/poll/fleet.js";
 import { parseExposition, select, type Exposition, type Sample } from "./bench/exposition.js";
 
 export function inventoryFrom(yamlText: string): Inventory {
@@ -18,15 +18,15 @@ export const PRICING = `pricing:
     - { mbps: 100, idr_per_mbps_month: 400000 }
 `;
 
-export function startCollector(inventory: Inventory, options: Partial<CollectorOptions> = {}): Collector {
-  return new Collector(inventory, {
+export function startCollector(inventory: Inventory, options: Partial<FleetOptions> = {}): Fleet {
+  return new Fleet(inventory, {
     inventoryFile: "test-inventory.yaml",
     logger: pino({ level: "silent" }),
     ...options,
   });
 }
 
-export async function scrape(collector: Collector, target: string): Promise<Exposition> {
+export async function scrape(collector: Fleet, target: string): Promise<Exposition> {
   const result = await collector.scrape(target);
   if (!result.ok) throw new Error(result.message);
   return parseExposition(result.text);

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { parseInventory } from "../inventory/load.js";
-import { Collector } from "./collector.js";
+import { Fleet } from "./fleet.js";
 
 const FILE = "inventory/tanjungpinang.yaml";
 
@@ -14,15 +14,15 @@ function sample() {
   return result.inventory;
 }
 
-async function metrics(collector: Collector): Promise<string[]> {
+async function metrics(collector: Fleet): Promise<string[]> {
   return (await collector.registry.metrics()).split("\n").filter((l) => l && !l.startsWith("#"));
 }
 
-describe("Collector /metrics on the Tanjungpinang sample", () => {
+describe("Fleet /metrics on the Tanjungpinang sample", () => {
   const inventory = sample();
 
   it("exports allocation, contract and info gauges for every OPD and uplink, in bits per second", async () => {
-    const collector = new Collector(inventory, { inventoryFile: FILE, logger: pino({ level: "silent" }) });
+    const collector = new Fleet(inventory, { inventoryFile: FILE, logger: pino({ level: "silent" }) });
     const lines = await metrics(collector);
     collector.close();
     expect(lines.filter((l) => l.startsWith("opd_info{"))).toHaveLength(inventory.opds.length);
@@ -40,7 +40,7 @@ describe("Collector /metrics on the Tanjungpinang sample", () => {
   it("with --shard, serves only its devices, and only shard 0 exports the inventory gauges", async () => {
     const shards = [0, 1, 2].map(
       (index) =>
-        new Collector(inventory, {
+        new Fleet(inventory, {
           inventoryFile: FILE,
           logger: pino({ level: "silent" }),
           shard: { index, count: 3 },

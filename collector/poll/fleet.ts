@@ -1,4 +1,4 @@
-// The collector runtime: one DevicePoller per device of this shard, the collector's own metrics
+// The fleet (the collector runtime): one DevicePoller per device of this shard, the collector's own metrics
 // (prom-client) and inventory reloads that keep every link's counters continuous.
 import type { Logger } from "pino";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
@@ -9,7 +9,7 @@ import { Limiter } from "../snmp/limiter.js";
 import { DevicePoller } from "./device.js";
 import { devicePlans, inShard, type DevicePlan, type Shard } from "./plan.js";
 
-export interface CollectorOptions {
+export interface FleetOptions {
   inventoryFile: string;
   logger: Logger;
   shard?: Shard;
@@ -32,7 +32,7 @@ function sameEndpoint(a: DevicePlan, b: DevicePlan): boolean {
   );
 }
 
-export class Collector {
+export class Fleet {
   readonly registry = new Registry();
   private pollers = new Map<string, DevicePoller>();
   private inventory: Inventory;
@@ -41,7 +41,7 @@ export class Collector {
 
   constructor(
     inventory: Inventory,
-    private readonly options: CollectorOptions,
+    private readonly options: FleetOptions,
   ) {
     this.inventory = inventory;
     this.globalLimiter = new Limiter(options.globalConcurrency ?? 64);
