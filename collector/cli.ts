@@ -19,4 +19,11 @@ export function buildCli(): Command {
   return program;
 }
 
-await buildCli().parseAsync(process.argv);
+try {
+  await buildCli().parseAsync(process.argv);
+} catch (error) {
+  // A bad option or file is the user's to fix: say what is wrong, not where in our code it was seen.
+  console.error(`kapasitas: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.KAPASITAS_DEBUG && error instanceof Error) console.error(error.stack);
+  process.exitCode = 1;
+}

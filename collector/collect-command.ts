@@ -8,6 +8,7 @@ import pino, { type DestinationStream, type Logger } from "pino";
 import { formatProblem, loadInventory } from "./inventory/load.js";
 import { Fleet } from "./poll/fleet.js";
 import { parseShard, type Shard } from "./poll/plan.js";
+import { loadInBackground } from "./poll/reload.js";
 import { createApp, type MountedRouter } from "./server.js";
 
 export interface CollectOptions {
@@ -16,6 +17,7 @@ export interface CollectOptions {
   shard?: string;
   logLevel: string;
   concurrency: string;
+  maxConcurrency: string;
   deviceConcurrency: string;
 }
 
@@ -87,6 +89,10 @@ export async function runCollector(
   const logger = createLogger(options.logLevel);
   const listen = parseListen(options.listen);
   const shard: Shard | undefined = options.shard ? parseShard(options.shard) : undefined;
+  const concurrency = positiveInt("--concurrency", options.concurrency);
+  const maxConcurrency = positiveInt("--max-concurrency", options.maxConcurrency);
+  if (maxConcurrency < concurrency)
+    throw new Error(`--max-concurrency (${maxConcurrency}) must be at least --concurrency (${concurrency})`);
   const loaded = loadInventory(options.inventory);
   if (!loaded.ok) {
     for (const p of loaded.problems) logger.error({ inventory: options.inventory }, formatProblem(p));
@@ -96,7 +102,8 @@ export async function runCollector(
     inventoryFile: options.inventory,
     logger,
     shard,
-    globalConcurrency: positiveInt("--concurrency", options.concurrency),
+    globalConcurrency: concurrency,
+    maxConcurrency,
     perDeviceConcurrency: positiveInt("--device-concurrency", options.deviceConcurrency),
   });
   let ready = false;
@@ -117,8 +124,12 @@ export async function runCollector(
     "collector listening",
   );
 
-  const onHup = () => {
-    const result = loadInventory(options.inventory);
+  // One reload at a time; a SIGHUP during a reload asks for one more after it (the file may have
+  // changed again), however many arrive.
+  let reloading: Promise<void> | undefined;
+  let again = false;
+  const reload = async (): Promise<void> => {
+    const result = await loadInBackground(options.inventory);
     if (!result.ok) {
       collector.reloadFailed();
       for (const p of result.problems) logger.error({ inventory: options.inventory }, formatProblem(p));
@@ -127,7 +138,25 @@ export async function runCollector(
       );
       return;
     }
-    collector.reload(result.inventory);
+    await collector.reload(result.inventory, result.plans);
+  };
+  const onHup = () => {
+    if (reloading) {
+      again = true;
+      return;
+    }
+    reloading = reload()
+      .catch((error: unknown) => {
+        collector.reloadFailed();
+        logger.error({ err: error }, "reload failed; the previous inventory stays in force");
+      })
+      .finally(() => {
+        reloading = undefined;
+        if (again) {
+          again = false;
+          onHup();
+        }
+      });
   };
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -196,7 +225,12 @@ export function registerCollectCommands(program: Command): void {
       "--shard <k/n>",
       "serve only devices whose hashmod(device id, n) is k (0-based, like Prometheus hashmod)",
     )
-    .option("--concurrency <n>", "SNMP requests in flight across all devices", "64")
+    .option(
+      "--concurrency <n>",
+      "SNMP requests in flight across all devices to start with, and never fewer; raised from the measured load and round trip",
+      "64",
+    )
+    .option("--max-concurrency <n>", "the most SNMP requests in flight across all devices", "1024")
     .option("--device-concurrency <n>", "SNMP requests in flight to one device", "4")
     .option(
       "--log-level <level>",

@@ -3,8 +3,15 @@
 // I/O and keeps the state that must survive between scrapes (counters, resolved indexes, failures).
 import type { Logger } from "pino";
 import { METRICS } from "../contract.js";
-import type { Limiter } from "../snmp/limiter.js";
-import { SnmpClient, SnmpError, type FailureReason, type Row, type SnmpValue } from "../snmp/session.js";
+import {
+  PollScope,
+  SnmpClient,
+  SnmpError,
+  type ClientContext,
+  type FailureReason,
+  type Row,
+  type SnmpValue,
+} from "../snmp/session.js";
 import { detectReboot, step, ticksToSeconds, type CounterState, type StepOutcome } from "./counters.js";
 import {
   countHotspotSessions,
@@ -34,11 +41,13 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
   "auth",
   "malformed",
   "credentials",
+  "fd_exhausted",
   "error",
 ];
 
 export interface PollerOptions {
-  globalLimiter: Limiter;
+  /** The lanes every device shares, and the collector's counters of lost requests. */
+  client: ClientContext;
   perDeviceConcurrency: number;
   getBatchSize: number;
   /** Re-walk the tables this often even when nothing looks moved. */
@@ -48,6 +57,8 @@ export interface PollerOptions {
   logger: Logger;
   /** Where the inventory came from, for log lines that point at a link (`file opds[3].links[0]`). */
   inventoryFile: string;
+  /** Called each time the device's tables are walked to resolve its selectors. */
+  onDiscovery?: () => void;
   /** Monotonic clock in milliseconds (injectable for tests). */
   now?: () => number;
 }
@@ -110,7 +121,9 @@ export function speedBps(highSpeed: number | undefined, speed: number | undefine
 
 export class DevicePoller {
   readonly id: string;
-  private readonly client: SnmpClient;
+  private client: SnmpClient;
+  /** The client passed on to a successor after a reload: closing this poller must not close it. */
+  private clientHandedOn = false;
   private readonly now: () => number;
   private readonly log: Logger;
   private discovery: Discovery | undefined;
@@ -130,6 +143,8 @@ export class DevicePoller {
 
   constructor(
     readonly plan: DevicePlan,
+    /** The plan as JSON: a reload keeps this poller as it is when its new plan reads the same. */
+    readonly planKey: string,
     private readonly options: PollerOptions,
   ) {
     this.id = plan.device.id;
@@ -144,7 +159,7 @@ export class DevicePoller {
         maxRepetitions: plan.settings.maxRepetitions,
         getBatchSize: options.getBatchSize,
       },
-      options.globalLimiter,
+      options.client,
       options.perDeviceConcurrency,
     );
   }
@@ -184,7 +199,12 @@ export class DevicePoller {
     return out.toString();
   }
 
-  /** Counters and health carry over to a successor after an inventory reload (same device, same address). */
+  /**
+   * Take over a predecessor's state after an inventory reload (same device, same address):
+   * counters, health and backoff always; the session (and v3 engine discovery) when the poll
+   * settings are the same and no poll is running on it; what the device's tables resolved to
+   * when the links and hotspots are the same, so an unchanged device is not walked again.
+   */
   adoptStateFrom(previous: DevicePoller): void {
     for (const [key, state] of previous.counters) this.counters.set(key, state);
     this.last = previous.last;
@@ -192,10 +212,36 @@ export class DevicePoller {
     this.wraps = previous.wraps;
     for (const [r, n] of previous.failures) this.failures.set(r, n);
     for (const [r, n] of previous.discontinuities) this.discontinuities.set(r, n);
+    this.consecutiveFailures = previous.consecutiveFailures;
+    this.backoffUntilMs = previous.backoffUntilMs;
+    const sameSettings = JSON.stringify(previous.plan.settings) === JSON.stringify(this.plan.settings);
+    if (sameSettings && !previous.inflight && !previous.clientHandedOn) {
+      this.client.close();
+      this.client = previous.client;
+      previous.clientHandedOn = true;
+    }
+    const sameTargets =
+      JSON.stringify([previous.plan.links, previous.plan.hotspots]) ===
+      JSON.stringify([this.plan.links, this.plan.hotspots]);
+    if (sameTargets && previous.discovery) {
+      this.discovery = previous.discovery;
+      this.lastUnresolvedKey = previous.lastUnresolvedKey;
+    }
+  }
+
+  /** SNMP requests of this device holding or waiting for a slot. */
+  get outstandingRequests(): number {
+    return this.client.outstanding;
+  }
+
+  /** The longest one request may take (timeout × tries), for the stuck-request alert. */
+  get requestDeadlineSeconds(): number {
+    return this.client.requestDeadlineMs / 1000;
   }
 
   /** Close the session once any poll in flight has finished (a reload must not cut a scrape short). */
   close(): void {
+    if (this.clientHandedOn) return;
     const running = this.inflight;
     if (running) void running.finally(() => this.client.close());
     else this.client.close();
@@ -207,11 +253,19 @@ export class DevicePoller {
     const out = new ExpositionWriter();
     let up = 0;
     if (started >= this.backoffUntilMs) {
+      const scope = new PollScope();
       try {
-        await this.poll(out);
+        // A device that failed last time is asked one cheap question in the probe lane first:
+        // while it stays silent it never takes a slot that a live device's poll needs.
+        if (this.consecutiveFailures > 0) await this.client.probe(scope);
+        await this.poll(out, scope);
         up = 1;
+        if (this.consecutiveFailures > 0)
+          this.log.info({ after_failures: this.consecutiveFailures }, "device answers again");
         this.consecutiveFailures = 0;
       } catch (error) {
+        // Fail the scope first: requests of this poll still queued leave without being sent.
+        scope.fail(error);
         this.recordFailure(error);
       }
     }
@@ -226,7 +280,8 @@ export class DevicePoller {
     this.consecutiveFailures++;
     const wait = backoffSeconds(this.consecutiveFailures, this.plan.settings.intervalSeconds);
     this.backoffUntilMs = this.now() + wait * 1000;
-    // A fresh session next time: new v3 engine discovery, new socket, secrets read again.
+    // A fresh session next time: new v3 engine discovery, new socket, secrets read again. Requests
+    // of this poll still on the old session fail now and give their slots back.
     this.client.reset();
     this.log.warn(
       { reason: failure.reason, consecutive: this.consecutiveFailures, backoff_seconds: wait },
@@ -234,11 +289,11 @@ export class DevicePoller {
     );
   }
 
-  private async poll(out: ExpositionWriter): Promise<void> {
+  private async poll(out: ExpositionWriter, scope: PollScope): Promise<void> {
     const nowMs = this.now();
-    if (this.discoveryDue(nowMs)) await this.discover(nowMs);
+    if (this.discoveryDue(nowMs)) await this.discover(nowMs, scope);
     let plan = this.discovery!.plan;
-    let values = await this.client.get(plan.oids);
+    let values = await this.client.get(plan.oids, scope);
     // sysUpTime tells a reboot from a wrap. An agent without it (rare; one recording here) is still
     // polled: counters going backwards are then handled as resets, never as negative deltas.
     let uptimeTicks = int(values[plan.uptime]?.value);
@@ -257,9 +312,9 @@ export class DevicePoller {
           "device restarted; re-resolving indexes",
         );
       } else this.log.info("interface or queue table renumbered; re-resolving indexes");
-      await this.discover(this.now());
+      await this.discover(this.now(), scope);
       plan = this.discovery!.plan;
-      values = await this.client.get(plan.oids);
+      values = await this.client.get(plan.oids, scope);
       uptimeTicks = int(values[plan.uptime]?.value) ?? uptimeTicks;
     }
     // Garbage with a valid envelope (a counter sent as a string) is a failed poll, not a quiet gap.
@@ -268,7 +323,7 @@ export class DevicePoller {
     const hotspotCounts =
       this.plan.hotspots.length > 0
         ? countHotspotSessions(
-            (await this.client.walk([MTXR_HOTSPOT_SERVER_ID])).get(MTXR_HOTSPOT_SERVER_ID) ?? [],
+            (await this.client.walk([MTXR_HOTSPOT_SERVER_ID], scope)).get(MTXR_HOTSPOT_SERVER_ID) ?? [],
           )
         : undefined;
 
@@ -286,14 +341,15 @@ export class DevicePoller {
     return d.unresolved.length > 0 && age >= this.options.unresolvedRetrySeconds;
   }
 
-  private async discover(nowMs: number): Promise<void> {
+  private async discover(nowMs: number, scope: PollScope): Promise<void> {
+    this.options.onDiscovery?.();
     const links = this.plan.links;
     const needsInterfaces = links.some((l) => l.target.kind === "interface");
     const needsQueues = links.some((l) => l.target.kind === "queue");
     const none = Promise.resolve(new Map<string, Row[]>());
     const [ifColumns, queueColumns] = await Promise.all([
-      needsInterfaces ? this.client.walk([IF.descr, IF.name, IF.alias]) : none,
-      needsQueues ? this.client.walk([MTXR_QUEUE.name]) : none,
+      needsInterfaces ? this.client.walk([IF.descr, IF.name, IF.alias], scope) : none,
+      needsQueues ? this.client.walk([MTXR_QUEUE.name], scope) : none,
     ]);
     const ifRowList = interfaceRows(ifColumns);
     const ifRows = new Map(ifRowList.map((r) => [r.index, r]));
@@ -320,7 +376,7 @@ export class DevicePoller {
         resolved.push({ link, kind: "queue", index, label: `queue/${target.queue}` });
       }
     }
-    await this.detectHighCapacity(interfaces);
+    await this.detectHighCapacity(interfaces, scope);
 
     const hotspots = this.plan.hotspots.map((h) => {
       const serverId = hotspotServerId(h.serverId);
@@ -350,10 +406,16 @@ export class DevicePoller {
   }
 
   /** HC counters where the agent has them (SNMPv2c/v3 agents usually do), 32-bit otherwise. */
-  private async detectHighCapacity(interfaces: Map<number, PlannedInterface>): Promise<void> {
+  private async detectHighCapacity(
+    interfaces: Map<number, PlannedInterface>,
+    scope: PollScope,
+  ): Promise<void> {
     if (interfaces.size === 0) return;
     const indexes = [...interfaces.keys()];
-    const rows = await this.client.get(indexes.map((i) => `${IF.hcInOctets}.${i}`));
+    const rows = await this.client.get(
+      indexes.map((i) => `${IF.hcInOctets}.${i}`),
+      scope,
+    );
     rows.forEach((row, n) => {
       const planned = interfaces.get(indexes[n]!);
       if (planned) planned.hc = row.value.kind === "counter64";

@@ -1,11 +1,13 @@
 // The fleet (the collector runtime): one DevicePoller per device of this shard, the collector's own metrics
 // (prom-client) and inventory reloads that keep every link's counters continuous.
 import type { Logger } from "pino";
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { METRICS } from "../contract.js";
 import { DIRECTIONS, mbpsFor, mbpsToBps } from "../inventory/model.js";
 import type { Inventory } from "../inventory/schema.js";
-import { Limiter } from "../snmp/limiter.js";
+import { createLanes, LANES, type Lane, type LaneName } from "../snmp/lanes.js";
+import type { ClientContext } from "../snmp/session.js";
 import { DevicePoller } from "./device.js";
 import { devicePlans, inShard, type DevicePlan, type Shard } from "./plan.js";
 
@@ -13,14 +15,26 @@ export interface FleetOptions {
   inventoryFile: string;
   logger: Logger;
   shard?: Shard;
-  /** SNMP requests in flight across all devices. */
+  /** SNMP requests in flight across all devices to start with, and never fewer (the poll lane's floor). */
   globalConcurrency?: number;
+  /** The most SNMP requests in flight across all devices, however the lanes size themselves. */
+  maxConcurrency?: number;
   /** SNMP requests in flight to one device (small routers have small CPUs). */
   perDeviceConcurrency?: number;
   getBatchSize?: number;
   rediscoverSeconds?: number;
   unresolvedRetrySeconds?: number;
 }
+
+export interface ReloadSummary {
+  unchanged: number;
+  changed: number;
+  added: number;
+  removed: number;
+}
+
+/** How long a reload works before letting scrapes in (it yields to the event loop in between). */
+const RELOAD_SLICE_MS = 10;
 
 export type ScrapeResult = { ok: true; text: string } | { ok: false; status: 404; message: string };
 
@@ -36,15 +50,54 @@ export class Fleet {
   readonly registry = new Registry();
   private pollers = new Map<string, DevicePoller>();
   private inventory: Inventory;
-  private readonly globalLimiter: Limiter;
+  private readonly lanes: Record<LaneName, Lane>;
+  private readonly client: ClientContext;
   private readonly reloads: Counter<"result">;
+  private fdExhaustedLogged = false;
+  private readonly onDiscovery: () => void;
 
   constructor(
     inventory: Inventory,
     private readonly options: FleetOptions,
   ) {
     this.inventory = inventory;
-    this.globalLimiter = new Limiter(options.globalConcurrency ?? 64);
+    const queueWait = new Histogram({
+      name: "kapasitas_snmp_queue_wait_seconds",
+      help: "Seconds an SNMP request waited for a slot in its lane (after its device's own limit).",
+      labelNames: ["lane"],
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [this.registry],
+    });
+    const lost = new Counter({
+      name: "kapasitas_snmp_requests_lost_total",
+      help: "SNMP requests the SNMP library never called back, failed by the collector's own deadline (should stay 0).",
+      registers: [this.registry],
+    });
+    lost.inc(0);
+    const discoveries = new Counter({
+      name: "kapasitas_snmp_discoveries_total",
+      help: "Walks of a device's tables to resolve its selectors: at start, after a restart or renumbering, every rediscovery period, and after a reload that changed the device.",
+      registers: [this.registry],
+    });
+    discoveries.inc(0);
+    this.onDiscovery = () => discoveries.inc();
+    this.lanes = createLanes(
+      { floor: options.globalConcurrency ?? 64, ceiling: options.maxConcurrency ?? 1024 },
+      { observeWait: (lane, seconds) => queueWait.observe({ lane }, seconds) },
+    );
+    this.client = {
+      lanes: this.lanes,
+      onLost: () => lost.inc(),
+      onFdExhausted: (error) => {
+        // Once per process: every device's socket fails the same way, and the fix is the same.
+        if (this.fdExhaustedLogged) return;
+        this.fdExhaustedLogged = true;
+        options.logger.error(
+          { code: (error as NodeJS.ErrnoException).code },
+          "out of file descriptors: the collector opens one UDP socket per device; raise the limit (ulimit -n, or the container's nofile ulimit) or split the fleet with --shard",
+        );
+      },
+    };
     this.reloads = new Counter({
       name: METRICS.inventoryReloads,
       help: "Inventory reloads (SIGHUP) by result; a failed reload keeps the previous inventory.",
@@ -55,7 +108,7 @@ export class Fleet {
     this.reloads.inc({ result: "failure" }, 0);
     this.registerGauges();
     collectDefaultMetrics({ register: this.registry });
-    this.pollers = this.buildPollers(inventory, new Map());
+    this.pollers = this.buildPollers(inventory);
   }
 
   currentInventory(): Inventory {
@@ -81,14 +134,48 @@ export class Fleet {
     };
   }
 
-  /** Swap in a new, already validated inventory; unchanged devices keep their state. */
-  reload(inventory: Inventory): void {
+  /**
+   * Swap in a new, already validated inventory, device by device, yielding to the event loop
+   * between slices so scrapes keep being answered. A device whose plan is unchanged keeps its
+   * poller as it is (session, discovery, counters, backoff); a changed one takes over what still
+   * applies (see DevicePoller.adoptStateFrom). Returns what changed.
+   */
+  async reload(inventory: Inventory, plans?: Map<string, string>): Promise<ReloadSummary> {
+    const summary: ReloadSummary = { unchanged: 0, changed: 0, added: 0, removed: 0 };
     const previous = this.pollers;
-    this.pollers = this.buildPollers(inventory, previous);
-    for (const [id, poller] of previous) if (this.pollers.get(id) !== poller) poller.close();
+    const next = new Map<string, DevicePoller>();
+    // Plans as JSON: from the reload worker, or made here (tests, `kapasitas poll`).
+    const planKeys = plans ?? new Map([...devicePlans(inventory)].map(([id, p]) => [id, JSON.stringify(p)]));
+    let sliceStart = performance.now();
+    for (const [id, planKey] of planKeys) {
+      if (!inShard(id, this.options.shard)) continue;
+      const old = previous.get(id);
+      if (old && old.planKey === planKey) {
+        next.set(id, old);
+        summary.unchanged++;
+      } else {
+        const plan = JSON.parse(planKey) as DevicePlan;
+        const poller = this.newPoller(plan, planKey);
+        if (old && sameEndpoint(old.plan, plan)) poller.adoptStateFrom(old);
+        next.set(id, poller);
+        if (old) summary.changed++;
+        else summary.added++;
+      }
+      if (performance.now() - sliceStart > RELOAD_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
+    this.pollers = next;
+    for (const [id, poller] of previous) {
+      if (next.get(id) === poller) continue;
+      poller.close();
+      if (!next.has(id)) summary.removed++;
+    }
     this.inventory = inventory;
     this.reloads.inc({ result: "success" });
-    this.options.logger.info({ devices: this.pollers.size }, "inventory reloaded");
+    this.options.logger.info({ devices: this.pollers.size, ...summary }, "inventory reloaded");
+    return summary;
   }
 
   reloadFailed(): void {
@@ -100,24 +187,38 @@ export class Fleet {
     this.pollers.clear();
   }
 
-  private buildPollers(inventory: Inventory, previous: Map<string, DevicePoller>): Map<string, DevicePoller> {
+  private buildPollers(inventory: Inventory): Map<string, DevicePoller> {
     const pollers = new Map<string, DevicePoller>();
     for (const [id, plan] of devicePlans(inventory)) {
-      if (!inShard(id, this.options.shard)) continue;
-      const poller = new DevicePoller(plan, {
-        globalLimiter: this.globalLimiter,
-        perDeviceConcurrency: this.options.perDeviceConcurrency ?? 4,
-        getBatchSize: this.options.getBatchSize ?? 40,
-        rediscoverSeconds: this.options.rediscoverSeconds ?? 1800,
-        unresolvedRetrySeconds: this.options.unresolvedRetrySeconds ?? 300,
-        logger: this.options.logger,
-        inventoryFile: this.options.inventoryFile,
-      });
-      const old = previous.get(id);
-      if (old && sameEndpoint(old.plan, plan)) poller.adoptStateFrom(old);
-      pollers.set(id, poller);
+      if (inShard(id, this.options.shard)) pollers.set(id, this.newPoller(plan));
     }
     return pollers;
+  }
+
+  private newPoller(plan: DevicePlan, planKey = JSON.stringify(plan)): DevicePoller {
+    return new DevicePoller(plan, planKey, {
+      client: this.client,
+      perDeviceConcurrency: this.options.perDeviceConcurrency ?? 4,
+      getBatchSize: this.options.getBatchSize ?? 40,
+      rediscoverSeconds: this.options.rediscoverSeconds ?? 1800,
+      unresolvedRetrySeconds: this.options.unresolvedRetrySeconds ?? 300,
+      logger: this.options.logger,
+      inventoryFile: this.options.inventoryFile,
+      onDiscovery: this.onDiscovery,
+    });
+  }
+
+  /** SNMP requests holding or waiting for a slot, over every device (0 when all is quiet). */
+  outstandingRequests(): number {
+    let n = 0;
+    for (const p of this.pollers.values()) n += p.outstandingRequests;
+    return n;
+  }
+
+  /** The lanes' state, for tests and the collector's own metrics. */
+  laneState(): Record<LaneName, { limit: number; inFlight: number; queued: number }> {
+    const state = (l: Lane) => ({ limit: l.limit, inFlight: l.inFlight, queued: l.queued });
+    return { poll: state(this.lanes.poll), probe: state(this.lanes.probe) };
   }
 
   /**
@@ -128,7 +229,8 @@ export class Fleet {
     const exportInventory = !this.options.shard || this.options.shard.index === 0;
     // collect() runs with `this` bound to the metric; these read the collector's current state.
     const devices = () => this.pollers.size;
-    const inFlight = () => this.globalLimiter.inFlight;
+    const lanes = () => this.lanes;
+    const deadline = () => Math.max(0, ...[...this.pollers.values()].map((p) => p.requestDeadlineSeconds));
     const inventory = () => this.inventory;
     new Gauge({
       name: "kapasitas_collector_devices",
@@ -138,12 +240,49 @@ export class Fleet {
         this.set(devices());
       },
     });
+    const perLane = (name: string, help: string, read: (lane: Lane) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ["lane"],
+        registers: [this.registry],
+        collect() {
+          for (const lane of LANES) this.set({ lane }, read(lanes()[lane]));
+        },
+      });
+    perLane(
+      "kapasitas_snmp_requests_in_flight",
+      "SNMP requests holding a slot (sent, waiting for the response), by lane: poll for live devices, probe for devices that failed.",
+      (l) => l.inFlight,
+    );
+    perLane(
+      "kapasitas_snmp_requests_queued",
+      "SNMP requests waiting for a slot in their lane.",
+      (l) => l.queued,
+    );
+    perLane(
+      "kapasitas_snmp_concurrency_limit",
+      "Slots of a lane now: sized from the measured arrival rate and round trip, between the configured floor and ceiling.",
+      (l) => l.limit,
+    );
     new Gauge({
-      name: "kapasitas_snmp_requests_in_flight",
-      help: "SNMP requests waiting for a response, across all devices.",
+      name: "kapasitas_snmp_oldest_request_age_seconds",
+      help: "Age of the oldest SNMP request by lane and state: in_flight since it took its slot, queued since it asked for one.",
+      labelNames: ["lane", "state"],
       registers: [this.registry],
       collect() {
-        this.set(inFlight());
+        for (const lane of LANES) {
+          this.set({ lane, state: "in_flight" }, lanes()[lane].oldestInFlightSeconds());
+          this.set({ lane, state: "queued" }, lanes()[lane].oldestQueuedSeconds());
+        }
+      },
+    });
+    new Gauge({
+      name: "kapasitas_snmp_request_deadline_seconds",
+      help: "The longest any one SNMP request may take (timeout × tries, the slowest device); a request older than this is stuck.",
+      registers: [this.registry],
+      collect() {
+        this.set(deadline());
       },
     });
     if (!exportInventory) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Limiter, withLimits } from "./limiter.js";
+import { Limiter } from "./limiter.js";
 
 /** A task that finishes when the test says so. */
 function gate() {
@@ -33,28 +33,56 @@ describe("Limiter", () => {
     expect(limiter.inFlight).toBe(0);
   });
 
-  it("releases the slot when a task fails", async () => {
+  it("releases the slot when a task fails, and a second release does nothing", async () => {
     const limiter = new Limiter(1);
     await expect(limiter.run(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    const release = await limiter.acquire();
+    release();
+    release();
+    expect(limiter.inFlight).toBe(0);
     expect(await limiter.run(async () => "next")).toBe("next");
   });
 
-  it("a device busy at its own limit holds no global slot while it waits", async () => {
-    const global = new Limiter(2);
-    const slowDevice = new Limiter(1);
-    const g = gate();
-    const first = withLimits([slowDevice, global], () => g.opened);
-    const second = withLimits([slowDevice, global], async () => "queued behind its own device");
-    await Promise.resolve();
-    expect(global.inFlight).toBe(1);
-    // Another device still gets the remaining global slot.
-    expect(await withLimits([new Limiter(1), global], async () => "other device")).toBe("other device");
-    g.open();
-    await first;
-    expect(await second).toBe("queued behind its own device");
+  it("a waiter whose signal fires leaves the queue and never holds a slot", async () => {
+    const limiter = new Limiter(1);
+    const holder = await limiter.acquire();
+    const controller = new AbortController();
+    const waiting = limiter.acquire(controller.signal);
+    const behind = limiter.acquire();
+    expect(limiter.queued).toBe(2);
+    controller.abort(new Error("poll failed"));
+    await expect(waiting).rejects.toThrow("poll failed");
+    expect(limiter.queued).toBe(1);
+    holder();
+    // The slot goes to the next live waiter, not to the aborted one.
+    const release = await behind;
+    expect(limiter.inFlight).toBe(1);
+    release();
+    expect(limiter.inFlight).toBe(0);
+    await expect(limiter.acquire(controller.signal)).rejects.toThrow("poll failed");
+    expect(limiter.inFlight).toBe(0);
+  });
+
+  it("raising the limit lets waiters in; lowering it takes effect as slots come back", async () => {
+    const limiter = new Limiter(1);
+    const first = await limiter.acquire();
+    const second = limiter.acquire();
+    limiter.setLimit(2);
+    const r2 = await second;
+    expect(limiter.inFlight).toBe(2);
+    limiter.setLimit(1);
+    const third = limiter.acquire();
+    first();
+    expect(limiter.inFlight).toBe(1);
+    r2();
+    const r3 = await third;
+    expect(limiter.inFlight).toBe(1);
+    r3();
+    expect(limiter.inFlight).toBe(0);
   });
 
   it("refuses a nonsense limit", () => {
     expect(() => new Limiter(0)).toThrow();
+    expect(() => new Limiter(1).setLimit(1.5)).toThrow();
   });
 });

@@ -3,12 +3,13 @@
 // requests in flight per device and globally. Failures are classified into a few stable reasons.
 import snmp, { type Session, type Varbind } from "net-snmp";
 import type { Device } from "../inventory/schema.js";
-import { Limiter, withLimits } from "./limiter.js";
+import type { Lane, LaneName } from "./lanes.js";
+import { Limiter } from "./limiter.js";
 import { netSnmpAuthProtocol, netSnmpPrivProtocol } from "./privacy.js";
 import { resolveSecret, SecretError } from "./secrets.js";
 
 /** Why a request failed: the `reason` label of snmp_device_poll_failures_total. */
-export type FailureReason = "timeout" | "auth" | "malformed" | "credentials" | "error";
+export type FailureReason = "timeout" | "auth" | "malformed" | "credentials" | "fd_exhausted" | "error";
 
 export class SnmpError extends Error {
   constructor(
@@ -53,6 +54,9 @@ function counter64(buffer: Buffer): bigint {
 }
 
 const T = snmp.ObjectType;
+
+/** sysUpTime.0: what a probe asks for (every agent has it, and it fits any PDU). */
+const SYS_UPTIME = "1.3.6.1.2.1.1.3.0";
 
 /** Decode net-snmp's varbind into a small tagged value (pure). */
 export function decode(varbind: Varbind): SnmpValue {
@@ -127,44 +131,131 @@ function openSession(device: Device, options: EngineOptions): Session {
   return snmp.createV3Session(device.host, user, { ...common, ...(s.context && { context: s.context }) });
 }
 
+/** A socket error that means the process has run out of file descriptors. */
+function fdExhausted(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EMFILE" || code === "ENFILE";
+}
+
+/** Grace past net-snmp's own deadline before the watchdog fails a request it never called back. */
+const WATCHDOG_GRACE_MS = 1000;
+
+/**
+ * One poll's requests to one device. The first request goes out alone; the others follow only once
+ * the device has answered in this poll, so a device that has just died costs one slot, not a
+ * batch. The first failure fails the scope at once: requests still queued leave their queues
+ * without being sent, and nothing new is sent for this poll.
+ */
+export class PollScope {
+  private readonly controller = new AbortController();
+  private answered = false;
+  private first: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Resolves when this request may be sent: at once for the first, else after the first answer. */
+  turn(): Promise<void> {
+    if (this.signal.aborted) return Promise.reject(this.signal.reason);
+    if (this.answered) return Promise.resolve();
+    if (!this.first) {
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      promise.catch(() => undefined); // nobody may be waiting on it when it fails
+      this.first = { promise, resolve, reject };
+      return Promise.resolve();
+    }
+    return this.first.promise;
+  }
+
+  answer(): void {
+    this.answered = true;
+    this.first?.resolve();
+  }
+
+  fail(error: unknown): void {
+    if (this.signal.aborted) return;
+    this.controller.abort(error);
+    this.first?.reject(error);
+  }
+}
+
+interface Pending {
+  fail(error: SnmpError): void;
+}
+
+/** Shared by every client: the lanes, and what the collector counts about lost requests. */
+export interface ClientContext {
+  lanes: Record<LaneName, Lane>;
+  /** A request net-snmp never called back, failed by the watchdog (should never happen). */
+  onLost?: () => void;
+  /** The process ran out of file descriptors opening this device's socket. */
+  onFdExhausted?: (error: Error) => void;
+}
+
 /**
  * One device's SNMP client. The session (and, for v3, its discovered engine id, boots and time) is
- * kept between polls; `reset()` drops it after a failure so the next poll starts clean.
+ * kept between polls; `reset()` drops it after a failure so the next poll starts clean. Every
+ * request ends exactly once: answered, timed out by net-snmp, failed by `reset()`, or failed by a
+ * watchdog just past net-snmp's own deadline; each gives back its device and lane slots.
  */
 export class SnmpClient {
   private session: Session | undefined;
   /** Undecodable datagrams received so far; compared before and after each request. */
   private malformedCount = 0;
   private readonly deviceLimiter: Limiter;
+  private readonly pending = new Set<Pending>();
+  /** Set when the socket failed; requests on that session fail with it. */
+  private socketFailure: SnmpError | undefined;
 
   constructor(
     private readonly device: Device,
     private readonly options: EngineOptions,
-    private readonly globalLimiter: Limiter,
+    private readonly context: ClientContext,
     perDeviceConcurrency: number,
   ) {
     this.deviceLimiter = new Limiter(perDeviceConcurrency);
   }
 
+  /** The longest a request can take before net-snmp gives up on it: every try's timeout. */
+  get requestDeadlineMs(): number {
+    return Math.round(this.options.timeoutSeconds * 1000) * (this.options.retries + 1);
+  }
+
+  /** Requests of this device holding or waiting for a slot (0 once every request has ended). */
+  get outstanding(): number {
+    return this.deviceLimiter.inFlight + this.deviceLimiter.queued;
+  }
+
+  /** One cheap GET (sysUpTime) in the probe lane: is a device that failed answering again? */
+  async probe(scope: PollScope): Promise<void> {
+    await this.request<Varbind>("probe", scope, (s, cb) => s.get([SYS_UPTIME], cb));
+  }
+
   /** GET many OIDs, split into PDUs of `getBatchSize`, sent concurrently within the limits. */
-  async get(oids: readonly string[]): Promise<Row[]> {
+  async get(oids: readonly string[], scope: PollScope): Promise<Row[]> {
     const batches: string[][] = [];
     for (let i = 0; i < oids.length; i += this.options.getBatchSize) {
       batches.push(oids.slice(i, i + this.options.getBatchSize));
     }
-    const results = await Promise.all(batches.map((batch) => this.getBatch(batch)));
+    const results = await Promise.all(batches.map((batch) => this.getBatch(batch, scope)));
     // noSuchObject / noSuchInstance decode to "missing", keeping positions.
     return results.flat().map(toRow);
   }
 
   /** One GET PDU; halved and retried while the agent says the response is too big for it. */
-  private async getBatch(oids: string[]): Promise<Varbind[]> {
+  private async getBatch(oids: string[], scope: PollScope): Promise<Varbind[]> {
     try {
-      return await this.request<Varbind>((s, cb) => s.get(oids, cb));
+      return await this.request<Varbind>("poll", scope, (s, cb) => s.get(oids, cb), true);
     } catch (error) {
       if (!(error instanceof SnmpError && error.tooBig && oids.length > 1)) throw error;
       const half = Math.ceil(oids.length / 2);
-      const [a, b] = await Promise.all([this.getBatch(oids.slice(0, half)), this.getBatch(oids.slice(half))]);
+      const [a, b] = await Promise.all([
+        this.getBatch(oids.slice(0, half), scope),
+        this.getBatch(oids.slice(half), scope),
+      ]);
       return [...a, ...b];
     }
   }
@@ -173,14 +264,16 @@ export class SnmpClient {
    * Walk one or more table columns with GetBulk until every column has left its subtree.
    * Columns are walked side by side (one PDU carries all of them), like snmpbulkwalk does per table.
    */
-  async walk(columns: readonly string[]): Promise<Map<string, Row[]>> {
+  async walk(columns: readonly string[], scope: PollScope): Promise<Map<string, Row[]>> {
     const out = new Map<string, Row[]>(columns.map((c) => [c, []]));
     let cursors = columns.map((c) => ({ column: c, next: c }));
     while (cursors.length > 0) {
       const oids = cursors.map((c) => c.next);
       const maxRep = Math.max(1, Math.floor(this.options.maxRepetitions / cursors.length));
       // net-snmp hands back one array of varbinds per requested (repeating) OID.
-      const perColumn = await this.request<Varbind[]>((s, cb) => s.getBulk(oids, 0, maxRep, cb));
+      const perColumn = await this.request<Varbind[]>("poll", scope, (s, cb) =>
+        s.getBulk(oids, 0, maxRep, cb),
+      );
       const still: typeof cursors = [];
       cursors.forEach((cursor, c) => {
         const prefix = `${cursor.column}.`;
@@ -205,9 +298,12 @@ export class SnmpClient {
     this.reset();
   }
 
+  /** Drop the session; every request still on it fails now and gives its slots back. */
   reset(): void {
     const s = this.session;
     this.session = undefined;
+    this.socketFailure = undefined;
+    this.failPending(new SnmpError("error", "session closed before the response"));
     if (s) {
       try {
         s.close();
@@ -217,6 +313,10 @@ export class SnmpClient {
     }
   }
 
+  private failPending(error: SnmpError): void {
+    for (const p of [...this.pending]) p.fail(error);
+  }
+
   private ensureSession(): Session {
     if (this.session) return this.session;
     const session = openSession(this.device, this.options);
@@ -224,39 +324,111 @@ export class SnmpClient {
     session.on("error", () => {
       this.malformedCount++;
     });
+    // Socket errors (EMFILE on the implicit bind, say) reach net-snmp's socket listener and stop
+    // there: its queued sends are never called back. Fail them here, named for what happened.
+    const socket = (session as Session & { dgram?: NodeJS.EventEmitter }).dgram;
+    socket?.on("error", (error: Error) => {
+      if (this.session !== session) return;
+      const failure = fdExhausted(error)
+        ? new SnmpError(
+            "fd_exhausted",
+            `out of file descriptors opening the device's socket (${(error as NodeJS.ErrnoException).code})`,
+          )
+        : new SnmpError("error", `socket error: ${error.message}`);
+      if (failure.reason === "fd_exhausted") this.context.onFdExhausted?.(error);
+      this.socketFailure = failure;
+      this.failPending(failure);
+    });
     this.session = session;
     return session;
   }
 
-  private request<T>(
+  /**
+   * Send one request holding a device slot and a lane slot, taken in that order: a request queued
+   * behind its own busy device never holds a lane slot while it waits. `gated` requests wait for
+   * the scope's first answer (see PollScope); a failure fails the scope before the slots are
+   * given back, so no sibling request is handed a slot and sent after it.
+   */
+  private async request<T>(
+    laneName: LaneName,
+    scope: PollScope,
+    send: (session: Session, cb: (error: Error | null, varbinds?: unknown[]) => void) => void,
+    gated = laneName === "poll",
+  ): Promise<T[]> {
+    try {
+      if (gated) await scope.turn();
+      const releaseDevice = await this.deviceLimiter.acquire(scope.signal);
+      try {
+        const ticket = await this.context.lanes[laneName].enter(scope.signal);
+        try {
+          scope.signal.throwIfAborted();
+          const result = await this.exchange<T>(send);
+          scope.answer();
+          return result;
+        } finally {
+          ticket.done();
+        }
+      } finally {
+        releaseDevice();
+      }
+    } catch (error) {
+      // tooBig is an answer (the caller splits the PDU); anything else ends this poll.
+      if (error instanceof SnmpError && error.tooBig) scope.answer();
+      else scope.fail(error);
+      throw error;
+    }
+  }
+
+  /** One request on the session, settled exactly once whatever net-snmp does or fails to do. */
+  private exchange<T>(
     send: (session: Session, cb: (error: Error | null, varbinds?: unknown[]) => void) => void,
   ): Promise<T[]> {
-    return withLimits([this.deviceLimiter, this.globalLimiter], () => {
-      const malformedBefore = this.malformedCount;
-      return new Promise<T[]>((resolve, reject) => {
-        let session: Session;
-        try {
-          session = this.ensureSession();
-        } catch (error) {
-          reject(classify(error, false));
-          return;
+    const malformedBefore = this.malformedCount;
+    return new Promise<T[]>((resolve, reject) => {
+      let session: Session;
+      try {
+        session = this.ensureSession();
+      } catch (error) {
+        reject(classify(error, false));
+        return;
+      }
+      if (this.socketFailure) {
+        reject(this.socketFailure);
+        return;
+      }
+      let settled = false;
+      const pending: Pending = {
+        fail: (error) => finish(error),
+      };
+      const finish = (error: SnmpError | undefined, varbinds?: unknown[]) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(watchdog);
+        this.pending.delete(pending);
+        if (error) reject(error);
+        else resolve((varbinds ?? []) as T[]);
+      };
+      const watchdog = setTimeout(() => {
+        this.context.onLost?.();
+        finish(new SnmpError("timeout", "no answer from the SNMP library past its own deadline"));
+      }, this.requestDeadlineMs + WATCHDOG_GRACE_MS);
+      watchdog.unref();
+      this.pending.add(pending);
+      const discoveredBefore = engineDiscovered(session);
+      send(session, (error, varbinds) => {
+        if (error && this.device.snmp.version === "v3" && !discoveredBefore && engineDiscovered(session)) {
+          // The agent answered engine discovery, then dropped our encrypted request: Net-SNMP
+          // agents silently discard what they cannot decrypt. That is a key, not a dead device.
+          if (error instanceof snmp.RequestTimedOutError)
+            return finish(
+              new SnmpError(
+                "auth",
+                "agent answered SNMPv3 discovery but not the request: wrong priv key or protocol?",
+              ),
+            );
         }
-        const discoveredBefore = engineDiscovered(session);
-        send(session, (error, varbinds) => {
-          if (error && this.device.snmp.version === "v3" && !discoveredBefore && engineDiscovered(session)) {
-            // The agent answered engine discovery, then dropped our encrypted request: Net-SNMP
-            // agents silently discard what they cannot decrypt. That is a key, not a dead device.
-            if (error instanceof snmp.RequestTimedOutError)
-              return reject(
-                new SnmpError(
-                  "auth",
-                  "agent answered SNMPv3 discovery but not the request: wrong priv key or protocol?",
-                ),
-              );
-          }
-          if (error) reject(classify(error, this.malformedCount > malformedBefore));
-          else resolve((varbinds ?? []) as T[]);
-        });
+        if (error) finish(classify(error, this.malformedCount > malformedBefore));
+        else finish(undefined, varbinds);
       });
     });
   }

@@ -1,0 +1,22 @@
+// The reload worker (see reload.ts): load, validate and plan an inventory, send it in slices.
+import { parentPort, workerData } from "node:worker_threads";
+import { loadInventory } from "../inventory/load.js";
+import { devicePlans } from "./plan.js";
+import { LIST_SECTIONS, SLICE, type ReloadMessage } from "./reload.js";
+
+const port = parentPort!;
+const send = (m: ReloadMessage) => port.postMessage(m);
+const result = loadInventory((workerData as { file: string }).file);
+if (!result.ok) send({ kind: "problems", problems: result.problems });
+else {
+  const inventory = result.inventory;
+  for (const section of LIST_SECTIONS) {
+    const list = inventory[section] as unknown[];
+    for (let i = 0; i < list.length; i += SLICE)
+      send({ kind: "items", section, items: list.slice(i, i + SLICE) });
+  }
+  const plans = [...devicePlans(inventory)].map(([id, plan]): [string, string] => [id, JSON.stringify(plan)]);
+  for (let i = 0; i < plans.length; i += SLICE) send({ kind: "plans", plans: plans.slice(i, i + SLICE) });
+  const { devices: _d, opds: _o, uplinks: _u, apps: _a, ...rest } = inventory;
+  send({ kind: "done", rest });
+}

@@ -1,0 +1,89 @@
+// Inventory reload off the event loop. Parsing and validating a large inventory takes seconds
+// (the YAML parser reads about 1 MB/s with source positions), and handing a large result back in
+// one message would block the event loop while it is copied. So a worker thread loads and
+// validates the file and computes each device's plan, then sends the result in slices: each
+// message is its own turn of the event loop, and scrapes are answered in between.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { Problem } from "../inventory/load.js";
+import type { Inventory } from "../inventory/schema.js";
+
+/** What the worker sends, one message at a time. */
+export type ReloadMessage =
+  | { kind: "problems"; problems: Problem[] }
+  | { kind: "items"; section: ListSection; items: unknown[] }
+  | { kind: "plans"; plans: [string, string][] }
+  | { kind: "done"; rest: Omit<Inventory, ListSection> };
+
+/** The inventory's long lists: sent in slices, the rest of the inventory in the last message. */
+export const LIST_SECTIONS = ["devices", "opds", "uplinks", "apps"] as const;
+export type ListSection = (typeof LIST_SECTIONS)[number];
+
+/** Items per message: small enough that copying one slice takes a few milliseconds. */
+export const SLICE = 250;
+
+export type Reloaded =
+  | {
+      ok: true;
+      inventory: Inventory;
+      /** device id → its plan as JSON (see Fleet.reload) */ plans: Map<string, string>;
+    }
+  | { ok: false; problems: Problem[] };
+
+/** Reassemble the worker's messages (pure: the worker's protocol, testable without a thread). */
+export function assemble(messages: Iterable<ReloadMessage>): Reloaded {
+  const lists: Record<ListSection, unknown[]> = { devices: [], opds: [], uplinks: [], apps: [] };
+  const plans = new Map<string, string>();
+  for (const m of messages) {
+    if (m.kind === "problems") return { ok: false, problems: m.problems };
+    if (m.kind === "items") for (const item of m.items) lists[m.section].push(item);
+    if (m.kind === "plans") for (const [id, plan] of m.plans) plans.set(id, plan);
+    if (m.kind === "done") return { ok: true, inventory: { ...m.rest, ...lists } as Inventory, plans };
+  }
+  throw new Error("the reload worker stopped before it finished");
+}
+
+interface TsxPackage {
+  exports: { "./esm/api": { import: { default: string } } };
+}
+
+/**
+ * The worker next to this module. Built, it is plain JavaScript. From source (tsx, or vitest, which
+ * does not pass its loader on to workers), a small bootstrap registers tsx's loader in the worker
+ * first, then imports the TypeScript file.
+ */
+function startWorker(file: string): Worker {
+  const options = { workerData: { file } };
+  if (!import.meta.url.endsWith(".ts"))
+    return new Worker(new URL("./reload-worker.js", import.meta.url), options);
+  // tsx's ESM API, found through its own exports map (a require() resolve would pick the CJS build).
+  const tsxPackage = createRequire(import.meta.url).resolve("tsx/package.json");
+  const exports = (JSON.parse(readFileSync(tsxPackage, "utf8")) as TsxPackage).exports["./esm/api"].import
+    .default;
+  const api = pathToFileURL(join(dirname(tsxPackage), exports)).href;
+  const script = new URL("./reload-worker.ts", import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
+}
+
+/** Load, validate and plan an inventory file on a worker thread. */
+export function loadInBackground(file: string): Promise<Reloaded> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker(file);
+    const messages: ReloadMessage[] = [];
+    worker.on("message", (m: ReloadMessage) => {
+      messages.push(m);
+      if (m.kind === "problems" || m.kind === "done") {
+        resolve(assemble(messages));
+        void worker.terminate();
+      }
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`the reload worker exited with code ${code}`));
+    });
+  });
+}
