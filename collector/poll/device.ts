@@ -26,7 +26,7 @@ import {
 } from "./discovery.js";
 import { ExpositionWriter, seriesPrefix } from "./exposition.js";
 import { IF, MTXR_HOTSPOT_SERVER_ID, MTXR_QUEUE } from "./oids.js";
-import { backoffSeconds, type DevicePlan } from "./plan.js";
+import { backoffSeconds, planIdentity, targetsIdentity, type DevicePlan } from "./plan.js";
 import {
   compileReadPlan,
   type CounterSlot,
@@ -141,22 +141,24 @@ export class DevicePoller {
   /** The running poll was already answered (and counted) as a timeout. */
   private pollCountedLate = false;
 
+  /** planIdentity(plan): a reload keeps this poller when the device's new plan has the same. */
+  readonly planKey: string;
+
   constructor(
-    readonly plan: DevicePlan,
-    /** The plan as JSON: a reload keeps this poller as it is when its new plan reads the same. */
-    readonly planKey: string,
+    private currentPlan: DevicePlan,
     private readonly options: PollerOptions,
   ) {
-    this.id = plan.device.id;
+    this.id = currentPlan.device.id;
+    this.planKey = planIdentity(currentPlan);
     this.devicePrefix = `{device="${this.id}"}`; // device ids are slugs: nothing to escape
     this.now = options.now ?? (() => performance.now());
     this.log = options.logger.child({ device: this.id });
     this.client = new SnmpClient(
-      plan.device,
+      currentPlan.device,
       {
-        timeoutSeconds: plan.settings.timeoutSeconds,
-        retries: plan.settings.retries,
-        maxRepetitions: plan.settings.maxRepetitions,
+        timeoutSeconds: currentPlan.settings.timeoutSeconds,
+        retries: currentPlan.settings.retries,
+        maxRepetitions: currentPlan.settings.maxRepetitions,
         getBatchSize: options.getBatchSize,
       },
       options.client,
@@ -199,6 +201,21 @@ export class DevicePoller {
     return out.toString();
   }
 
+  get plan(): DevicePlan {
+    return this.currentPlan;
+  }
+
+  /** Same identity, links written elsewhere in the file: point log lines at their new paths. */
+  retarget(plan: DevicePlan): void {
+    if (planIdentity(plan) !== this.planKey) throw new Error(`retarget: ${this.id}'s plan changed`);
+    this.currentPlan = plan;
+    const paths = new Map<string, string>([
+      ...plan.links.map((l): [string, string] => [l.linkId, l.path]),
+      ...plan.hotspots.map((h): [string, string] => [`${this.id}/hotspot/${h.server}`, h.path]),
+    ]);
+    for (const u of this.discovery?.unresolved ?? []) u.path = paths.get(u.linkId) ?? u.path;
+  }
+
   /**
    * Take over a predecessor's state after an inventory reload (same device, same address):
    * counters, health and backoff always; the session (and v3 engine discovery) when the poll
@@ -220,9 +237,7 @@ export class DevicePoller {
       this.client = previous.client;
       previous.clientHandedOn = true;
     }
-    const sameTargets =
-      JSON.stringify([previous.plan.links, previous.plan.hotspots]) ===
-      JSON.stringify([this.plan.links, this.plan.hotspots]);
+    const sameTargets = targetsIdentity(previous.plan) === targetsIdentity(this.plan);
     if (sameTargets && previous.discovery) {
       this.discovery = previous.discovery;
       this.lastUnresolvedKey = previous.lastUnresolvedKey;

@@ -9,7 +9,7 @@ import type { Inventory } from "../inventory/schema.js";
 import { createLanes, LANES, type Lane, type LaneName } from "../snmp/lanes.js";
 import type { ClientContext } from "../snmp/session.js";
 import { DevicePoller } from "./device.js";
-import { devicePlans, inShard, type DevicePlan, type Shard } from "./plan.js";
+import { devicePlans, inShard, planTextsOf, type DevicePlan, type PlanText, type Shard } from "./plan.js";
 
 export interface FleetOptions {
   inventoryFile: string;
@@ -140,22 +140,24 @@ export class Fleet {
    * poller as it is (session, discovery, counters, backoff); a changed one takes over what still
    * applies (see DevicePoller.adoptStateFrom). Returns what changed.
    */
-  async reload(inventory: Inventory, plans?: Map<string, string>): Promise<ReloadSummary> {
+  async reload(inventory: Inventory, plans?: Map<string, PlanText>): Promise<ReloadSummary> {
     const summary: ReloadSummary = { unchanged: 0, changed: 0, added: 0, removed: 0 };
     const previous = this.pollers;
     const next = new Map<string, DevicePoller>();
-    // Plans as JSON: from the reload worker, or made here (tests, `kapasitas poll`).
-    const planKeys = plans ?? new Map([...devicePlans(inventory)].map(([id, p]) => [id, JSON.stringify(p)]));
+    // Plans as text: from the reload worker, or made here (tests, `kapasitas poll`).
+    const planTexts = plans ?? planTextsOf(inventory);
     let sliceStart = performance.now();
-    for (const [id, planKey] of planKeys) {
+    for (const [id, text] of planTexts) {
       if (!inShard(id, this.options.shard)) continue;
       const old = previous.get(id);
-      if (old && old.planKey === planKey) {
+      if (old && old.planKey === text.identity) {
+        // Same device, same links: only where they are written may have moved.
+        if (text.json !== JSON.stringify(old.plan)) old.retarget(JSON.parse(text.json) as DevicePlan);
         next.set(id, old);
         summary.unchanged++;
       } else {
-        const plan = JSON.parse(planKey) as DevicePlan;
-        const poller = this.newPoller(plan, planKey);
+        const plan = JSON.parse(text.json) as DevicePlan;
+        const poller = this.newPoller(plan);
         if (old && sameEndpoint(old.plan, plan)) poller.adoptStateFrom(old);
         next.set(id, poller);
         if (old) summary.changed++;
@@ -195,8 +197,8 @@ export class Fleet {
     return pollers;
   }
 
-  private newPoller(plan: DevicePlan, planKey = JSON.stringify(plan)): DevicePoller {
-    return new DevicePoller(plan, planKey, {
+  private newPoller(plan: DevicePlan): DevicePoller {
+    return new DevicePoller(plan, {
       client: this.client,
       perDeviceConcurrency: this.options.perDeviceConcurrency ?? 4,
       getBatchSize: this.options.getBatchSize ?? 40,

@@ -49,6 +49,39 @@ export function devicePlans(inv: Inventory): Map<string, DevicePlan> {
 }
 
 /**
+ * What a device's poller depends on, as a string: its plan without the inventory paths, which only
+ * say where a link is written (for log lines). Inserting an OPD above others moves their paths but
+ * changes nothing on the wire, so it must not make a reload re-walk their devices.
+ */
+export function planIdentity(plan: DevicePlan): string {
+  return withoutPaths(plan);
+}
+
+/** A device's plan as the reload worker sends it: its identity (see planIdentity) and its JSON. */
+export interface PlanText {
+  identity: string;
+  json: string;
+}
+
+export function planTextsOf(inventory: Inventory): Map<string, PlanText> {
+  return new Map(
+    [...devicePlans(inventory)].map(([id, plan]) => [
+      id,
+      { identity: planIdentity(plan), json: JSON.stringify(plan) },
+    ]),
+  );
+}
+
+/** What a device's tables are walked for: its links and hotspot servers, paths left out. */
+export function targetsIdentity(plan: DevicePlan): string {
+  return withoutPaths([plan.links, plan.hotspots]);
+}
+
+function withoutPaths(value: unknown): string {
+  return JSON.stringify(value, (key, v: unknown) => (key === "path" ? undefined : v));
+}
+
+/**
  * Prometheus `hashmod`: md5 of the label value, its last 8 bytes as a big-endian uint64, modulo n.
  * A collector started with `--shard k/n` serves the devices for which this is k, so one relabel
  * rule (`source_labels: [__param_target]`, `action: hashmod`, `modulus: n`) routes each target to

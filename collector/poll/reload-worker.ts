@@ -1,7 +1,7 @@
 // The reload worker (see reload.ts): load, validate and plan an inventory, send it in slices.
 import { parentPort, workerData } from "node:worker_threads";
 import { loadInventory } from "../inventory/load.js";
-import { devicePlans } from "./plan.js";
+import { planTextsOf } from "./plan.js";
 import { LIST_SECTIONS, SLICE, type ReloadMessage } from "./reload.js";
 
 const port = parentPort!;
@@ -15,7 +15,7 @@ else {
     for (let i = 0; i < list.length; i += SLICE)
       send({ kind: "items", section, items: list.slice(i, i + SLICE) });
   }
-  const plans = [...devicePlans(inventory)].map(([id, plan]): [string, string] => [id, JSON.stringify(plan)]);
+  const plans = [...planTextsOf(inventory)];
   for (let i = 0; i < plans.length; i += SLICE) send({ kind: "plans", plans: plans.slice(i, i + SLICE) });
   const { devices: _d, opds: _o, uplinks: _u, apps: _a, ...rest } = inventory;
   send({ kind: "done", rest });

@@ -10,12 +10,13 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Problem } from "../inventory/load.js";
 import type { Inventory } from "../inventory/schema.js";
+import type { PlanText } from "./plan.js";
 
 /** What the worker sends, one message at a time. */
 export type ReloadMessage =
   | { kind: "problems"; problems: Problem[] }
   | { kind: "items"; section: ListSection; items: unknown[] }
-  | { kind: "plans"; plans: [string, string][] }
+  | { kind: "plans"; plans: [string, PlanText][] }
   | { kind: "done"; rest: Omit<Inventory, ListSection> };
 
 /** The inventory's long lists: sent in slices, the rest of the inventory in the last message. */
@@ -29,14 +30,14 @@ export type Reloaded =
   | {
       ok: true;
       inventory: Inventory;
-      /** device id → its plan as JSON (see Fleet.reload) */ plans: Map<string, string>;
+      /** device id → its plan as JSON (see Fleet.reload) */ plans: Map<string, PlanText>;
     }
   | { ok: false; problems: Problem[] };
 
 /** Reassemble the worker's messages (pure: the worker's protocol, testable without a thread). */
 export function assemble(messages: Iterable<ReloadMessage>): Reloaded {
   const lists: Record<ListSection, unknown[]> = { devices: [], opds: [], uplinks: [], apps: [] };
-  const plans = new Map<string, string>();
+  const plans = new Map<string, PlanText>();
   for (const m of messages) {
     if (m.kind === "problems") return { ok: false, problems: m.problems };
     if (m.kind === "items") for (const item of m.items) lists[m.section].push(item);

@@ -95,7 +95,8 @@ export interface Collector {
 }
 
 export interface StartCollectorOptions {
-  inventory: InventorySpec;
+  /** Devices and links, or a whole inventory as YAML text. */
+  inventory: InventorySpec | string;
   /** Environment for the collector: where `env:NAME` secret references resolve. */
   env?: Record<string, string>;
   /** Extra arguments after `collect --inventory FILE --listen HOST:PORT`. */
@@ -118,7 +119,10 @@ export async function startCollector(options: StartCollectorOptions): Promise<Co
   const dir = mkdtempSync(join(tmpdir(), "kapasitas-collector-"));
   const unregisterDir = removeDirOnExit(dir);
   const inventoryFile = join(dir, "inventory.yaml");
-  writeFileSync(inventoryFile, inventoryYaml(options.inventory));
+  writeFileSync(
+    inventoryFile,
+    typeof options.inventory === "string" ? options.inventory : inventoryYaml(options.inventory),
+  );
   const port = await freePort("tcp");
   const baseUrl = `http://127.0.0.1:${port}`;
   const daemon = startDaemon(

@@ -5,11 +5,14 @@
  */
 export interface FleetSpec {
   devices: number;
-  linksPerDevice: number;
-  /** UDP port of device i (0-based) on 127.0.0.1. */
+  /** Links of every device, or of device i. */
+  linksPerDevice: number | ((i: number) => number);
+  /** Address of device i (default 127.0.0.1). */
+  host?: (i: number) => string;
+  /** UDP port of device i (0-based). */
   port: (i: number) => number;
-  /** Interface index of link j (0-based) of every device. */
-  ifIndex?: (j: number) => number;
+  /** The interface of link j (0-based) on every device: by name, or by ifIndex (default j + 1). */
+  interface?: (j: number) => { name: string } | { index: number };
   pollIntervalSeconds?: number;
   timeoutSeconds?: number;
   retries?: number;
@@ -22,7 +25,8 @@ export function deviceId(i: number): string {
 }
 
 export function fleetInventoryYaml(spec: FleetSpec): string {
-  const ifIndex = spec.ifIndex ?? ((j: number) => j + 1);
+  const selector = spec.interface ?? ((j: number) => ({ index: j + 1 }));
+  const host = spec.host ?? (() => "127.0.0.1");
   const lines = [
     "version: 1",
     "organisation: Synthetic fleet",
@@ -36,7 +40,7 @@ export function fleetInventoryYaml(spec: FleetSpec): string {
   for (let i = 0; i < spec.devices; i++) {
     lines.push(
       `  - id: ${deviceId(i)}`,
-      "    host: 127.0.0.1",
+      `    host: ${host(i)}`,
       `    port: ${spec.port(i)}`,
       "    vendor: generic",
       `    snmp: { version: v2c, community: "env:${spec.communityEnv ?? "KAPASITAS_FLEET_COMMUNITY"}" }`,
@@ -44,14 +48,15 @@ export function fleetInventoryYaml(spec: FleetSpec): string {
   }
   lines.push("opds:");
   for (let i = 0; i < spec.devices; i++) {
-    for (let j = 0; j < spec.linksPerDevice; j++) {
+    const links = typeof spec.linksPerDevice === "number" ? spec.linksPerDevice : spec.linksPerDevice(i);
+    for (let j = 0; j < links; j++) {
       lines.push(
         `  - id: opd-${i}-${j}`,
         `    name: OPD ${i}-${j}`,
         "    category: internal",
         "    allocated: { download_mbps: 10, upload_mbps: 10 }",
         "    links:",
-        `      - { device: ${deviceId(i)}, interface: { index: ${ifIndex(j)} }, faces: downstream }`,
+        `      - { device: ${deviceId(i)}, interface: ${JSON.stringify(selector(j))}, faces: downstream }`,
       );
     }
   }

@@ -78,6 +78,8 @@ export interface SnmpdOptions {
   host?: string;
   /** UDP port (default: a free one). */
   port?: number;
+  /** More UDP ports on the same address: one agent answering as many devices (a simulated fleet). */
+  extraPorts?: number[];
   /** Readiness deadline in ms (default 20 s). */
   readyTimeoutMs?: number;
 }
@@ -96,6 +98,8 @@ export interface Snmpd {
   setServed(subtree: string, values: Record<string, ServedValue>): void;
   /** Stop and start again on the same port and config: sysUpTime restarts from 0 (a device reboot). */
   restart(): Promise<void>;
+  /** SIGKILL the agent (a device that dies without a word); `restart()` brings it back. */
+  kill(): Promise<void>;
   /** Stop the agent and delete its temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -128,7 +132,7 @@ export function renderSnmpdConf(
   },
 ): string {
   const lines = [
-    `agentaddress udp:${options.host}:${options.port}`,
+    `agentaddress ${[options.port, ...(options.extraPorts ?? [])].map((p) => `udp:${options.host}:${p}`).join(",")}`,
     "dontLogTCPWrappersConnects yes",
     `sysName ${options.sysName ?? "kapasitas-test-agent"}`,
     `sysLocation ${options.sysLocation ?? "test"}`,
@@ -244,6 +248,9 @@ export async function startSnmpd(options: SnmpdOptions = {}): Promise<Snmpd> {
     async restart() {
       await daemon.stop();
       await launch();
+    },
+    async kill() {
+      await daemon.stop(0);
     },
     stop() {
       stopped ??= (async () => {
