@@ -110,6 +110,10 @@ describe("kapasitas collect (process)", () => {
     );
     process.kill(daemon.pid, "SIGHUP");
     await waitFor("the new OPD to appear", async () => (await opdInfo()).includes("bpbd"));
+    // An OPD without links changes no device's plan: the device keeps its poller and session.
+    expect(daemon.output()).toMatch(
+      /"unchanged":1,"changed":0,"added":0,"removed":0.*"msg":"inventory reloaded"/,
+    );
 
     writeFileSync(file, "version: 1\norganisation: broken\ndevices: []\npricing: { tiers: [] }\n");
     process.kill(daemon.pid, "SIGHUP");
@@ -146,6 +150,27 @@ describe("kapasitas collect (process)", () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('"reason":"timeout"');
     expect(wrong.stderr + wrong.stdout).not.toContain("cli-secret-community");
+  });
+
+  it("a bad option says what is wrong in one line, without a stack trace", async () => {
+    const result = await run(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(REPO_ROOT, "collector/cli.ts"),
+        "collect",
+        "--inventory",
+        file,
+        "--shard",
+        "2/2",
+      ],
+      { cwd: REPO_ROOT },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      "kapasitas: --shard 2/2: k counts from 0 like hashmod, so it must be below n (0..1)",
+    );
   });
 
   it("never logs the community", () => {

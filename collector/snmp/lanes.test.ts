@@ -24,10 +24,10 @@ describe("LoadMeter", () => {
     expect(load.arrivalsPerSecond).toBeCloseTo(10, 5);
     expect(load.meanHoldSeconds).toBeCloseTo(0.4, 5);
   });
-  it("tells when a bucket closes, and forgets a long idle past", () => {
+  it("forgets a long idle past", () => {
     const meter = new LoadMeter(0);
-    expect(meter.arrival(0)).toBe(false);
-    expect(meter.arrival(BUCKET_SECONDS * 1000)).toBe(true);
+    meter.arrival(0);
+    meter.completion(BUCKET_SECONDS * 1000, 1);
     expect(meter.load(3_600_000)).toEqual({ arrivalsPerSecond: 0, meanHoldSeconds: 0 });
   });
 });

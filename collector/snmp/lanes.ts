@@ -1,6 +1,6 @@
 // Request lanes: the shared budget of SNMP requests in flight, split so that devices known to be
 // dead (probed once per backoff period) never take the slots that live devices' polls need.
-// Each lane sizes itself from what it measures, by Little's law: the slots a lane needs are the
+// Each lane sizes itself from what it measures (the last minute, recomputed every second), by Little's law: the slots a lane needs are the
 // rate at which requests arrive times the time each holds a slot. A 400 ms satellite link then
 // gets the concurrency it needs without anyone tuning --concurrency by hand.
 import { Limiter, type Release } from "./limiter.js";
@@ -27,8 +27,10 @@ export function concurrencyFor(load: LaneLoad, bounds: LaneBounds): number {
   return Math.min(bounds.ceiling, Math.max(bounds.floor, needed));
 }
 
-/** Slot sizes a lane measures over; the limit is recomputed as each bucket closes. */
+/** A lane measures the last minute in buckets of this many seconds. */
 export const BUCKET_SECONDS = 5;
+/** A lane recomputes its limit at most this often, so a burst is met within a second. */
+export const RESIZE_SECONDS = 1;
 const BUCKETS = 12;
 
 interface Bucket {
@@ -49,19 +51,16 @@ export class LoadMeter {
     this.buckets.push({ start: now, arrivals: 0, completions: 0, holdSeconds: 0 });
   }
 
-  /** Returns true when a bucket closed (time to recompute the limit). */
-  arrival(now: number): boolean {
-    const rolled = this.roll(now);
+  arrival(now: number): void {
+    this.roll(now);
     this.current().arrivals++;
-    return rolled;
   }
 
-  completion(now: number, holdSeconds: number): boolean {
-    const rolled = this.roll(now);
+  completion(now: number, holdSeconds: number): void {
+    this.roll(now);
     const b = this.current();
     b.completions++;
     b.holdSeconds += holdSeconds;
-    return rolled;
   }
 
   load(now: number): LaneLoad {
@@ -74,8 +73,8 @@ export class LoadMeter {
       completions += b.completions;
       hold += b.holdSeconds;
     }
-    // Divide by the time the buckets actually cover (at least one bucket's worth).
-    const windowSeconds = Math.max(BUCKET_SECONDS, (now - this.buckets[0]!.start) / 1000);
+    // Divide by the time the buckets actually cover (at least a second).
+    const windowSeconds = Math.max(1, (now - this.buckets[0]!.start) / 1000);
     return {
       arrivalsPerSecond: arrivals / windowSeconds,
       meanHoldSeconds: completions > 0 ? hold / completions : 0,
@@ -86,8 +85,7 @@ export class LoadMeter {
     return this.buckets[this.buckets.length - 1]!;
   }
 
-  private roll(now: number): boolean {
-    let rolled = false;
+  private roll(now: number): void {
     while (now - this.current().start >= BUCKET_SECONDS * 1000) {
       this.buckets.push({
         start: this.current().start + BUCKET_SECONDS * 1000,
@@ -96,13 +94,11 @@ export class LoadMeter {
         holdSeconds: 0,
       });
       if (this.buckets.length > BUCKETS) this.buckets.shift();
-      rolled = true;
       // A long idle gap: start afresh rather than stepping through every empty bucket.
       if (now - this.current().start > BUCKETS * BUCKET_SECONDS * 1000) {
         this.buckets = [{ start: now, arrivals: 0, completions: 0, holdSeconds: 0 }];
       }
     }
-    return rolled;
   }
 }
 
@@ -123,6 +119,7 @@ export class Lane {
   private readonly now: () => number;
   /** Start times of the requests holding a slot, for the oldest-request-age gauge. */
   private readonly holding = new Set<{ since: number }>();
+  private resizedAt: number;
 
   constructor(
     readonly name: LaneName,
@@ -131,6 +128,7 @@ export class Lane {
     this.now = options.now ?? (() => performance.now());
     this.limiter = new Limiter(options.floor, this.now);
     this.meter = new LoadMeter(this.now());
+    this.resizedAt = this.now();
   }
 
   get limit(): number {
@@ -159,7 +157,8 @@ export class Lane {
   /** Take a slot (or leave the queue when `signal` fires). */
   async enter(signal?: AbortSignal): Promise<LaneTicket> {
     const queuedAt = this.now();
-    if (this.meter.arrival(queuedAt)) this.resize();
+    this.meter.arrival(queuedAt);
+    this.maybeResize(queuedAt);
     const release: Release = await this.limiter.acquire(signal);
     const since = this.now();
     this.options.observeWait?.((since - queuedAt) / 1000);
@@ -173,13 +172,16 @@ export class Lane {
         this.holding.delete(holding);
         release();
         const now = this.now();
-        if (this.meter.completion(now, (now - since) / 1000)) this.resize();
+        this.meter.completion(now, (now - since) / 1000);
+        this.maybeResize(now);
       },
     };
   }
 
-  private resize(): void {
-    this.limiter.setLimit(concurrencyFor(this.meter.load(this.now()), this.options));
+  private maybeResize(now: number): void {
+    if (now - this.resizedAt < RESIZE_SECONDS * 1000) return;
+    this.resizedAt = now;
+    this.limiter.setLimit(concurrencyFor(this.meter.load(now), this.options));
   }
 }
 

@@ -108,6 +108,8 @@ export interface StartCollectorOptions {
    * `built`: dist/collector/cli.js, what the container runs (`npm run build` first).
    */
   entry?: "source" | "built";
+  /** A command the collector runs under, e.g. `["prlimit", "--nofile=64:64", "--"]`. */
+  wrapper?: string[];
   cwd?: string;
 }
 
@@ -125,9 +127,11 @@ export async function startCollector(options: StartCollectorOptions): Promise<Co
   );
   const port = await freePort("tcp");
   const baseUrl = `http://127.0.0.1:${port}`;
+  const [command, ...prefix] = [...(options.wrapper ?? []), process.execPath];
   const daemon = startDaemon(
-    process.execPath,
+    command!,
     [
+      ...prefix,
       ...(options.nodeFlags ?? []),
       ...(options.entry === "built"
         ? [join(REPO_ROOT, "dist/collector/cli.js")]
