@@ -8,7 +8,7 @@ import type { Fleet } from "../collector/poll/fleet.js";
 import { backoffSeconds } from "../collector/poll/plan.js";
 import { select } from "./bench/exposition.js";
 import { startCollector as startCollectorProcess, type Collector, type Scrape } from "./bench/kapasitas.js";
-import { inventoryFrom, scrape, startCollector, value } from "./collector-support.js";
+import { inventoryFrom, startCollector } from "./collector-support.js";
 import { startAgentFleet, type AgentFleet } from "./helpers/agent-fleet.js";
 import { deviceId, fleetInventoryYaml, type FleetSpec } from "./helpers/fleet.js";
 import { waitFor } from "./helpers/process.js";
