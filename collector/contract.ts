@@ -24,6 +24,23 @@ export const METRICS = {
   counterDiscontinuities: "kapasitas_counter_discontinuities_total",
   /** SIGHUP reloads of the inventory: {result: success|failure} (on /metrics). */
   inventoryReloads: "kapasitas_inventory_reloads_total",
+  // The SNMP scheduler (on /metrics): lanes are `poll` (live devices) and `probe` (devices that failed).
+  /** Requests holding a slot: {lane}. */
+  snmpRequestsInFlight: "kapasitas_snmp_requests_in_flight",
+  /** Requests waiting for a slot: {lane}. */
+  snmpRequestsQueued: "kapasitas_snmp_requests_queued",
+  /** A lane's slots now, sized from the measured load: {lane}. */
+  snmpConcurrencyLimit: "kapasitas_snmp_concurrency_limit",
+  /** Seconds waited for a slot: histogram {lane}. */
+  snmpQueueWait: "kapasitas_snmp_queue_wait_seconds",
+  /** Age of the oldest request: {lane, state: in_flight|queued}. */
+  snmpOldestRequestAge: "kapasitas_snmp_oldest_request_age_seconds",
+  /** The longest one request may take (timeout × tries of the slowest device). */
+  snmpRequestDeadline: "kapasitas_snmp_request_deadline_seconds",
+  /** Requests the SNMP library never answered, failed by the collector's watchdog. */
+  snmpRequestsLost: "kapasitas_snmp_requests_lost_total",
+  /** Table walks that resolve selectors (start, restart, renumbering, rediscovery, changed device). */
+  snmpDiscoveries: "kapasitas_snmp_discoveries_total",
 } as const;
 
 /**

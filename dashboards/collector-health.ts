@@ -144,6 +144,46 @@ export function collectorHealth(c: MixinConfig): Dashboard {
         .overrideByName("failure", [{ id: "color", value: { mode: "fixed", fixedColor: "red" } }])
         .overrideByName("success", [{ id: "color", value: { mode: "fixed", fixedColor: "green" } }]),
     )
+    .withRow(new RowBuilder("SNMP scheduler"))
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .title("SNMP requests by lane")
+        .description(
+          "Requests holding a slot and waiting for one, against each lane's limit: poll for live devices, " +
+            "probe for devices that failed. The limit follows the measured load and round trip; a queue " +
+            "that stays long while the limit is at --max-concurrency means the collector needs a shard more.",
+        )
+        .withTarget(
+          query(`sum by (lane) (${sel(METRICS.snmpRequestsInFlight, collector)})`, "{{lane}} in flight"),
+        )
+        .withTarget(query(`sum by (lane) (${sel(METRICS.snmpRequestsQueued, collector)})`, "{{lane}} queued"))
+        .withTarget(
+          query(`sum by (lane) (${sel(METRICS.snmpConcurrencyLimit, collector)})`, "{{lane}} limit"),
+        )
+        .unit("short")
+        .min(0)
+        .height(8)
+        .span(12),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .title("Oldest SNMP request")
+        .description(
+          "Age of the oldest request holding a slot, per lane, against the longest a request may take " +
+            "(timeout × tries). Above the deadline for long means a leak (KapasitasSnmpRequestStuck).",
+        )
+        .withTarget(
+          query(
+            `max by (lane) (${sel(METRICS.snmpOldestRequestAge, collector, 'state="in_flight"')})`,
+            "{{lane}} oldest in flight",
+          ),
+        )
+        .withTarget(query(`max(${sel(METRICS.snmpRequestDeadline, collector)})`, "deadline"))
+        .unit("s")
+        .min(0)
+        .height(8)
+        .span(12),
+    )
     .withRow(new RowBuilder("Inventory"))
     .withPanel(
       new table.PanelBuilder()

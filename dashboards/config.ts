@@ -43,6 +43,8 @@ export interface MixinConfig {
     interfaceDown: { for: PromDuration };
     linkUnresolved: { for: PromDuration };
     inventoryReload: { window: PromDuration };
+    /** A request older than `deadlineFactor` × its deadline, or one lost, held for `for`. */
+    requestStuck: { deadlineFactor: number; window: PromDuration; for: PromDuration };
   };
   planning: {
     /** Windows for the 95th-percentile columns of the capacity-planning dashboard. */
@@ -86,6 +88,7 @@ export const defaultConfig: MixinConfig = {
     interfaceDown: { for: "5m" },
     linkUnresolved: { for: "15m" },
     inventoryReload: { window: "15m" },
+    requestStuck: { deadlineFactor: 2, window: "15m", for: "5m" },
   },
   planning: { p95Windows: ["30d", "90d"], projectionDays: 90 },
   ruleInterval: "1m",

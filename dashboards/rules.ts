@@ -276,6 +276,30 @@ export function alertingRules(c: MixinConfig): RuleGroup<AlertingRule> {
         dashboard: dash(DASHBOARD_UIDS.health),
       },
     },
+    {
+      alert: "KapasitasSnmpRequestStuck",
+      // The collector ends every request by its deadline (timeout × tries) plus a second. One held
+      // far past it, or one the SNMP library never answered (failed by the watchdog), is a leak:
+      // left alone, leaks take the slots that live devices' polls need.
+      expr: [
+        `max by (instance, lane) (${sel(METRICS.snmpOldestRequestAge, collector, 'state="in_flight"')})`,
+        `  > on (instance) group_left ${a.requestStuck.deadlineFactor} * max by (instance) (${sel(METRICS.snmpRequestDeadline, collector)})`,
+        "or",
+        `sum by (instance) (increase(${sel(METRICS.snmpRequestsLost, collector)}[${a.requestStuck.window}])) > 0`,
+      ].join("\n"),
+      for: a.requestStuck.for,
+      labels: { severity: "critical" },
+      annotations: {
+        summary: "The collector {{ $labels.instance }} has SNMP requests that never end.",
+        description:
+          "An SNMP request has outlived its timeout by far, or the SNMP library dropped requests that the " +
+          `collector's watchdog had to fail (in the last ${a.requestStuck.window}). Every such request holds ` +
+          "slots that live devices need, so polls will slow and devices will show as down. Save the collector's " +
+          "log and /metrics, then restart the collector; report the log with the failure reasons around the time.",
+        runbook_url: runbook(c, "KapasitasSnmpRequestStuck"),
+        dashboard: dash(DASHBOARD_UIDS.health),
+      },
+    },
   ];
   return { name: "kapasitas.alerts", interval: c.ruleInterval, rules };
 }

@@ -62,20 +62,20 @@ export class Fleet {
   ) {
     this.inventory = inventory;
     const queueWait = new Histogram({
-      name: "kapasitas_snmp_queue_wait_seconds",
+      name: METRICS.snmpQueueWait,
       help: "Seconds an SNMP request waited for a slot in its lane (after its device's own limit).",
       labelNames: ["lane"],
       buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [this.registry],
     });
     const lost = new Counter({
-      name: "kapasitas_snmp_requests_lost_total",
+      name: METRICS.snmpRequestsLost,
       help: "SNMP requests the SNMP library never called back, failed by the collector's own deadline (should stay 0).",
       registers: [this.registry],
     });
     lost.inc(0);
     const discoveries = new Counter({
-      name: "kapasitas_snmp_discoveries_total",
+      name: METRICS.snmpDiscoveries,
       help: "Walks of a device's tables to resolve its selectors: at start, after a restart or renumbering, every rediscovery period, and after a reload that changed the device.",
       registers: [this.registry],
     });
@@ -253,22 +253,22 @@ export class Fleet {
         },
       });
     perLane(
-      "kapasitas_snmp_requests_in_flight",
+      METRICS.snmpRequestsInFlight,
       "SNMP requests holding a slot (sent, waiting for the response), by lane: poll for live devices, probe for devices that failed.",
       (l) => l.inFlight,
     );
     perLane(
-      "kapasitas_snmp_requests_queued",
+      METRICS.snmpRequestsQueued,
       "SNMP requests waiting for a slot in their lane.",
       (l) => l.queued,
     );
     perLane(
-      "kapasitas_snmp_concurrency_limit",
+      METRICS.snmpConcurrencyLimit,
       "Slots of a lane now: sized from the measured arrival rate and round trip, between the configured floor and ceiling.",
       (l) => l.limit,
     );
     new Gauge({
-      name: "kapasitas_snmp_oldest_request_age_seconds",
+      name: METRICS.snmpOldestRequestAge,
       help: "Age of the oldest SNMP request by lane and state: in_flight since it took its slot, queued since it asked for one.",
       labelNames: ["lane", "state"],
       registers: [this.registry],
@@ -280,7 +280,7 @@ export class Fleet {
       },
     });
     new Gauge({
-      name: "kapasitas_snmp_request_deadline_seconds",
+      name: METRICS.snmpRequestDeadline,
       help: "The longest any one SNMP request may take (timeout × tries, the slowest device); a request older than this is stuck.",
       registers: [this.registry],
       collect() {

@@ -338,6 +338,18 @@ export function rawSeries(rawDays: number): OpenMetricsSeries[] {
   }
   gauge(LINK_UNRESOLVED, { ...snmpLabels(INCIDENTS.unresolved.device), ...INCIDENTS.unresolved }, () => 1);
   gauge("up", collectorLabels, () => 1);
+  // The SNMP scheduler: a busy poll lane during office hours, an idle probe lane, no leak.
+  for (const lane of ["poll", "probe"]) {
+    const busy = (t: number) => (lane === "poll" ? 2 + 20 * officeHours(t) : 0);
+    gauge(METRICS.snmpRequestsInFlight, { ...collectorLabels, lane }, (t) => Math.round(busy(t)));
+    gauge(METRICS.snmpRequestsQueued, { ...collectorLabels, lane }, () => 0);
+    gauge(METRICS.snmpConcurrencyLimit, { ...collectorLabels, lane }, () => (lane === "poll" ? 64 : 8));
+    for (const state of ["in_flight", "queued"])
+      gauge(METRICS.snmpOldestRequestAge, { ...collectorLabels, lane, state }, (t) =>
+        state === "in_flight" && busy(t) > 0 ? 0.05 : 0,
+      );
+  }
+  gauge(METRICS.snmpRequestDeadline, collectorLabels, () => 4);
   // One inventory reload failed (a bad edit); the one 5 minutes later, with the fix, succeeded.
   for (const result of ["success", "failure"]) {
     const at = INCIDENTS.reloadFailedAt + (result === "success" ? 300 : 0);

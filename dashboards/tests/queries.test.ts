@@ -119,6 +119,7 @@ describe("alert expressions on real history find exactly the incidents", () => {
     ],
     KapasitasLinkSelectorUnresolved: [INCIDENTS.unresolved],
     KapasitasInventoryReloadFailed: [{ result: "failure" }],
+    KapasitasSnmpRequestStuck: [],
   };
   it.each(mixin.rules.groups[2].rules.map((r) => [r.alert, r.expr] as const))("%s", async (alert, expr) => {
     const rows = await prom.query(expr, END);

@@ -38,7 +38,7 @@ afterAll(async () => {
 describe("rule file", () => {
   it("passes promtool check rules", async () => {
     const r = await promtool(["check", "rules", join(dir, "build", RULES_FILE)]);
-    expect(r.stderr + r.stdout).toContain("SUCCESS: 13 rules found");
+    expect(r.stderr + r.stdout).toContain("SUCCESS: 14 rules found");
     expect(r.code).toBe(0);
   });
 
@@ -65,6 +65,7 @@ describe("rule file", () => {
       "KapasitasOpdLinkInterfaceDown",
       "KapasitasOpdLinkSaturated",
       "KapasitasPollFailuresRising",
+      "KapasitasSnmpRequestStuck",
       "KapasitasUplinkSaturated",
     ]);
     for (const a of alerts) {
