@@ -243,6 +243,7 @@ interface ContainerInputs {
   capabilities?: { drops?: string[]; adds?: string[] };
   memory?: number;
   memorySwap?: number;
+  ulimits?: { name: string; soft: number; hard: number }[];
   cpus?: string;
   restart?: string;
   init?: boolean;
@@ -275,6 +276,7 @@ function createFlags(c: ContainerInputs): string[] {
     ...(c.capabilities?.adds ?? []).map((cap) => `--cap-add=${cap}`),
     ...(c.memory ? [`--memory=${c.memory}m`] : []),
     ...(c.memorySwap ? [`--memory-swap=${c.memorySwap}m`] : []),
+    ...(c.ulimits ?? []).map((u) => `--ulimit=${u.name}=${u.soft}:${u.hard}`),
     ...(c.cpus ? [`--cpus=${c.cpus}`] : []),
     ...(c.restart ? [`--restart=${c.restart}`] : []),
     ...(c.init ? ["--init"] : []),

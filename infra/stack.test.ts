@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseInventory } from "../collector/inventory/load.js";
 import { LABEL } from "./components/container.js";
+import { COLLECTOR_OPEN_FILES } from "./components/collector.js";
 import { CONTAINER_TYPE, checkPolicies, formatViolations, unwrapSecrets } from "./policy.js";
 import type { RegisteredResource } from "./policy.js";
 import { mockedStack, stackFileSettings, TEST_SECRETS, type MockedStack } from "./testing.js";
@@ -31,6 +32,7 @@ interface ContainerView {
   volumes: { volumeName: string; containerPath: string; readOnly: boolean }[];
   labels: { label: string; value: string }[];
   uploads?: { file: string; content: string; permissions: string; owner?: string }[];
+  ulimits?: { name: string; soft: number; hard: number }[];
 }
 
 let m: MockedStack;
@@ -192,6 +194,12 @@ describe("resource graph for inventory/tanjungpinang.yaml (production stack)", (
     expect(byName("kapasitas-prometheus").user).toBe("65534:65534");
     expect(byName("kapasitas-grafana").user).toBe("472");
     expect(byName("kapasitas-collector-0").user).toBe("1000");
+  });
+
+  it("gives the collector open files for a socket per device (Docker's default is 1,024)", () => {
+    expect(byName("kapasitas-collector-0").ulimits).toEqual([
+      { name: "nofile", soft: COLLECTOR_OPEN_FILES, hard: COLLECTOR_OPEN_FILES },
+    ]);
   });
 
   it("labels each app with its owning OPD", () => {

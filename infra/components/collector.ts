@@ -56,6 +56,14 @@ export interface CollectorArgs {
   version: string;
 }
 
+/**
+ * Open files for a collector container: a socket per device with room for HTTP connections. A
+ * container cannot go above the Docker daemon's own hard limit (20,000 on the machines these tests
+ * run on; systemd hosts commonly 524,288 or more), and memory bounds a shard long before 16,384
+ * devices.
+ */
+export const COLLECTOR_OPEN_FILES = 16384;
+
 export class Collector extends pulumi.ComponentResource {
   readonly image: docker.Image;
   readonly containers: docker.Container[];
@@ -139,6 +147,9 @@ export class Collector extends pulumi.ComponentResource {
               { volumeName: config.volume.name, containerPath: COLLECTOR_CONFIG_DIR, readOnly: true },
             ],
             health: { test: COLLECTOR_HEALTH },
+            // One UDP socket per device (its SNMP session): Docker's default 1,024 open files is a
+            // fleet of about 1,000 devices; fd exhaustion would fail polls as reason fd_exhausted.
+            ulimits: [{ name: "nofile", soft: COLLECTOR_OPEN_FILES, hard: COLLECTOR_OPEN_FILES }],
             resources: resourcesFor(settings, "collector"),
             log: { maxSize: settings.log.max_size, maxFile: settings.log.max_file },
             labels: { "kapasitas.shard": `${shard}/${this.addresses.length}` },

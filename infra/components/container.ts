@@ -44,6 +44,8 @@ export interface ServiceSpec {
   labels?: Record<string, pulumi.Input<string>>;
   /** Only the proxy: host ports. */
   ports?: { internal: number; external: number; ip: string; protocol?: "tcp" | "udp" }[];
+  /** Resource limits beyond Docker's defaults, e.g. open files for a process with a socket per device. */
+  ulimits?: { name: string; soft: number; hard: number }[];
   /** Capabilities to keep after dropping ALL (e.g. NET_BIND_SERVICE for the proxy). */
   keepCapabilities?: string[];
   /** Changes when delivered config changes, so the container is replaced and reads it afresh. */
@@ -71,6 +73,7 @@ export function serviceContainerArgs(spec: ServiceSpec): docker.ContainerArgs {
     securityOpts: ["no-new-privileges:true"],
     capabilities: { drops: ["ALL"], adds: spec.keepCapabilities ?? [] },
     init: true,
+    ...(spec.ulimits ? { ulimits: spec.ulimits } : {}),
     memory: spec.resources.memory_mb,
     // Same as the limit: no swapping a monitoring stack into uselessness.
     memorySwap: spec.resources.memory_mb,
