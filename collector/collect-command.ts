@@ -2,6 +2,7 @@
 //   SIGHUP  reload the inventory; an invalid file keeps the running one and logs every problem.
 //   SIGTERM / SIGINT  stop accepting scrapes, let running polls finish, close sockets, exit 0.
 import type { Server } from "node:http";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Command } from "commander";
 import type { RequestHandler } from "express";
 import pino, { type DestinationStream, type Logger } from "pino";
@@ -129,16 +130,33 @@ export async function runCollector(
   let reloading: Promise<void> | undefined;
   let again = false;
   const reload = async (): Promise<void> => {
-    const result = await loadInBackground(options.inventory);
-    if (!result.ok) {
-      collector.reloadFailed();
-      for (const p of result.problems) logger.error({ inventory: options.inventory }, formatProblem(p));
-      logger.error(
-        `${result.problems.length} problem(s): reload refused, the previous inventory stays in force`,
+    const started = performance.now();
+    // The worst the reload held up the event loop: what a scrape during it may have waited.
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    try {
+      const result = await loadInBackground(options.inventory);
+      if (!result.ok) {
+        collector.reloadFailed();
+        for (const p of result.problems) logger.error({ inventory: options.inventory }, formatProblem(p));
+        logger.error(
+          `${result.problems.length} problem(s): reload refused, the previous inventory stays in force`,
+        );
+        return;
+      }
+      const summary = await collector.reload(result.inventory, result.plans);
+      logger.info(
+        {
+          devices: collector.targets().length,
+          ...summary,
+          seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+          event_loop_delay_max_ms: Number((delay.max / 1e6).toFixed(1)),
+        },
+        "inventory reloaded",
       );
-      return;
+    } finally {
+      delay.disable();
     }
-    await collector.reload(result.inventory, result.plans);
   };
   const onHup = () => {
     if (reloading) {

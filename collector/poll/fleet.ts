@@ -138,7 +138,7 @@ export class Fleet {
    * Swap in a new, already validated inventory, device by device, yielding to the event loop
    * between slices so scrapes keep being answered. A device whose plan is unchanged keeps its
    * poller as it is (session, discovery, counters, backoff); a changed one takes over what still
-   * applies (see DevicePoller.adoptStateFrom). Returns what changed.
+   * applies (see DevicePoller.adoptStateFrom). Returns what changed (the caller logs it).
    */
   async reload(inventory: Inventory, plans?: Map<string, PlanText>): Promise<ReloadSummary> {
     const summary: ReloadSummary = { unchanged: 0, changed: 0, added: 0, removed: 0 };
@@ -176,7 +176,6 @@ export class Fleet {
     }
     this.inventory = inventory;
     this.reloads.inc({ result: "success" });
-    this.options.logger.info({ devices: this.pollers.size, ...summary }, "inventory reloaded");
     return summary;
   }
 
@@ -257,11 +256,7 @@ export class Fleet {
       "SNMP requests holding a slot (sent, waiting for the response), by lane: poll for live devices, probe for devices that failed.",
       (l) => l.inFlight,
     );
-    perLane(
-      METRICS.snmpRequestsQueued,
-      "SNMP requests waiting for a slot in their lane.",
-      (l) => l.queued,
-    );
+    perLane(METRICS.snmpRequestsQueued, "SNMP requests waiting for a slot in their lane.", (l) => l.queued);
     perLane(
       METRICS.snmpConcurrencyLimit,
       "Slots of a lane now: sized from the measured arrival rate and round trip, between the configured floor and ceiling.",

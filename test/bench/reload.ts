@@ -7,13 +7,13 @@
  * during each reload (prom-client's monitorEventLoopDelay, reset just before the SIGHUP), the
  * probe's slowest answer, how long the reload took, and how many devices' tables were walked again.
  *
- *   npm run bench:reload -- [--devices 1000] [--interfaces 50] [--agents 4] [--no-write]
+ *   npm run bench:reload -- [--devices 1000] [--interfaces 50] [--agents 25] [--no-write]
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startAgentFleet } from "../helpers/agent-fleet.js";
+import { MAX_PORTS_PER_AGENT, startAgentFleet } from "../helpers/agent-fleet.js";
 import { deviceId, fleetInventoryYaml, type FleetSpec } from "../helpers/fleet.js";
 import { runOrThrow, waitFor } from "../helpers/process.js";
 import { select } from "./exposition.js";
@@ -24,13 +24,16 @@ const { values: args } = parseArgs({
   options: {
     devices: { type: "string", default: "1000" },
     interfaces: { type: "string", default: "50" },
-    agents: { type: "string", default: "4" },
+    /** Default: as few as hold the devices (an agent answers on at most 40 ports). */
+    agents: { type: "string" },
     "no-write": { type: "boolean", default: false },
+    /** Write the collector's CPU profiles (main thread and reload workers) to this directory. */
+    "cpu-prof": { type: "string" },
   },
 });
 const DEVICES = Number(args.devices);
 const INTERFACES = Number(args.interfaces);
-const AGENTS = Number(args.agents);
+const AGENTS = Number(args.agents ?? Math.ceil(DEVICES / MAX_PORTS_PER_AGENT));
 const COMMUNITY = "bench-reload";
 
 interface ReloadResult {
@@ -43,6 +46,7 @@ interface ReloadResult {
   discoveries: number;
 }
 
+/** A collector-wide metric from /metrics (never read during a reload: see the notes). */
 async function metric(collector: Collector, name: string): Promise<number> {
   const s = await collector.scrapeMetrics();
   return select(s.exposition, name).reduce((n, x) => n + x.value, 0);
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
     collector = await startCollector({
       inventory: fleetInventoryYaml(spec),
       entry: "built",
+      nodeFlags: args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${args["cpu-prof"]}`] : [],
       env: { KAPASITAS_FLEET_COMMUNITY: COMMUNITY, LOG_LEVEL: "info" },
     });
     const startSeconds = (performance.now() - loadStarted) / 1000;
@@ -113,19 +118,18 @@ async function main(): Promise<void> {
     const results: ReloadResult[] = [];
     const reload = async (what: string, nextSpec: FleetSpec) => {
       writeFileSync(inventoryPath(c), fleetInventoryYaml(nextSpec));
+      // Read /metrics before, and let its rendering (large with this many OPDs) pass: the reload
+      // is measured by the collector itself, from SIGHUP to its "inventory reloaded" line.
       const discoveriesBefore = await metric(c, "kapasitas_snmp_discoveries_total");
-      await c.scrapeMetrics(); // resets prom-client's event-loop delay histogram
+      await new Promise((r) => setTimeout(r, 3_000));
       const logged = c.daemon.output().split('"msg":"inventory reloaded"').length;
       const probesBefore = probes.length;
-      const t = performance.now();
       process.kill(c.pid, "SIGHUP");
       await waitFor(
         "the reload to finish",
         () => c.daemon.output().split('"msg":"inventory reloaded"').length > logged,
         { timeoutMs: 120_000, intervalMs: 10 },
       );
-      const seconds = (performance.now() - t) / 1000;
-      const lagMaxMs = (await metric(c, "nodejs_eventloop_lag_max_seconds")) * 1000;
       const window = probes.slice(probesBefore);
       const line = c.daemon
         .output()
@@ -137,8 +141,8 @@ async function main(): Promise<void> {
       await pass(10_000);
       results.push({
         what,
-        seconds,
-        lagMaxMs,
+        seconds: s.seconds!,
+        lagMaxMs: s.event_loop_delay_max_ms!,
         probeMaxMs: Math.max(...window.map((p) => p.ms)),
         probes: window.length,
         summary: `${s.unchanged} unchanged, ${s.changed} changed, ${s.added} added, ${s.removed} removed`,
@@ -204,8 +208,11 @@ npm run bench:reload -- --devices ${DEVICES} --interfaces ${INTERFACES} --agents
   (the first load parses and validates on the main thread, before it listens).
 - Load during the reloads: every device scraped once a minute, spread evenly, as Prometheus does,
   with a /healthz probe every 20 ms.
-- "Took": SIGHUP to the \`inventory reloaded\` log line. "Worst event-loop delay":
-  \`nodejs_eventloop_lag_max_seconds\` (monitorEventLoopDelay, 10 ms resolution) over the reload.
+- "Took" and "worst event-loop delay": the collector's own \`inventory reloaded\` log line
+  (\`seconds\`, \`event_loop_delay_max_ms\`: monitorEventLoopDelay at 10 ms resolution, from the
+  SIGHUP to that line). "Slowest /healthz": the probe's slowest answer over the same time, as a
+  client saw it. \`/metrics\` is not scraped during a reload here: with this many OPDs, rendering it
+  alone holds the event loop for most of a second (the scale issue's subject, not the reload's).
   "Tables walked again": \`kapasitas_snmp_discoveries_total\` over a full pass after the reload.
 - The reload loads, validates and plans the file on a worker thread (most of "took"), sends it back
   in slices of 250 items, and swaps pollers device by device, yielding every 10 ms.

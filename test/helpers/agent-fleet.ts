@@ -27,6 +27,8 @@ export interface AgentFleet {
 }
 
 const BASE_PORT = 20000;
+/** snmpd reads its listening addresses into a buffer of about a kilobyte: 40 endpoints fit. */
+export const MAX_PORTS_PER_AGENT = 40;
 
 export async function startAgentFleet(options: {
   agents: number;
@@ -34,6 +36,8 @@ export async function startAgentFleet(options: {
   interfaces: number;
   community: string;
 }): Promise<AgentFleet> {
+  if (options.devicesPerAgent > MAX_PORTS_PER_AGENT)
+    throw new Error(`at most ${MAX_PORTS_PER_AGENT} devices per agent: use more agents`);
   const lab = createLab();
   try {
     const ns = await lab.namespace("fleet");
