@@ -189,7 +189,7 @@ ${PRICING}`;
 
   it("keeps every total across an inventory reload (SIGHUP path): no reset, no jump", async () => {
     const before = await scrape(collector, "old-switch");
-    collector.reload(inventoryFrom(inventoryText));
+    await collector.reload(inventoryFrom(inventoryText));
     const after = await scrape(collector, "old-switch");
     expect(download(after)).toBe(download(before));
     expect(upload(after)).toBe(upload(before));

@@ -1,6 +1,6 @@
 // The SNMP engine: one long-lived net-snmp session per device (v2c or v3), batched Gets, GetBulk
 // column walks with a tunable max-repetitions, per-request timeout and retries, and limits on
-// requests in flight per device and globally. Failures are classified into a few stable reasons.
+// requests in flight per device and per shared lane (lanes.ts). Failures are classified into a few stable reasons.
 import snmp, { type Session, type Varbind } from "net-snmp";
 import type { Device } from "../inventory/schema.js";
 import type { Lane, LaneName } from "./lanes.js";

@@ -108,6 +108,8 @@ export interface StartCollectorOptions {
    * `built`: dist/collector/cli.js, what the container runs (`npm run build` first).
    */
   entry?: "source" | "built";
+  /** How long to wait for /ready (default 45 s); a large inventory takes a while to load. */
+  readyTimeoutMs?: number;
   /** A command the collector runs under, e.g. `["prlimit", "--nofile=64:64", "--"]`. */
   wrapper?: string[];
   cwd?: string;
@@ -163,7 +165,7 @@ export async function startCollector(options: StartCollectorOptions): Promise<Co
     await waitFor(
       "kapasitas collect to answer /ready",
       async () => (await fetch(`${baseUrl}/ready`, { signal: AbortSignal.timeout(2_000) })).ok,
-      { timeoutMs: 45_000, intervalMs: 200, daemon },
+      { timeoutMs: options.readyTimeoutMs ?? 45_000, intervalMs: 200, daemon },
     );
   } catch (error) {
     await collector.stop();

@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     collector = await startCollector({
       inventory: fleetInventoryYaml(spec),
       entry: "built",
+      readyTimeoutMs: 300_000,
       nodeFlags: args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${args["cpu-prof"]}`] : [],
       env: { KAPASITAS_FLEET_COMMUNITY: COMMUNITY, LOG_LEVEL: "info" },
     });
