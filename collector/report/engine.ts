@@ -22,7 +22,8 @@ import {
   type Trend,
 } from "./figures.js";
 import { fiscalYearLastMonth, fiscalYearOf, fiscalYearRange, monthsIn, type Period } from "./period.js";
-import { chunkRange, mapLimit, type Labels, type PrometheusClient } from "./prometheus.js";
+import type { Labels } from "./matrix.js";
+import { chunkRange, mapLimit, type PrometheusClient } from "./prometheus.js";
 import { ReportProblem } from "./problems.js";
 
 export type EntityKind = "opd" | "uplink";

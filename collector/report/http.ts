@@ -8,7 +8,7 @@
 import express, { type Request, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import type { Inventory } from "../inventory/schema.js";
-import { isLang, type Lang } from "./i18n.js";
+import { isLang, type Lang } from "./lang.js";
 import { zonedDate } from "./period.js";
 import { reportPage } from "./page.js";
 import { CONTENT_TYPES } from "./render.js";

@@ -2,14 +2,8 @@
 // Indonesian formats come from Intl ('id-ID'): 1.234,5 and "Maret 2026"; money in rupiah (Rp).
 import type { Direction } from "../inventory/model.js";
 import type { Saturation } from "./figures.js";
+import type { Lang } from "./lang.js";
 import { monthOf, zonedDate, type Period } from "./period.js";
-
-export const LANGS = ["id", "en"] as const;
-export type Lang = (typeof LANGS)[number];
-
-export function isLang(value: unknown): value is Lang {
-  return typeof value === "string" && (LANGS as readonly string[]).includes(value);
-}
 
 const id = {
   title: "Laporan Kapasitas Bandwidth",

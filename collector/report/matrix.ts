@@ -2,7 +2,8 @@
 // ~450 MB of JSON; JSON.parse builds 13 M little arrays and strings and spends seconds on them.
 // This reads the bytes once and hands each sample straight to the caller. Label sets (small)
 // still go through JSON.parse, so escapes in label values are handled exactly.
-import type { Labels } from "./prometheus.js";
+/** A series' labels, as Prometheus returns them. */
+export type Labels = Record<string, string>;
 
 /** Receives one series' samples; return null to skip a series the caller does not want. */
 export type SampleSink = ((timestampS: number, value: number) => void) | null;

@@ -1,7 +1,7 @@
 // The planner's page: plain server-rendered HTML and a few lines of JavaScript, no build step.
 // Bahasa Indonesia by default; `?lang=en` for English.
 import type { Inventory } from "../inventory/schema.js";
-import type { Lang } from "./i18n.js";
+import type { Lang } from "./lang.js";
 import { FORMATS } from "./render.js";
 
 const TEXT = {

@@ -1,6 +1,6 @@
 // Why a report request was refused, in both languages: the CLI prints English, the web page shows
 // the planner's language. Each refusal has a code (stable, for API clients) and a few parameters.
-import type { Lang } from "./i18n.js";
+import type { Lang } from "./lang.js";
 
 export type ProblemCode =
   | "not-a-date"

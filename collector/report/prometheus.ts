@@ -3,9 +3,7 @@
 
 import http from "node:http";
 import https from "node:https";
-import { readMatrix, type SampleSink } from "./matrix.js";
-
-export type Labels = Record<string, string>;
+import { readMatrix, type Labels, type SampleSink } from "./matrix.js";
 
 /** Prometheus cannot be reached at all (refused, DNS, timeout): the caller answers 503. */
 export class PrometheusUnreachableError extends Error {

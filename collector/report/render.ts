@@ -4,7 +4,8 @@ import { renderCsv } from "./export/csv.js";
 import { renderJson } from "./export/json.js";
 import { renderPdf } from "./export/pdf.js";
 import { renderXlsx } from "./export/xlsx.js";
-import { formatter, type Lang } from "./i18n.js";
+import { formatter } from "./i18n.js";
+import type { Lang } from "./lang.js";
 import { ReportProblem } from "./problems.js";
 
 export const FORMATS = ["xlsx", "pdf", "csv", "json"] as const;

@@ -2,7 +2,7 @@
 // same bad requests with the same reasons.
 import type { Inventory } from "../inventory/schema.js";
 import { buildReport, NoDataError, type Report } from "./engine.js";
-import { isLang, type Lang } from "./i18n.js";
+import { isLang, type Lang } from "./lang.js";
 import { resolvePeriod } from "./period.js";
 import { ReportProblem, type ProblemCode, type ProblemParams } from "./problems.js";
 import { PrometheusClient, PrometheusQueryError, PrometheusUnreachableError } from "./prometheus.js";
