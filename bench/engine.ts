@@ -10,15 +10,15 @@
  *              so a request names ~11 OIDs instead of 40; pages follow each other
  *   bulk-cols  GetBulk one column at a time, 25 per PDU (how snmp_exporter walks)
  *
- *   npx tsx test/bench/engine.ts [--interfaces 64] [--polls 200] [--v3]
+ *   npx tsx bench/engine.ts [--interfaces 64] [--polls 200] [--v3]
  */
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import snmp, { type Session, type Varbind } from "net-snmp";
-import { requireBinary } from "../helpers/binaries.js";
-import { createLab } from "../helpers/netns.js";
-import { runOrThrow } from "../helpers/process.js";
-import { snmpColumn } from "../helpers/snmpclient.js";
+import { requireBinary } from "../lab/binaries.js";
+import { createLab } from "../lab/netns.js";
+import { runOrThrow } from "../lab/process.js";
+import { snmpColumn } from "../lab/snmpclient.js";
 
 const { values: args } = parseArgs({
   options: {

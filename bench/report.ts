@@ -16,14 +16,14 @@ import {
 import { once } from "node:events";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { RECORDED } from "../../collector/contract.js";
-import { loadInventoryOrThrow } from "../../collector/inventory/load.js";
-import type { Inventory } from "../../collector/inventory/schema.js";
-import { buildReport } from "../../collector/report/engine.js";
-import { parsePeriod, zonedMidnight } from "../../collector/report/period.js";
-import { PrometheusClient } from "../../collector/report/prometheus.js";
-import { FORMATS, render } from "../../collector/report/render.js";
-import { backfill, startPrometheus } from "../fixtures/report/prometheus.js";
+import { RECORDED } from "../core/contract.js";
+import { loadInventoryOrThrow } from "../core/load.js";
+import type { Inventory } from "../core/schema.js";
+import { buildReport } from "../report/engine.js";
+import { parsePeriod, zonedMidnight } from "../report/period.js";
+import { PrometheusClient } from "../report/prometheus.js";
+import { FORMATS, render } from "../report/render.js";
+import { backfill, startPrometheus } from "../lab/history-prometheus.js";
 
 const TZ = "Asia/Jakarta";
 const OPDS = 60;
@@ -38,7 +38,7 @@ function argument(name: string, fallback: number): number {
 /** The sample city with its 55 OPDs topped up to 60 (copies of the first ones, new ids). */
 function benchInventory(): Inventory {
   const inventory = loadInventoryOrThrow(
-    new URL("../../inventory/tanjungpinang.yaml", import.meta.url).pathname,
+    new URL("../inventory/tanjungpinang.yaml", import.meta.url).pathname,
   );
   const opds = [...inventory.opds];
   for (let i = 0; opds.length < OPDS; i++) {

@@ -21,14 +21,20 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { requireBinary } from "../helpers/binaries.js";
-import { createLab } from "../helpers/netns.js";
-import { run, runOrThrow } from "../helpers/process.js";
-import { snmpColumn } from "../helpers/snmpclient.js";
+import { requireBinary } from "../lab/binaries.js";
+import { createLab } from "../lab/netns.js";
+import { run, runOrThrow } from "../lab/process.js";
+import { snmpColumn } from "../lab/snmpclient.js";
 import { cpuSeconds, rssBytes } from "./cpu.js";
 import { hotSpots, readProfile } from "./profile.js";
 import { withSection } from "./markdown.js";
-import { REPO_ROOT, opdWithLink, scrapeUrl, startCollector, type Collector } from "./kapasitas.js";
+import {
+  REPO_ROOT,
+  opdWithLink,
+  scrapeUrl,
+  startCollector,
+  type CollectorProcess,
+} from "../lab/kapasitas.js";
 import { startCountingRelay, type CountingRelay, type RelayCounts } from "./relay.js";
 import {
   renderSnmpExporterConfig,
@@ -45,7 +51,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "100" },
     rounds: { type: "string", default: "5" },
     "cpu-prof": { type: "boolean", default: false },
-    /** Run collector/cli.ts through tsx instead of the compiled dist/ (no build step). */
+    /** Run cli/kapasitas.ts through tsx instead of the compiled dist/ (no build step). */
     source: { type: "boolean", default: false },
     /** Devices (agents) scraped at the same moment, as Prometheus scrapes its targets. */
     devices: { type: "string", default: "1" },
@@ -158,8 +164,8 @@ async function build(): Promise<void> {
   // Type errors elsewhere in the tree still emit JavaScript; what matters is that the entry exists.
   if (result.code !== 0)
     console.error(`tsc reported problems (continuing):\n${result.stdout.slice(0, 2000)}`);
-  if (!existsSync(join(REPO_ROOT, "dist/collector/cli.js")))
-    throw new Error("build produced no dist/collector/cli.js");
+  if (!existsSync(join(REPO_ROOT, "dist/cli/kapasitas.js")))
+    throw new Error("build produced no dist/cli/kapasitas.js");
   console.error(`built dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -184,7 +190,7 @@ async function main(): Promise<void> {
   requireBinary("prometheus-snmp-exporter");
   const ip = requireBinary("ip");
   const lab = createLab();
-  let collector: Collector | undefined;
+  let collector: CollectorProcess | undefined;
   const exporters: SnmpExporter[] = [];
   const relays: CountingRelay[] = [];
   const profileDir = args["cpu-prof"] ? mkdtempSync(join(tmpdir(), "kapasitas-cpuprof-")) : undefined;
@@ -550,12 +556,12 @@ ${command}
   (${INTERFACES / 2} pairs; ${names.length} ifTable rows with \`lo\` and the management veth), default ifTable cache,
   ${args.v3 ? "**SNMPv3 authPriv (SHA-256, AES-128)** for the timed scrapes" : "SNMPv2c"}, reached over a veth from the root namespace. All contestants poll ${DEVICES > 1 ? `the same ${DEVICES} agents (one snmpd per device, same interfaces, own ports), **all ${DEVICES} scraped at the same moment** as Prometheus scrapes its targets` : "this one agent"} in the same run.
 - kapasitas collect (Node ${machine.node}, net-snmp ${machine.netSnmp}, prom-client ${machine.promClient}),
-  started as \`${args.source ? "node --import tsx collector/cli.ts" : "node dist/collector/cli.js"} collect\` (${args.source ? "from source" : "compiled by tsc first, as the container runs it"}), inventory with one OPD per ifTable row,
+  started as \`${args.source ? "node --import tsx cli/kapasitas.ts" : "node dist/cli/kapasitas.js"} collect\` (${args.source ? "from source" : "compiled by tsc first, as the container runs it"}), inventory with one OPD per ifTable row,
   so it polls every row; per poll it GETs sysUpTime and, per interface, ifHCIn/OutOctets,
   ifHighSpeed, ifSpeed, ifOperStatus, ifIn/OutErrors, ifIn/OutDiscards and ifName (the identity
   check).
 - prometheus-snmp-exporter ${machine.exporter} (Debian), two processes with hand-written modules
-  (\`test/bench/snmp-exporter.ts\`): **walk** walks exactly those ten columns (GetBulk,
+  (\`bench/snmp-exporter.ts\`): **walk** walks exactly those ten columns (GetBulk,
   max-repetitions ${MAX_REPETITIONS}) and GETs sysUpTime; **get** GETs the same ${polledVarbinds} instance OIDs.
 - Same OIDs, checked on the wire through a counting UDP relay per contestant: ${polledVarbinds} polled varbinds
   per poll; ${sameOids.join("; ")}.${args.v3 ? " (Counted over SNMPv2c with the same OIDs: the relay cannot read encrypted PDUs; v3 adds its engine-discovery exchange, per session.)" : ""}

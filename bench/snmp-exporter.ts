@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { requireBinary } from "../helpers/binaries.js";
-import { removeDirOnExit } from "../helpers/cleanup.js";
-import { freePort } from "../helpers/ports.js";
-import { startDaemon, waitFor, type Daemon } from "../helpers/process.js";
+import { requireBinary } from "../lab/binaries.js";
+import { removeDirOnExit } from "../lab/cleanup.js";
+import { freePort } from "../lab/ports.js";
+import { startDaemon, waitFor, type Daemon } from "../lab/process.js";
 
 export interface PolledOid {
   /** Metric name, e.g. `ifHCInOctets`. */

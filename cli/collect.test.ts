@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, parseListen } from "./collect-command.js";
+import { createLogger, parseListen } from "./collect.js";
 
 describe("parseListen", () => {
   it("reads host:port, [v6]:port and :port", () => {

@@ -5,10 +5,10 @@ import type { Server } from "node:http";
 import type { Command } from "commander";
 import type { RequestHandler } from "express";
 import pino, { type DestinationStream, type Logger } from "pino";
-import { formatProblem, loadInventory } from "./inventory/load.js";
-import { Fleet } from "./poll/fleet.js";
-import { parseShard, type Shard } from "./poll/plan.js";
-import { createApp, type MountedRouter } from "./server.js";
+import { formatProblem, loadInventory } from "../core/load.js";
+import { Fleet } from "../collector/poll/fleet.js";
+import { parseShard, type Shard } from "../collector/poll/plan.js";
+import { createApp, type MountedRouter } from "../collector/server.js";
 
 export interface CollectOptions {
   inventory: string;
@@ -70,7 +70,7 @@ function positiveInt(name: string, text: string): number {
 function reportRoutes(collector: () => Fleet, logger: Logger): MountedRouter {
   let router: Promise<RequestHandler> | undefined;
   const load = async (): Promise<RequestHandler> => {
-    const { createReportRouter } = await import("./report/http.js");
+    const { createReportRouter } = await import("../report/http.js");
     return createReportRouter({ inventory: () => collector().currentInventory(), logger });
   };
   return {

@@ -1,7 +1,7 @@
 // `kapasitas inventory ...` subcommands.
 import type { Command } from "commander";
-import { formatProblem, loadInventory } from "./load.js";
-import { summarise } from "./summary.js";
+import { formatProblem, loadInventory } from "../core/load.js";
+import { summarise } from "../core/summary.js";
 
 export function registerInventoryCommands(program: Command): void {
   const inventory = program.command("inventory").description("work with the inventory file");

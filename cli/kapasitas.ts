@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // kapasitas command line: one entry point, one subcommand per job.
 import { Command } from "commander";
-import { registerInventoryCommands } from "./inventory/command.js";
-import { registerCollectCommands } from "./collect-command.js";
-import { registerReportCommands } from "./report/command.js";
+import { registerInventoryCommands } from "./inventory.js";
+import { registerCollectCommands } from "./collect.js";
+import { registerReportCommands } from "./report.js";
 
 export function buildCli(): Command {
   const program = new Command()

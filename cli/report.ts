@@ -2,12 +2,12 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { InventoryError, loadInventoryOrThrow } from "../inventory/load.js";
-import { stderrProgress } from "./progress.js";
-import type { ReportFile } from "./service.js";
+import { InventoryError, loadInventoryOrThrow } from "../core/load.js";
+import { stderrProgress } from "../report/progress.js";
+import type { ReportFile } from "../report/service.js";
 
 /** The report engine pulls in the XLSX and PDF writers: load it only when a report is asked for. */
-type Service = typeof import("./service.js");
+type Service = typeof import("../report/service.js");
 
 export const DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9090";
 
@@ -94,7 +94,7 @@ export function registerReportCommands(program: Command): void {
     .option("-o, --out <dir>", "directory for the files", ".")
     .option("--concurrency <n>", "range queries in flight at once", "3")
     .action(async (options: ReportOptions) => {
-      const service = await import("./service.js");
+      const service = await import("../report/service.js");
       try {
         await runReport(options, service);
       } catch (error) {

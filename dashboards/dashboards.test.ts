@@ -4,9 +4,9 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { BUILD_DIR, buildFiles } from "../build.js";
-import { DATASOURCE_UID, buildMixin } from "../index.js";
-import type { DashboardJson } from "../index.js";
+import { BUILD_DIR, buildFiles } from "./build.js";
+import { DATASOURCE_UID, buildMixin } from "./index.js";
+import type { DashboardJson } from "./index.js";
 import type { Panel, RowPanel } from "@grafana/grafana-foundation-sdk/dashboard";
 
 const mixin = buildMixin();
@@ -148,7 +148,7 @@ describe("snapshot in dashboards/build/ (run `npm run mixin` after changing the 
 
 describe("docs/dashboards.md", () => {
   const docs = readFileSync(
-    join(dirname(fileURLToPath(import.meta.url)), "..", "..", "docs", "dashboards.md"),
+    join(dirname(fileURLToPath(import.meta.url)), "..", "docs", "dashboards.md"),
     "utf8",
   );
   const headings = new Set(

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadInventoryOrThrow } from "../collector/inventory/load.js";
+import { loadInventoryOrThrow } from "../core/load.js";
 import { CONTAINER_TYPE, checkPolicies, formatViolations, unwrapSecrets } from "./policy.js";
 import { missingSecretKeys, snmpSecretUses } from "./render/inventory.js";
 import { parseStackSettings } from "./settings.js";

@@ -9,12 +9,12 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import { removeDirOnExit } from "../helpers/cleanup.js";
-import { freePort } from "../helpers/ports.js";
-import { startDaemon, waitFor, type Daemon } from "../helpers/process.js";
+import { removeDirOnExit } from "./cleanup.js";
+import { freePort } from "./ports.js";
+import { startDaemon, waitFor, type Daemon } from "./process.js";
 import { parseExposition, type Exposition } from "./exposition.js";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** What Prometheus 2.x sends on every scrape (content negotiation and the scrape timeout). */
 export function prometheusScrapeHeaders(timeoutSeconds: number): Record<string, string> {
@@ -82,7 +82,7 @@ export function opdWithLink(id: string, link: Record<string, unknown>): Record<s
   };
 }
 
-export interface Collector {
+export interface CollectorProcess {
   readonly pid: number;
   readonly baseUrl: string;
   readonly daemon: Daemon;
@@ -103,18 +103,18 @@ export interface StartCollectorOptions {
   /** Node flags, e.g. `--cpu-prof` for the benchmark's profile. */
   nodeFlags?: string[];
   /**
-   * `source` (default): collector/cli.ts through tsx's loader, always the current code.
-   * `built`: dist/collector/cli.js, what the container runs (`npm run build` first).
+   * `source` (default): cli/kapasitas.ts through tsx's loader, always the current code.
+   * `built`: dist/cli/kapasitas.js, what the container runs (`npm run build` first).
    */
   entry?: "source" | "built";
   cwd?: string;
 }
 
 /**
- * Start `kapasitas collect` in ONE node process (`node --import tsx collector/cli.ts`, not the `tsx`
+ * Start `kapasitas collect` in ONE node process (`node --import tsx cli/kapasitas.ts`, not the `tsx`
  * wrapper, which would fork a second process and hide the collector's CPU from /proc/PID/stat).
  */
-export async function startCollector(options: StartCollectorOptions): Promise<Collector> {
+export async function startCollector(options: StartCollectorOptions): Promise<CollectorProcess> {
   const dir = mkdtempSync(join(tmpdir(), "kapasitas-collector-"));
   const unregisterDir = removeDirOnExit(dir);
   const inventoryFile = join(dir, "inventory.yaml");
@@ -126,8 +126,8 @@ export async function startCollector(options: StartCollectorOptions): Promise<Co
     [
       ...(options.nodeFlags ?? []),
       ...(options.entry === "built"
-        ? [join(REPO_ROOT, "dist/collector/cli.js")]
-        : ["--import", "tsx", join(REPO_ROOT, "collector/cli.ts")]),
+        ? [join(REPO_ROOT, "dist/cli/kapasitas.js")]
+        : ["--import", "tsx", join(REPO_ROOT, "cli/kapasitas.ts")]),
       "collect",
       "--inventory",
       inventoryFile,
@@ -137,7 +137,7 @@ export async function startCollector(options: StartCollectorOptions): Promise<Co
     ],
     { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, ...options.env } },
   );
-  const collector: Collector = {
+  const collector: CollectorProcess = {
     pid: daemon.pid,
     baseUrl,
     daemon,

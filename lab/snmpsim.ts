@@ -1,5 +1,5 @@
 /**
- * `snmpsimd` serving the real-device recordings in ../shared/fixtures/snmprec (beside the clone) on
+ * `snmpsimd` serving the real-device recordings in lab/snmprec/ (LibreNMS test data, kept unmodified) on
  * 127.0.0.1:<free udp port>. The SNMPv2c community is the recording's base name (`routeros`, `ios`,
  * `vrp_ar169sfp`, `linux_ntc`, `ios_stp-vlans`).
  *
@@ -35,10 +35,10 @@ import { freePort } from "./ports.js";
 import { run, startDaemon, waitFor } from "./process.js";
 import { readinessProbe, type SnmpTarget } from "./snmpclient.js";
 
-/** The repository root (two levels above this file). */
-export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-/** CI and developers keep shared/ beside the clone: <repo>/../shared/fixtures/snmprec. */
-export const RECORDINGS_DIR = join(REPO_ROOT, "..", "shared", "fixtures", "snmprec");
+/** The repository root (one level above this file). */
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** The real-device recordings, in the repository (see lab/snmprec/SOURCES.md and NOTICE.md). */
+export const RECORDINGS_DIR = join(REPO_ROOT, "lab", "snmprec");
 
 const IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6.";
 const IF_HC_OUT_OCTETS = "1.3.6.1.2.1.31.1.1.1.10.";

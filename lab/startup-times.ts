@@ -1,6 +1,6 @@
 /**
  * How long each helper takes to become ready on this machine (not a test: no thresholds).
- * Run: npx tsx test/helpers/startup-times.ts [rounds]
+ * Run: npx tsx lab/startup-times.ts [rounds]
  */
 import { startAlertmanager } from "./alertmanager.js";
 import { createRoutedNetwork } from "./netns.js";

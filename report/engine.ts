@@ -1,8 +1,8 @@
 // The report engine: read a period of the recorded series from Prometheus, then compute every
 // figure with the pure functions in figures.ts. I/O is here; decisions are there.
-import { METRICS, RECORDED } from "../contract.js";
-import type { Inventory, PricingTier } from "../inventory/schema.js";
-import { DIRECTIONS, type Direction } from "../inventory/model.js";
+import { METRICS, RECORDED } from "../core/contract.js";
+import type { Inventory, PricingTier } from "../core/schema.js";
+import { DIRECTIONS, type Direction } from "../core/model.js";
 import {
   BITS_PER_MBPS,
   fitTrend,

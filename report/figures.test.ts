@@ -14,7 +14,7 @@ import {
   yearlyCostIdr,
   type MonthP95,
   type SlotSeries,
-} from "../collector/report/figures.js";
+} from "./figures.js";
 import {
   fiscalYearOf,
   monthKey,
@@ -24,8 +24,8 @@ import {
   parseRange,
   PeriodError,
   resolvePeriod,
-} from "../collector/report/period.js";
-import { chunkRange, mapLimit } from "../collector/report/prometheus.js";
+} from "./period.js";
+import { chunkRange, mapLimit } from "./prometheus.js";
 
 const TZ = "Asia/Jakarta";
 const series = (values: number[], startS = 0, stepS = 300): SlotSeries => ({

@@ -1,6 +1,6 @@
 // The report's figures, as pure functions over arrays of 5-minute averages. Every rule here is
 // written down for planners in docs/report.md ("How each figure is computed"); keep them in step.
-import type { PricingTier } from "../inventory/schema.js";
+import type { PricingTier } from "../core/schema.js";
 
 /** The report's resolution: one 5-minute average per slot. */
 export const SLOT_SECONDS = 300;

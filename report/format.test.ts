@@ -1,11 +1,11 @@
 // Language, number and file-format details of the report's output, on hand-made values.
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { isoInZone } from "../collector/report/export/json.js";
-import { formatter } from "../collector/report/i18n.js";
-import { monthNumber, zonedMidnight } from "../collector/report/period.js";
-import { progressBar, stderrProgress } from "../collector/report/progress.js";
-import { parseFormats } from "../collector/report/render.js";
+import { isoInZone } from "./export/json.js";
+import { formatter } from "./i18n.js";
+import { monthNumber, zonedMidnight } from "./period.js";
+import { progressBar, stderrProgress } from "./progress.js";
+import { parseFormats } from "./render.js";
 
 const TZ = "Asia/Jakarta";
 

@@ -7,7 +7,7 @@
 // in memory and sent whole, so a failed request never yields a half file.
 import express, { type Request, type Response, type Router } from "express";
 import type { Logger } from "pino";
-import type { Inventory } from "../inventory/schema.js";
+import type { Inventory } from "../core/schema.js";
 import { isLang, type Lang } from "./lang.js";
 import { zonedDate } from "./period.js";
 import { reportPage } from "./page.js";

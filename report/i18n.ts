@@ -1,6 +1,6 @@
 // The report's words and number formats: Bahasa Indonesia by default, English on request.
 // Indonesian formats come from Intl ('id-ID'): 1.234,5 and "Maret 2026"; money in rupiah (Rp).
-import type { Direction } from "../inventory/model.js";
+import type { Direction } from "../core/model.js";
 import type { Saturation } from "./figures.js";
 import type { Lang } from "./lang.js";
 import { monthOf, zonedDate, type Period } from "./period.js";

@@ -1,6 +1,6 @@
 // The range-query reader against JSON.parse on the shapes Prometheus writes.
 import { describe, expect, it } from "vitest";
-import { readMatrix } from "../collector/report/matrix.js";
+import { readMatrix } from "./matrix.js";
 
 function read(body: unknown): { labels: Record<string, string>; samples: [number, number][] }[] {
   const out: { labels: Record<string, string>; samples: [number, number][] }[] = [];

@@ -1,6 +1,6 @@
 // The planner's page: plain server-rendered HTML and a few lines of JavaScript, no build step.
 // Bahasa Indonesia by default; `?lang=en` for English.
-import type { Inventory } from "../inventory/schema.js";
+import type { Inventory } from "../core/schema.js";
 import type { Lang } from "./lang.js";
 import { FORMATS } from "./render.js";
 

@@ -1,12 +1,6 @@
 // The recommendation and the ranking, on hand-made figures (no Prometheus).
 import { describe, expect, it } from "vitest";
-import {
-  rank,
-  recommend,
-  type DirectionFigures,
-  type EntityInput,
-  type EntityReport,
-} from "../collector/report/engine.js";
+import { rank, recommend, type DirectionFigures, type EntityInput, type EntityReport } from "./engine.js";
 
 const tiers = [
   { mbps: 10, idr_per_mbps_month: 600_000 },

@@ -1,6 +1,6 @@
 // One request → one or more report files: shared by the CLI and the HTTP API, so both refuse the
 // same bad requests with the same reasons.
-import type { Inventory } from "../inventory/schema.js";
+import type { Inventory } from "../core/schema.js";
 import { buildReport, NoDataError, type Report } from "./engine.js";
 import { isLang, type Lang } from "./lang.js";
 import { resolvePeriod } from "./period.js";

@@ -5,20 +5,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { snmpColumn, snmpGet } from "../helpers/snmpclient.js";
-import { startSnmpd, type Snmpd } from "../helpers/snmpd.js";
-import { decodeMessage, decodeOid, PDU } from "./ber.js";
-import { parseCpuTicks } from "./cpu.js";
-import { parseExposition, select } from "./exposition.js";
-import { withSection } from "./markdown.js";
-import { hotSpots } from "./profile.js";
-import { startCountingRelay } from "./relay.js";
+import { snmpColumn, snmpGet } from "../lab/snmpclient.js";
+import { startSnmpd, type Snmpd } from "../lab/snmpd.js";
+import { decodeMessage, decodeOid, PDU } from "../bench/ber.js";
+import { parseCpuTicks } from "../bench/cpu.js";
+import { parseExposition, select } from "../lab/exposition.js";
+import { withSection } from "../bench/markdown.js";
+import { hotSpots } from "../bench/profile.js";
+import { startCountingRelay } from "../bench/relay.js";
 import {
   renderSnmpExporterConfig,
   snmpExporterModule,
   startSnmpExporter,
   type PolledOid,
-} from "./snmp-exporter.js";
+} from "../bench/snmp-exporter.js";
 
 // SEQUENCE { 1, "c", GetResponse { 1, 0, 0, { { sysUpTime.0, TimeTicks 5 }, { ifHCInOctets.1, Counter64 7 } } } }
 const RESPONSE = Buffer.from(

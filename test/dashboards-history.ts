@@ -6,9 +6,9 @@
 //   few incidents in the last hour so every alert expression has something to find.
 // - HISTORY (before that, one sample every 5 minutes): only the recorded bits series, with a monthly
 //   growth per OPD, standing in for months of rule evaluations (the capacity-planning windows).
-import type { OpenMetricsSeries } from "../../test/helpers/prometheus.js";
-import { JOBS, METRICS, RECORDED } from "../../collector/contract.js";
-import { COUNTER_DISCONTINUITIES, INVENTORY_RELOADS, LINK_UNRESOLVED } from "../rules.js";
+import type { OpenMetricsSeries } from "../lab/prometheus.js";
+import { JOBS, METRICS, RECORDED } from "../core/contract.js";
+import { COUNTER_DISCONTINUITIES, INVENTORY_RELOADS, LINK_UNRESOLVED } from "../dashboards/rules.js";
 
 /** Wednesday 2026-11-25 14:00 WIB: mid-afternoon on a working day, offices at their peak. */
 export const END = Date.UTC(2026, 10, 25, 7, 0, 0) / 1000;

@@ -1,6 +1,6 @@
 // Every rule's and every dashboard panel's PromQL, executed against a real Prometheus that holds two
 // days of raw collector data (one sample a minute) and two months of recorded history before that
-// (dashboards/tests/history.ts), must return series with plausible values, not just parse.
+// (test/dashboards-history.ts), must return series with plausible values, not just parse.
 //
 // Loading: the raw series go in through Prometheus's remote-write receiver; the recording rules are then
 // evaluated over the raw window with query_range at the rule interval (what `promtool tsdb
@@ -8,12 +8,12 @@
 // out-of-order window lets the TSDB take samples older than its newest one.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dashboard, Panel, RowPanel } from "@grafana/grafana-foundation-sdk/dashboard";
-import { RECORDED } from "../../collector/contract.js";
-import { startPrometheus } from "../../test/helpers/prometheus.js";
-import type { Prometheus } from "../../test/helpers/prometheus.js";
-import { buildMixin } from "../index.js";
-import { planningQueries } from "../capacity-planning.js";
-import { recordingRules } from "../rules.js";
+import { RECORDED } from "../core/contract.js";
+import { startPrometheus } from "../lab/prometheus.js";
+import type { Prometheus } from "../lab/prometheus.js";
+import { buildMixin } from "../dashboards/index.js";
+import { planningQueries } from "../dashboards/capacity-planning.js";
+import { recordingRules } from "../dashboards/rules.js";
 import {
   END,
   INCIDENTS,
@@ -24,8 +24,8 @@ import {
   rawSeries,
   toWriteSeries,
   uplinkBps,
-} from "./history.js";
-import { remoteWrite } from "./remote-write.js";
+} from "./dashboards-history.js";
+import { remoteWrite } from "./dashboards-remote-write.js";
 
 const RAW_DAYS = 2;
 const HISTORY_DAYS = 63;

@@ -1,19 +1,20 @@
 // The generated rule file, checked by the real promtool: syntax (`check rules`) and behaviour
-// (`test rules` on dashboards/tests/rules.promtool.yaml: each alert firing and not firing).
+// (`test rules` on dashboards/rules.promtool.yaml: each alert firing and not firing).
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RECORDED } from "../../collector/contract.js";
-import { removeDirOnExit } from "../../test/helpers/cleanup.js";
-import { promtool } from "../../test/helpers/prometheus.js";
-import { loadInventoryOrThrow } from "../../collector/inventory/load.js";
-import { configFromInventory } from "../config.js";
-import { RULES_FILE, buildMixin } from "../index.js";
-import type { AlertingRule } from "../rules.js";
+import { RECORDED } from "../core/contract.js";
+import { removeDirOnExit } from "../lab/cleanup.js";
+import { promtool } from "../lab/prometheus.js";
+import { loadInventoryOrThrow } from "../core/load.js";
+import { configFromInventory } from "../dashboards/config.js";
+import { RULES_FILE, buildMixin } from "../dashboards/index.js";
+import type { AlertingRule } from "../dashboards/rules.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
+/** The promtool unit tests, beside the rules they test. */
+const PROMTOOL_TESTS = fileURLToPath(new URL("../dashboards/rules.promtool.yaml", import.meta.url));
 const mixin = buildMixin();
 const alerts: AlertingRule[] = mixin.rules.groups[2].rules;
 
@@ -21,13 +22,12 @@ let dir: string;
 let unregister: () => void;
 
 beforeAll(async () => {
-  // Same layout as the repo (tests/ next to build/), with freshly generated rules, not the snapshot.
+  // Same layout as dashboards/ (the promtool file next to build/), with freshly generated rules, not the snapshot.
   dir = await mkdtemp(join(tmpdir(), "kapasitas-rules-"));
   unregister = removeDirOnExit(dir);
   await mkdir(join(dir, "build"));
-  await mkdir(join(dir, "tests"));
   await writeFile(join(dir, "build", RULES_FILE), mixin.rulesYaml);
-  await copyFile(join(here, "rules.promtool.yaml"), join(dir, "tests", "rules.promtool.yaml"));
+  await copyFile(PROMTOOL_TESTS, join(dir, "rules.promtool.yaml"));
 });
 
 afterAll(async () => {
@@ -43,7 +43,7 @@ describe("rule file", () => {
   });
 
   it("passes every promtool unit test (firing, not firing, counter resets)", async () => {
-    const r = await promtool(["test", "rules", "rules.promtool.yaml"], { cwd: join(dir, "tests") });
+    const r = await promtool(["test", "rules", "rules.promtool.yaml"], { cwd: dir });
     expect(r.stdout + r.stderr, r.stdout + r.stderr).toContain("SUCCESS");
     expect(r.code).toBe(0);
   });
@@ -76,7 +76,7 @@ describe("rule file", () => {
   });
 
   it("every alert name is tested by the promtool file, firing and not firing", async () => {
-    const text = await readFile(join(here, "rules.promtool.yaml"), "utf8");
+    const text = await readFile(PROMTOOL_TESTS, "utf8");
     for (const a of alerts) {
       const evals = text.split(`alertname: ${a.alert}\n`).slice(1);
       const firing = evals.filter((e) => !/^\s*exp_alerts: \[\]/.test(e));
@@ -87,7 +87,9 @@ describe("rule file", () => {
   });
 
   it("follows the inventory's saturation threshold when asked", () => {
-    const inv = loadInventoryOrThrow(join(here, "..", "..", "inventory", "tanjungpinang.yaml"));
+    const inv = loadInventoryOrThrow(
+      fileURLToPath(new URL("../inventory/tanjungpinang.yaml", import.meta.url)),
+    );
     const c = configFromInventory({ ...inv, planning: { ...inv.planning, saturation_threshold: 0.8 } });
     const rules = buildMixin(c).rules.groups[2].rules;
     expect(rules.find((r) => r.alert === "KapasitasOpdLinkSaturated")?.expr).toMatch(/> 0\.8$/);

@@ -1,13 +1,9 @@
 // The rendered alertmanager.yml in a real Alertmanager: a silent device is paged once, and its
 // links' symptoms are held back, while the same symptom on a device that answers still notifies.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  startAlertmanager,
-  startWebhookReceiver,
-  type Alertmanager,
-} from "../../test/helpers/alertmanager.js";
-import { waitFor } from "../../test/helpers/process.js";
-import { renderAlertmanagerConfig } from "./alertmanager.js";
+import { startAlertmanager, startWebhookReceiver, type Alertmanager } from "../lab/alertmanager.js";
+import { waitFor } from "../lab/process.js";
+import { renderAlertmanagerConfig } from "../infra/render/alertmanager.js";
 
 describe("alertmanager inhibition", () => {
   let am: Alertmanager;

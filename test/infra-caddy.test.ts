@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findBinary } from "../../test/helpers/binaries.js";
-import { freePort } from "../../test/helpers/ports.js";
-import { startDaemon, waitFor, type Daemon } from "../../test/helpers/process.js";
-import { renderCaddyfile } from "./caddy.js";
+import { findBinary } from "../lab/binaries.js";
+import { freePort } from "../lab/ports.js";
+import { startDaemon, waitFor, type Daemon } from "../lab/process.js";
+import { renderCaddyfile } from "../infra/render/caddy.js";
 
 interface Reply {
   status: number;

@@ -1,6 +1,6 @@
 // The parts of the design that only a real Docker engine can prove, on a private dockerd (its own
 // data root and socket, no bridge, no iptables; containers run with --network=none):
-// 1. config volumes (components/configBundle.ts): the program's real uploads, pushed the way the
+// 1. config volumes (components/config-bundle.ts): the program's real uploads, pushed the way the
 //    Docker provider pushes them (PUT /containers/<id>/archive?path=/, one tar entry per file with
 //    mode and owner), reach a read-only mount; the same upload into a read-only container is refused;
 // 2. the collector image, built from collector/Dockerfile, runs healthy under exactly the container
@@ -20,17 +20,10 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findBinary, requireBinary } from "../test/helpers/binaries.js";
-import {
-  run,
-  runOrThrow,
-  startDaemon,
-  waitFor,
-  type Daemon,
-  type RunResult,
-} from "../test/helpers/process.js";
-import { CONTAINER_TYPE, unwrapSecrets } from "./policy.js";
-import { mockedStack, stackFileSettings, TEST_SECRETS, type MockedStack } from "./testing.js";
+import { findBinary, requireBinary } from "../lab/binaries.js";
+import { run, runOrThrow, startDaemon, waitFor, type Daemon, type RunResult } from "../lab/process.js";
+import { CONTAINER_TYPE, unwrapSecrets } from "../infra/policy.js";
+import { mockedStack, stackFileSettings, TEST_SECRETS, type MockedStack } from "../infra/testing.js";
 
 const IMAGE = "kapasitas-test/busybox:1";
 
@@ -351,37 +344,22 @@ async function importNodeBase(tag: string): Promise<void> {
 }
 
 /**
- * The build context collector/Dockerfile.dockerignore describes (package files, tsconfigs,
- * collector/, infra/, dashboards/; no tests, no dashboards/build), as committed (`git archive
- * HEAD`), so colleagues' work in progress in the same tree cannot break the build.
+ * The build context the repository's one .dockerignore admits (its `!path/**` lines: package files,
+ * tsconfigs, core/, collector/, report/, cli/; less its other patterns: no tests), as committed
+ * (`git archive HEAD`), so colleagues' work in progress in the same tree cannot break the build.
  */
 async function stageBuildContext(): Promise<string> {
   const context = join(dir, "build-context");
   mkdirSync(context, { recursive: true });
+  const lines = readFileSync(".dockerignore", "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#") && line !== "**");
+  const admitted = lines.filter((l) => l.startsWith("!")).map((l) => l.slice(1).replace(/\/\*\*$/, ""));
+  const excluded = lines.filter((l) => !l.startsWith("!")).map((l) => l.replace(/^\*\*\//, ""));
   const archive = join(dir, "build-context.tar");
-  await runOrThrow("git", [
-    "archive",
-    "--format=tar",
-    `--output=${archive}`,
-    "HEAD",
-    "--",
-    "package.json",
-    "package-lock.json",
-    "tsconfig.json",
-    "tsconfig.build.json",
-    "collector",
-    "infra",
-    "dashboards",
-  ]);
-  await runOrThrow("tar", [
-    "-xf",
-    archive,
-    "-C",
-    context,
-    "--exclude=*.test.ts",
-    "--exclude=dashboards/build",
-    "--exclude=dashboards/tests",
-  ]);
+  await runOrThrow("git", ["archive", "--format=tar", `--output=${archive}`, "HEAD", "--", ...admitted]);
+  await runOrThrow("tar", ["-xf", archive, "-C", context, ...excluded.map((p) => `--exclude=${p}`)]);
   return context;
 }
 

@@ -5,13 +5,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { JOBS } from "../../collector/contract.js";
-import { hashmod } from "../../collector/poll/plan.js";
-import { loadInventoryOrThrow, parseInventory } from "../../collector/inventory/load.js";
-import type { Inventory } from "../../collector/inventory/schema.js";
-import { requireBinary } from "../../test/helpers/binaries.js";
-import { freePort } from "../../test/helpers/ports.js";
-import { runOrThrow, startDaemon, waitFor, type Daemon } from "../../test/helpers/process.js";
+import { JOBS } from "../core/contract.js";
+import { hashmod } from "../collector/poll/plan.js";
+import { loadInventoryOrThrow, parseInventory } from "../core/load.js";
+import type { Inventory } from "../core/schema.js";
+import { requireBinary } from "../lab/binaries.js";
+import { freePort } from "../lab/ports.js";
+import { runOrThrow, startDaemon, waitFor, type Daemon } from "../lab/process.js";
 import {
   devicesByInterval,
   formatSeconds,
@@ -19,7 +19,7 @@ import {
   renderPrometheusConfig,
   scrapeTimeoutSeconds,
   toYaml,
-} from "./prometheus.js";
+} from "../infra/render/prometheus.js";
 
 const sample = () => loadInventoryOrThrow("inventory/tanjungpinang.yaml");
 

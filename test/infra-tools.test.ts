@@ -7,12 +7,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseInventory } from "../../collector/inventory/load.js";
-import { resolveSecret } from "../../collector/snmp/secrets.js";
-import { findBinary, requireBinary } from "../../test/helpers/binaries.js";
-import { runOrThrow } from "../../test/helpers/process.js";
-import { CONTAINER_TYPE, unwrapSecrets } from "../policy.js";
-import { mockedStack, stackFileSettings, TEST_SECRETS, type MockedStack } from "../testing.js";
+import { parseInventory } from "../core/load.js";
+import { resolveSecret } from "../collector/snmp/secrets.js";
+import { findBinary, requireBinary } from "../lab/binaries.js";
+import { runOrThrow } from "../lab/process.js";
+import { CONTAINER_TYPE, unwrapSecrets } from "../infra/policy.js";
+import { mockedStack, stackFileSettings, TEST_SECRETS, type MockedStack } from "../infra/testing.js";
 
 interface Upload {
   file: string;

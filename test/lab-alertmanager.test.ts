@@ -4,8 +4,8 @@ import {
   startWebhookReceiver,
   type Alertmanager,
   type WebhookReceiver,
-} from "./alertmanager.js";
-import { startPrometheus, type Prometheus } from "./prometheus.js";
+} from "../lab/alertmanager.js";
+import { startPrometheus, type Prometheus } from "../lab/prometheus.js";
 
 describe("an alert from a Prometheus rule through Alertmanager to a webhook", () => {
   let hook: WebhookReceiver;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { DEBIAN_PACKAGE_OF, findBinary, missingBinaryMessage, requireBinary } from "./binaries.js";
-import { freePort } from "./ports.js";
-import { once } from "./cleanup.js";
-import { waitFor } from "./process.js";
-import { redactArgs, credentialArgs, parseVarbinds } from "./snmpclient.js";
+import { DEBIAN_PACKAGE_OF, findBinary, missingBinaryMessage, requireBinary } from "../lab/binaries.js";
+import { freePort } from "../lab/ports.js";
+import { once } from "../lab/cleanup.js";
+import { waitFor } from "../lab/process.js";
+import { redactArgs, credentialArgs, parseVarbinds } from "../lab/snmpclient.js";
 
 describe("binaries", () => {
   it("names the Debian package that provides each binary", () => {

@@ -5,10 +5,10 @@ import {
   parseIperfJson,
   tbfBurstBytes,
   type RoutedNetwork,
-} from "./netns.js";
-import { snmpColumn, snmpGet } from "./snmpclient.js";
-import type { Snmpd } from "./snmpd.js";
-import { run, waitFor } from "./process.js";
+} from "../lab/netns.js";
+import { snmpColumn, snmpGet } from "../lab/snmpclient.js";
+import type { Snmpd } from "../lab/snmpd.js";
+import { run, waitFor } from "../lab/process.js";
 
 const IF_NAME = "1.3.6.1.2.1.31.1.1.1.1";
 const IF_ALIAS = "1.3.6.1.2.1.31.1.1.1.18";

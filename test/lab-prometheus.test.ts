@@ -6,7 +6,7 @@ import {
   startPrometheus,
   withDefaultFlags,
   type Prometheus,
-} from "./prometheus.js";
+} from "../lab/prometheus.js";
 
 const START = 1_700_000_000; // 2023-11-14T22:13:20Z
 const STEP = 300;

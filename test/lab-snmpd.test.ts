@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "./ports.js";
-import { overrideLine, startSnmpd, SYS_NAME_OID, SYS_UPTIME_OID, type Snmpd } from "./snmpd.js";
-import { snmpColumn, snmpGet, snmpWalk } from "./snmpclient.js";
+import { freePort } from "../lab/ports.js";
+import { overrideLine, startSnmpd, SYS_NAME_OID, SYS_UPTIME_OID, type Snmpd } from "../lab/snmpd.js";
+import { snmpColumn, snmpGet, snmpWalk } from "../lab/snmpclient.js";
 
 const IF_IN_OCTETS = "1.3.6.1.2.1.2.2.1.10";
 const IF_OUT_OCTETS_1 = "1.3.6.1.2.1.2.2.1.16.1";

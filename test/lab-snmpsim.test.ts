@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSnmpsim, withGrowingCounters, type Snmpsim } from "./snmpsim.js";
-import { snmpColumn } from "./snmpclient.js";
+import { startSnmpsim, withGrowingCounters, type Snmpsim } from "../lab/snmpsim.js";
+import { snmpColumn } from "../lab/snmpclient.js";
 
 const IF_NAME = "1.3.6.1.2.1.31.1.1.1.1";
 const IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6";

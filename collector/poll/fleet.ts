@@ -2,9 +2,9 @@
 // (prom-client) and inventory reloads that keep every link's counters continuous.
 import type { Logger } from "pino";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import { METRICS } from "../contract.js";
-import { DIRECTIONS, mbpsFor, mbpsToBps } from "../inventory/model.js";
-import type { Inventory } from "../inventory/schema.js";
+import { METRICS } from "../../core/contract.js";
+import { DIRECTIONS, mbpsFor, mbpsToBps } from "../../core/model.js";
+import type { Inventory } from "../../core/schema.js";
 import { Limiter } from "../snmp/limiter.js";
 import { DevicePoller } from "./device.js";
 import { devicePlans, inShard, type DevicePlan, type Shard } from "./plan.js";

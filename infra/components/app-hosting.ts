@@ -4,7 +4,7 @@
 // internal apps network, with a named data volume and its secrets as files.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { App, Inventory } from "../../collector/inventory/schema.js";
+import type { App, Inventory } from "../../core/schema.js";
 import {
   assertSafePath,
   CADDY_FILES,
@@ -15,7 +15,7 @@ import {
 import { secretKeyOf } from "../render/inventory.js";
 import { COLLECTOR_PORT } from "../render/prometheus.js";
 import { imageFor, resourcesFor, type StackSettings } from "../settings.js";
-import { ConfigBundle } from "./configBundle.js";
+import { ConfigBundle } from "./config-bundle.js";
 import { httpProbe, LABEL, PROXY_ROLE, serviceContainerArgs } from "./container.js";
 import type { Networks } from "./networks.js";
 
