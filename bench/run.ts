@@ -138,12 +138,15 @@ function packageVersion(name: string): string {
   ).version;
 }
 
+/** The folders the measured process runs: the kapasitas command and what it imports. */
+const COLLECTOR_SOURCES = ["core", "collector", "report", "cli"];
+
 /** The commit measured, marked "+ local changes" when the collector's sources differ from it. */
 function gitCommit(): string {
   const git = (...a: string[]) => spawnSync("git", a, { cwd: REPO_ROOT, encoding: "utf8" });
   const head = git("rev-parse", "--short", "HEAD").stdout.trim() || "?";
-  const dirty = git("status", "--porcelain", "--", "collector").stdout.trim() !== "";
-  return dirty ? `${head} + local changes in collector/` : head;
+  const dirty = git("status", "--porcelain", "--", ...COLLECTOR_SOURCES).stdout.trim() !== "";
+  return dirty ? `${head} + local changes in ${COLLECTOR_SOURCES.join("/, ")}/` : head;
 }
 
 function loadAverage(): string {
