@@ -11,7 +11,7 @@ import {
 import type { Dashboard, DataTransformerConfig } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
-import { METRICS, RECORDED } from "../collector/contract.js";
+import { METRICS, RECORDED } from "../core/contract.js";
 import type { MixinConfig } from "./config.js";
 import { dashed, finalise, kapasitasDashboard, query, utilisationThresholds } from "./panels.js";
 import { DASHBOARD_UIDS, sel } from "./rules.js";

@@ -7,7 +7,7 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as statetimeline from "@grafana/grafana-foundation-sdk/statetimeline";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
-import { METRICS } from "../collector/contract.js";
+import { METRICS } from "../core/contract.js";
 import type { MixinConfig } from "./config.js";
 import { finalise, kapasitasDashboard, query, redFromOne, reduceLast, upDownMapping } from "./panels.js";
 import { COUNTER_DISCONTINUITIES, DASHBOARD_UIDS, INVENTORY_RELOADS, LINK_UNRESOLVED, sel } from "./rules.js";

@@ -1,7 +1,7 @@
 // The mixin's one typed config object, in the style of a Prometheus monitoring mixin's `_config`:
 // selectors, thresholds, URLs and versions live here; rules and dashboards only read it.
-import { JOBS } from "../collector/contract.js";
-import type { Inventory } from "../collector/inventory/schema.js";
+import { JOBS } from "../core/contract.js";
+import type { Inventory } from "../core/schema.js";
 
 /** A Prometheus duration such as `5m`, `15m`, `30d`. */
 export type PromDuration = `${number}${"s" | "m" | "h" | "d" | "w" | "y"}`;

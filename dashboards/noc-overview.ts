@@ -7,7 +7,7 @@ import * as heatmap from "@grafana/grafana-foundation-sdk/heatmap";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as statetimeline from "@grafana/grafana-foundation-sdk/statetimeline";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
-import { METRICS, RECORDED } from "../collector/contract.js";
+import { METRICS, RECORDED } from "../core/contract.js";
 import type { MixinConfig } from "./config.js";
 import {
   dashed,

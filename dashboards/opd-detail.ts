@@ -11,8 +11,8 @@ import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as statetimeline from "@grafana/grafana-foundation-sdk/statetimeline";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
-import { METRICS, RECORDED } from "../collector/contract.js";
-import type { Direction } from "../collector/inventory/model.js";
+import { METRICS, RECORDED } from "../core/contract.js";
+import type { Direction } from "../core/model.js";
 import type { MixinConfig } from "./config.js";
 import {
   dashed,

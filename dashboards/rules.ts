@@ -1,7 +1,7 @@
 // Prometheus recording and alerting rules, generated from the mixin config.
-// Recorded names come from collector/contract.ts RECORDED: the capacity report and the dashboards read
+// Recorded names come from core/contract.ts RECORDED: the capacity report and the dashboards read
 // exactly these, so the planner and the NOC see the same figures.
-import { METRICS, RECORDED } from "../collector/contract.js";
+import { METRICS, RECORDED } from "../core/contract.js";
 import type { MixinConfig } from "./config.js";
 
 export interface RecordingRule {

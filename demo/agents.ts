@@ -3,8 +3,8 @@
 // MIKROTIK-MIB simple queue per OPD queue link and the hotspot sessions, with every byte counter
 // growing at the rate the load model gives (snmpsim's `numeric` variation: value = initial +
 // rate x seconds since snmpsimd started).
-import { counterFor, DIRECTIONS, measuredLinks, type MeasuredLink } from "../collector/inventory/model.js";
-import type { Device, Inventory } from "../collector/inventory/schema.js";
+import { counterFor, DIRECTIONS, measuredLinks, type MeasuredLink } from "../core/model.js";
+import type { Device, Inventory } from "../core/schema.js";
 import { IF, MTXR_HOTSPOT_SERVER_ID, MTXR_QUEUE, SYS_UPTIME } from "../collector/poll/oids.js";
 import { allocationMbps, growthOf, shareAt, unitHash } from "./load.js";
 

@@ -5,9 +5,9 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RECORDED } from "../collector/contract.js";
-import { DIRECTIONS, type Direction } from "../collector/inventory/model.js";
-import type { Inventory } from "../collector/inventory/schema.js";
+import { RECORDED } from "../core/contract.js";
+import { DIRECTIONS, type Direction } from "../core/model.js";
+import type { Inventory } from "../core/schema.js";
 import {
   fiscalYearOf,
   monthNumberAt,
@@ -15,9 +15,9 @@ import {
   monthStart,
   parsePeriod,
   type Period,
-} from "../collector/report/period.js";
-import { SLOT, writeOpenMetrics, type History, type SeriesSpec } from "../test/fixtures/report/history.js";
-import { backfill } from "../test/fixtures/report/prometheus.js";
+} from "../report/period.js";
+import { SLOT, writeOpenMetrics, type History, type SeriesSpec } from "../lab/history.js";
+import { backfill } from "../lab/history-prometheus.js";
 import { allocationMbps, growthOf, shareAt, unitHash } from "./load.js";
 
 /** The last fiscal quarter that has ended by `now` (quarters start at the fiscal start month). */

@@ -3,7 +3,7 @@
 // gets its own 127.0.0.1 port and a v2c community given as an `env:` reference (the value lives only
 // in the collector's environment, never in the file or the output).
 import { parseDocument } from "yaml";
-import type { Inventory } from "../collector/inventory/schema.js";
+import type { Inventory } from "../core/schema.js";
 
 export interface DemoDevice {
   id: string;

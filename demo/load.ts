@@ -1,8 +1,8 @@
 // How busy each OPD and uplink is in the demo: one deterministic model that both the simulated
 // agents (live counters) and the generated history (the report's quarter) are drawn from, so the
 // live rates and the report tell the same story.
-import { mbpsFor, type Direction } from "../collector/inventory/model.js";
-import type { Inventory } from "../collector/inventory/schema.js";
+import { mbpsFor, type Direction } from "../core/model.js";
+import type { Inventory } from "../core/schema.js";
 
 /** A direction's 95th-percentile share of its allocation: `start` in the first month, + `perMonth` each month. */
 export interface Growth {

@@ -6,18 +6,18 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { JOBS, RECORDED } from "../collector/contract.js";
-import { loadInventoryOrThrow } from "../collector/inventory/load.js";
-import type { Direction } from "../collector/inventory/model.js";
-import type { Inventory } from "../collector/inventory/schema.js";
+import { JOBS, RECORDED } from "../core/contract.js";
+import { loadInventoryOrThrow } from "../core/load.js";
+import type { Direction } from "../core/model.js";
+import type { Inventory } from "../core/schema.js";
 import { configFromInventory } from "../dashboards/config.js";
 import { buildMixin, RULES_FILE } from "../dashboards/index.js";
 import { renderPrometheusConfig } from "../infra/render/prometheus.js";
-import { onExit, removeDirOnExit } from "../test/helpers/cleanup.js";
-import { freePort } from "../test/helpers/ports.js";
-import { run, startDaemon, waitFor, type Daemon } from "../test/helpers/process.js";
-import { preparePrometheus, type Prometheus } from "../test/helpers/prometheus.js";
-import { REPO_ROOT, startSnmpsim } from "../test/helpers/snmpsim.js";
+import { onExit, removeDirOnExit } from "../lab/cleanup.js";
+import { freePort } from "../lab/ports.js";
+import { run, startDaemon, waitFor, type Daemon } from "../lab/process.js";
+import { preparePrometheus, type Prometheus } from "../lab/prometheus.js";
+import { REPO_ROOT, startSnmpsim } from "../lab/snmpsim.js";
 import { deviceRecording } from "./agents.js";
 import { cachedHistory, copyHistory, HISTORY_MONTHS, lastFullQuarter } from "./history.js";
 import { communityEnvName, demoInventoryText, type DemoDevice } from "./inventory.js";
@@ -26,7 +26,11 @@ import { summaryText, topUnderProvisioned, type LiveRates, type ReportJson } fro
 /** Short enough for the recording rule's rate to have samples within seconds of the start. */
 const POLL_INTERVAL = "5s";
 const SAMPLE_INVENTORY = join(REPO_ROOT, "inventory", "tanjungpinang.yaml");
-const CLI = join(REPO_ROOT, "dist", "collector", "cli.js");
+const CLI = join(REPO_ROOT, "dist", "cli", "kapasitas.js");
+/** The folders `npm run build` compiles (tsconfig.build.json's include). */
+const BUILT_FOLDERS = (
+  JSON.parse(readFileSync(join(REPO_ROOT, "tsconfig.build.json"), "utf8")) as { include: string[] }
+).include;
 
 interface Options {
   once: boolean;
@@ -79,9 +83,7 @@ function newestSource(dir: string): number {
 
 /** Build dist/ when it is missing or older than a source file (the demo runs the built CLI, as users do). */
 async function ensureBuilt(): Promise<string> {
-  const sources = Math.max(
-    ...["collector", "infra", "dashboards"].map((d) => newestSource(join(REPO_ROOT, d))),
-  );
+  const sources = Math.max(...BUILT_FOLDERS.map((d) => newestSource(join(REPO_ROOT, d))));
   let built = 0;
   try {
     built = statSync(CLI).mtimeMs;
@@ -295,7 +297,7 @@ async function demo(options: Options, secrets: string[], stops: Stop[]): Promise
   );
 
   const collectorDaemon: Daemon = await step(
-    "collector (node dist/collector/cli.js collect)",
+    "collector (node dist/cli/kapasitas.js collect)",
     async () => {
       const daemon = startDaemon(
         process.execPath,
@@ -316,7 +318,7 @@ async function demo(options: Options, secrets: string[], stops: Stop[]): Promise
     prometheus.waitForTargetsUp(JOBS.snmp, 60_000),
   );
   const reportFiles = step(
-    "capacity report (node dist/collector/cli.js report)",
+    "capacity report (node dist/cli/kapasitas.js report)",
     async () => {
       const result = await run(
         process.execPath,

@@ -1,6 +1,6 @@
 // What the demo prints at the end (pure): the report's most under-provisioned OPDs, the live rates
 // Prometheus sees, and where to look next.
-import type { Direction } from "../collector/inventory/model.js";
+import type { Direction } from "../core/model.js";
 
 interface DirectionJson {
   p95Bps: number | null;
@@ -9,7 +9,7 @@ interface DirectionJson {
   saturation: { text: string };
 }
 
-/** The parts of the report's JSON file the summary reads (collector/report/export/json.ts). */
+/** The parts of the report's JSON file the summary reads (report/export/json.ts). */
 export interface ReportJson {
   period: { spec: string };
   opds: {

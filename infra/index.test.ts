@@ -7,7 +7,6 @@ import { parse } from "yaml";
 import { describe, expect, it, vi } from "vitest";
 import { CONTAINER_TYPE } from "./policy.js";
 import { policyTransform } from "./policy.js";
-import { waitFor } from "../test/helpers/process.js";
 import { settle, TEST_SECRETS } from "./testing.js";
 
 const REGISTRY_PASSWORD = "test-secret-registry-8d0e";
@@ -73,7 +72,11 @@ describe("infra/index.ts", () => {
     expect(auth).toContain(REGISTRY_PASSWORD);
     // 11 services (5 of the stack, 6 apps) and 6 config seeds, registered as their inputs resolve.
     const containers = () => registered.filter((r) => r.type === CONTAINER_TYPE).length;
-    await waitFor("all containers to register", () => containers() >= 17, { timeoutMs: 20_000 });
+    // All containers to register (a unit test: vitest's own bounded polling, no lab/ helper).
+    await vi.waitFor(() => expect(containers()).toBeGreaterThanOrEqual(17), {
+      timeout: 20_000,
+      interval: 100,
+    });
     expect(containers()).toBe(17);
   });
 });

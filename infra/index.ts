@@ -2,7 +2,7 @@
 // inventory (nothing deploys from an invalid one), build the stack on the configured Docker host.
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { parseInventory, formatProblem } from "../collector/inventory/load.js";
+import { parseInventory, formatProblem } from "../core/load.js";
 import { policyTransform } from "./policy.js";
 import { parseStackSettings, SECRET_KEYS, settingsFromConfigMap } from "./settings.js";
 import { createStack, dockerProvider } from "./stack.js";

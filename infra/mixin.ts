@@ -3,7 +3,7 @@
 // deployment from the inventory (saturation threshold) and the stack (URLs, paths).
 import { buildMixin, configFromInventory, RULES_FILE } from "../dashboards/index.js";
 import type { Mixin, MixinConfigOverrides } from "../dashboards/index.js";
-import type { Inventory } from "../collector/inventory/schema.js";
+import type { Inventory } from "../core/schema.js";
 
 export type { Mixin };
 export { RULES_FILE };

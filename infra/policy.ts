@@ -231,6 +231,6 @@ export function policyTransform(args: {
   const violations = checkPolicies([{ type: args.type, name: args.name, inputs: args.props }]);
   const errors = violations.filter((v) => v.severity === "error");
   if (errors.length > 0) throw new Error(`hosting policy:\n${formatViolations(errors)}`);
-  for (const warning of violations) pulumi.log.warn(formatViolations([warning]));
+  for (const warning of violations) void pulumi.log.warn(formatViolations([warning]));
   return undefined;
 }

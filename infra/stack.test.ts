@@ -1,7 +1,7 @@
 // The resource graph for the sample inventory with the example production stack, under Pulumi mocks.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseInventory } from "../collector/inventory/load.js";
+import { parseInventory } from "../core/load.js";
 import { LABEL } from "./components/container.js";
 import { COLLECTOR_OPEN_FILES } from "./components/collector.js";
 import { CONTAINER_TYPE, checkPolicies, formatViolations, unwrapSecrets } from "./policy.js";
@@ -211,7 +211,7 @@ describe("resource graph for inventory/tanjungpinang.yaml (production stack)", (
 
   it("delivers the inventory to the collector, its SNMP secrets as 0400 files it owns", async () => {
     const collector = byName("kapasitas-collector-0");
-    // After the image's entrypoint `node dist/collector/cli.js collect`.
+    // After the image's entrypoint `node dist/cli/kapasitas.js collect`.
     expect(collector.command).toEqual([
       "--inventory",
       "/etc/kapasitas/inventory.yaml",

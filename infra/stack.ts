@@ -2,8 +2,8 @@
 // secrets (Pulumi secret outputs). index.ts reads them from the stack; tests pass them directly.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { Inventory } from "../collector/inventory/schema.js";
-import { AppHosting } from "./components/appHosting.js";
+import type { Inventory } from "../core/schema.js";
+import { AppHosting } from "./components/app-hosting.js";
 import { Collector } from "./components/collector.js";
 import { Monitoring } from "./components/monitoring.js";
 import { Networks } from "./components/networks.js";

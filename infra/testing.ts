@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { loadInventoryOrThrow } from "../collector/inventory/load.js";
+import { loadInventoryOrThrow } from "../core/load.js";
 import type { RegisteredResource } from "./policy.js";
 import { parseStackSettings, type StackSettings } from "./settings.js";
 import type { KapasitasStack, StackSecrets } from "./stack.js";

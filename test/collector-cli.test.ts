@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseExposition, select } from "./bench/exposition.js";
+import { parseExposition, select } from "../lab/exposition.js";
 import { PRICING } from "./collector-support.js";
-import { freePort } from "./helpers/ports.js";
-import { run, startDaemon, waitFor, type Daemon } from "./helpers/process.js";
-import { startSnmpd, type Snmpd } from "./helpers/snmpd.js";
-import { REPO_ROOT } from "./helpers/snmpsim.js";
+import { freePort } from "../lab/ports.js";
+import { run, startDaemon, waitFor, type Daemon } from "../lab/process.js";
+import { startSnmpd, type Snmpd } from "../lab/snmpd.js";
+import { REPO_ROOT } from "../lab/snmpsim.js";
 
 /** The first OPD is measured on lo; later ones have no links (an interface has one owner). */
 function inventory(agent: Snmpd, opds: { id: string; name: string }[]): string {
@@ -59,7 +59,7 @@ describe("kapasitas collect (process)", () => {
       [
         "--import",
         "tsx",
-        join(REPO_ROOT, "collector/cli.ts"),
+        join(REPO_ROOT, "cli/kapasitas.ts"),
         "collect",
         "--inventory",
         file,
@@ -135,7 +135,7 @@ describe("kapasitas collect (process)", () => {
     writeFileSync(file, inventory(agent, [{ id: "dinkes", name: "Dinas Kesehatan" }]));
     const result = await run(
       process.execPath,
-      ["--import", "tsx", join(REPO_ROOT, "collector/cli.ts"), "poll", "--inventory", file, "core"],
+      ["--import", "tsx", join(REPO_ROOT, "cli/kapasitas.ts"), "poll", "--inventory", file, "core"],
       { cwd: REPO_ROOT, env: { ...process.env, KP_CLI_COMMUNITY: "cli-secret-community" } },
     );
     expect(result.code).toBe(0);
@@ -144,7 +144,7 @@ describe("kapasitas collect (process)", () => {
     expect(select(e, "opd_link_bytes_total", { opd: "dinkes" })).toHaveLength(2);
     const wrong = await run(
       process.execPath,
-      ["--import", "tsx", join(REPO_ROOT, "collector/cli.ts"), "poll", "--inventory", file, "core"],
+      ["--import", "tsx", join(REPO_ROOT, "cli/kapasitas.ts"), "poll", "--inventory", file, "core"],
       { cwd: REPO_ROOT, env: { ...process.env, KP_CLI_COMMUNITY: "wrong" } },
     );
     expect(wrong.code).toBe(1);
@@ -158,7 +158,7 @@ describe("kapasitas collect (process)", () => {
       [
         "--import",
         "tsx",
-        join(REPO_ROOT, "collector/cli.ts"),
+        join(REPO_ROOT, "cli/kapasitas.ts"),
         "collect",
         "--inventory",
         file,

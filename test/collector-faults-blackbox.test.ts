@@ -16,12 +16,12 @@ import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { METRICS } from "../collector/contract.js";
-import { startSnmpd, type Snmpd } from "./helpers/snmpd.js";
-import { snmpGet } from "./helpers/snmpclient.js";
-import { waitFor } from "./helpers/process.js";
-import { only, select, type Exposition } from "./bench/exposition.js";
-import { opdWithLink, startCollector, type Collector, type Scrape } from "./bench/kapasitas.js";
+import { METRICS } from "../core/contract.js";
+import { startSnmpd, type Snmpd } from "../lab/snmpd.js";
+import { snmpGet } from "../lab/snmpclient.js";
+import { waitFor } from "../lab/process.js";
+import { only, select, type Exposition } from "../lab/exposition.js";
+import { opdWithLink, startCollector, type CollectorProcess, type Scrape } from "../lab/kapasitas.js";
 
 // ---------------------------------------------------------------------------------------------
 // Pure packet manglers: each turns a real agent's response into the kind of packet broken
@@ -233,7 +233,7 @@ describe("packet manglers (pure)", () => {
 describe("kapasitas collect with dead, garbage-sending and truncating devices among live ones", () => {
   const agents: Snmpd[] = [];
   const faulty = new Map<string, FaultyAgent>();
-  let collector: Collector;
+  let collector: CollectorProcess;
 
   beforeAll(async () => {
     // ifCacheSeconds 0: the agent reads the kernel on every request, so a counter it reports is

@@ -5,12 +5,12 @@ import { createSocket, type Socket } from "node:dgram";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Fleet } from "../collector/poll/fleet.js";
 import { IF, MTXR_QUEUE } from "../collector/poll/oids.js";
-import { parseExposition, select, type Exposition } from "./bench/exposition.js";
+import { parseExposition, select, type Exposition } from "../lab/exposition.js";
 import { PRICING, inventoryFrom, scrape, setSecret, startCollector, value } from "./collector-support.js";
-import { waitFor } from "./helpers/process.js";
-import { snmpGet } from "./helpers/snmpclient.js";
-import { startSnmpd, SYS_UPTIME_OID, type Snmpd } from "./helpers/snmpd.js";
-import type { ServedValue } from "./helpers/passpersist.js";
+import { waitFor } from "../lab/process.js";
+import { snmpGet } from "../lab/snmpclient.js";
+import { startSnmpd, SYS_UPTIME_OID, type Snmpd } from "../lab/snmpd.js";
+import type { ServedValue } from "../lab/passpersist.js";
 
 /** The columns the test controls; every other OID is snmpd's own (sysUpTime above all). */
 const SERVED = [IF.descr, IF.name, IF.inOctets, IF.outOctets, IF.hcInOctets, IF.hcOutOctets, IF.highSpeed];

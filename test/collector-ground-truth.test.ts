@@ -38,14 +38,14 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JOBS, METRICS } from "../collector/contract.js";
-import { createRoutedNetwork, type RoutedNetwork } from "./helpers/netns.js";
-import { waitFor } from "./helpers/process.js";
-import { startPrometheus, type Prometheus } from "./helpers/prometheus.js";
-import { snmpColumn, snmpGet } from "./helpers/snmpclient.js";
-import type { Snmpd } from "./helpers/snmpd.js";
-import { only } from "./bench/exposition.js";
-import { opdWithLink, startCollector, type Collector } from "./bench/kapasitas.js";
+import { JOBS, METRICS } from "../core/contract.js";
+import { createRoutedNetwork, type RoutedNetwork } from "../lab/netns.js";
+import { waitFor } from "../lab/process.js";
+import { startPrometheus, type Prometheus } from "../lab/prometheus.js";
+import { snmpColumn, snmpGet } from "../lab/snmpclient.js";
+import type { Snmpd } from "../lab/snmpd.js";
+import { only } from "../lab/exposition.js";
+import { opdWithLink, startCollector, type CollectorProcess } from "../lab/kapasitas.js";
 import { multiTargetRelabel } from "../infra/render/prometheus.js";
 
 const IF_NAME = "1.3.6.1.2.1.31.1.1.1.1";
@@ -99,7 +99,7 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
   let net: RoutedNetwork;
   let agent: Snmpd;
   let agent32: Snmpd;
-  let collector: Collector;
+  let collector: CollectorProcess;
   let prometheus: Prometheus;
   let ifIndex: Map<string, string>;
 

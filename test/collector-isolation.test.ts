@@ -6,13 +6,17 @@ import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Fleet } from "../collector/poll/fleet.js";
 import { backoffSeconds } from "../collector/poll/plan.js";
-import { select } from "./bench/exposition.js";
-import { startCollector as startCollectorProcess, type Collector, type Scrape } from "./bench/kapasitas.js";
+import { select } from "../lab/exposition.js";
+import {
+  startCollector as startCollectorProcess,
+  type CollectorProcess,
+  type Scrape,
+} from "../lab/kapasitas.js";
 import { inventoryFrom, startCollector } from "./collector-support.js";
-import { startAgentFleet, type AgentFleet } from "./helpers/agent-fleet.js";
-import { deviceId, fleetInventoryYaml, type FleetSpec } from "./helpers/fleet.js";
-import { waitFor } from "./helpers/process.js";
-import { startUdpRelay, type UdpRelay } from "./helpers/udp-relay.js";
+import { startAgentFleet, type AgentFleet } from "../lab/agent-fleet.js";
+import { deviceId, fleetInventoryYaml, type FleetSpec } from "../lab/fleet.js";
+import { waitFor } from "../lab/process.js";
+import { startUdpRelay, type UdpRelay } from "../lab/udp-relay.js";
 
 const COMMUNITY = "fleet-isolation";
 const AGENTS = 4;
@@ -175,7 +179,7 @@ describe("a quarter of the fleet dies (kapasitas collect, scraped like Prometheu
   const TIMEOUT = 2;
   const TRIES = 2;
   const dying = agentDevices(AGENTS - 1);
-  let collector: Collector;
+  let collector: CollectorProcess;
 
   function agentDevices(agent: number): Set<number> {
     return new Set(Array.from({ length: DEVICES_PER_AGENT }, (_, i) => agent * DEVICES_PER_AGENT + i));

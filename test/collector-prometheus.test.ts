@@ -4,13 +4,13 @@
 // series prove the exposition is accepted as is.
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JOBS } from "../collector/contract.js";
+import { JOBS } from "../core/contract.js";
 import type { Fleet } from "../collector/poll/fleet.js";
 import { createApp } from "../collector/server.js";
 import { PRICING, inventoryFrom, setSecret, startCollector } from "./collector-support.js";
-import { freePort } from "./helpers/ports.js";
-import { startPrometheus, type Prometheus } from "./helpers/prometheus.js";
-import { startSnmpd, type Snmpd } from "./helpers/snmpd.js";
+import { freePort } from "../lab/ports.js";
+import { startPrometheus, type Prometheus } from "../lab/prometheus.js";
+import { startSnmpd, type Snmpd } from "../lab/snmpd.js";
 import { multiTargetRelabel } from "../infra/render/prometheus.js";
 
 const DEVICES = ["core-1", "dist-1", "dist-2", "dist-3", "dist-4", "dist-5"];

@@ -1,13 +1,13 @@
-// Every real-device recording in ../shared/fixtures/snmprec, served by snmpsimd: discovery finds the
+// Every real-device recording in lab/snmprec, served by snmpsimd: discovery finds the
 // interfaces, counters and speeds are read, labels are right. The oracle is the .snmprec file itself,
 // parsed here independently of the collector.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Fleet } from "../collector/poll/fleet.js";
-import { select } from "./bench/exposition.js";
+import { select } from "../lab/exposition.js";
 import { PRICING, inventoryFrom, scrape, setSecret, startCollector, value } from "./collector-support.js";
-import { RECORDINGS_DIR, startSnmpsim, type Snmpsim } from "./helpers/snmpsim.js";
+import { RECORDINGS_DIR, startSnmpsim, type Snmpsim } from "../lab/snmpsim.js";
 
 const RECORDINGS = ["routeros", "ios", "ios_stp-vlans", "vrp_ar169sfp", "linux_ntc"];
 

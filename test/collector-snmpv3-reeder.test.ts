@@ -8,13 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Fleet } from "../collector/poll/fleet.js";
-import type { PrivProtocol } from "../collector/inventory/schema.js";
+import type { PrivProtocol } from "../core/schema.js";
 import { PRICING, inventoryFrom, scrape, setSecret, startCollector, value } from "./collector-support.js";
-import { requireBinary } from "./helpers/binaries.js";
-import { removeDirOnExit } from "./helpers/cleanup.js";
-import { freePort } from "./helpers/ports.js";
-import { run, startDaemon, waitFor, type Daemon } from "./helpers/process.js";
-import { RECORDINGS_DIR } from "./helpers/snmpsim.js";
+import { requireBinary } from "../lab/binaries.js";
+import { removeDirOnExit } from "../lab/cleanup.js";
+import { freePort } from "../lab/ports.js";
+import { run, startDaemon, waitFor, type Daemon } from "../lab/process.js";
+import { RECORDINGS_DIR } from "../lab/snmpsim.js";
 
 /** Our name → snmpsimd's (pysnmp) name for the same cipher and key extension. */
 const USERS: { user: string; ours: PrivProtocol; theirs: string }[] = [

@@ -3,10 +3,10 @@
 // a wrong auth key, a wrong priv key, an unknown user. Secrets never appear in what is exposed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Fleet } from "../collector/poll/fleet.js";
-import type { AuthProtocol, PrivProtocol } from "../collector/inventory/schema.js";
+import type { AuthProtocol, PrivProtocol } from "../core/schema.js";
 import { PRICING, inventoryFrom, scrape, setSecret, startCollector, value } from "./collector-support.js";
-import type { AuthProtocol as ToolAuth, PrivProtocol as ToolPriv } from "./helpers/snmpclient.js";
-import { startSnmpd, type Snmpd } from "./helpers/snmpd.js";
+import type { AuthProtocol as ToolAuth, PrivProtocol as ToolPriv } from "../lab/snmpclient.js";
+import { startSnmpd, type Snmpd } from "../lab/snmpd.js";
 
 interface Case {
   id: string;

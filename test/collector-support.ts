@@ -1,10 +1,10 @@
 // Shared bits of the collector's integration tests: inventories written as YAML text (so they pass
 // through the real loader), an in-process Fleet with a silent logger, and exposition reading.
 import pino from "pino";
-import { parseInventory } from "../collector/inventory/load.js";
-import type { Inventory } from "../collector/inventory/schema.js";
+import { parseInventory } from "../core/load.js";
+import type { Inventory } from "../core/schema.js";
 import { Fleet, type FleetOptions } from "../collector/poll/fleet.js";
-import { parseExposition, select, type Exposition, type Sample } from "./bench/exposition.js";
+import { parseExposition, select, type Exposition, type Sample } from "../lab/exposition.js";
 
 export function inventoryFrom(yamlText: string): Inventory {
   const result = parseInventory(yamlText, "test-inventory.yaml");

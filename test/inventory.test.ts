@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { formatProblem, loadInventory, parseInventory } from "../collector/inventory/load.js";
-import { counterFor, measuredLinks, pollSettings, totals } from "../collector/inventory/model.js";
+import { formatProblem, loadInventory, parseInventory } from "../core/load.js";
+import { counterFor, measuredLinks, pollSettings, totals } from "../core/model.js";
 
 const dir = "test/fixtures/inventory";
 const broken: [file: string, expected: string[]][] = [
@@ -169,7 +169,7 @@ describe("inventory validation", () => {
 
 describe("kapasitas inventory check", () => {
   const run = promisify(execFile);
-  const cli = (file: string) => run("npx", ["tsx", "collector/cli.ts", "inventory", "check", file]);
+  const cli = (file: string) => run("npx", ["tsx", "cli/kapasitas.ts", "inventory", "check", file]);
 
   it("prints a summary and exits 0 on the sample", async () => {
     const { stdout } = await cli("inventory/tanjungpinang.yaml");

@@ -6,16 +6,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadInventoryOrThrow } from "../collector/inventory/load.js";
-import type { Inventory } from "../collector/inventory/schema.js";
-import { buildReport, type EntityReport, type Report } from "../collector/report/engine.js";
-import { monthNumber, parsePeriod, parseRange } from "../collector/report/period.js";
-import { PrometheusClient } from "../collector/report/prometheus.js";
-import { render } from "../collector/report/render.js";
-import { requireBinary } from "./helpers/binaries.js";
-import { freePort } from "./helpers/ports.js";
-import { run, runOrThrow } from "./helpers/process.js";
-import type { BackfilledPrometheus } from "./fixtures/report/prometheus.js";
+import { loadInventoryOrThrow } from "../core/load.js";
+import type { Inventory } from "../core/schema.js";
+import { buildReport, type EntityReport, type Report } from "../report/engine.js";
+import { monthNumber, parsePeriod, parseRange } from "../report/period.js";
+import { PrometheusClient } from "../report/prometheus.js";
+import { render } from "../report/render.js";
+import { requireBinary } from "../lab/binaries.js";
+import { freePort } from "../lab/ports.js";
+import { run, runOrThrow } from "../lab/process.js";
+import type { BackfilledPrometheus } from "../lab/history-prometheus.js";
 import {
   countSlots,
   DINKES_GAP,
@@ -260,7 +260,7 @@ describe("kapasitas report (CLI)", () => {
   const cli = (args: string[]) =>
     run(
       process.execPath,
-      ["--import", "tsx", "collector/cli.ts", "report", "--inventory", INVENTORY_FILE, ...args],
+      ["--import", "tsx", "cli/kapasitas.ts", "report", "--inventory", INVENTORY_FILE, ...args],
       {
         timeoutMs: 120_000,
       },

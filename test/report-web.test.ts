@@ -6,11 +6,11 @@ import express from "express";
 import ExcelJS from "exceljs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadInventoryOrThrow } from "../collector/inventory/load.js";
-import { reportRouter } from "../collector/report/http.js";
-import { requireBinary } from "./helpers/binaries.js";
-import { freePort } from "./helpers/ports.js";
-import type { BackfilledPrometheus } from "./fixtures/report/prometheus.js";
+import { loadInventoryOrThrow } from "../core/load.js";
+import { reportRouter } from "../report/http.js";
+import { requireBinary } from "../lab/binaries.js";
+import { freePort } from "../lab/ports.js";
+import type { BackfilledPrometheus } from "../lab/history-prometheus.js";
 import { INVENTORY_FILE, startScenarioPrometheus } from "./fixtures/report/scenario.js";
 
 const inventory = loadInventoryOrThrow(INVENTORY_FILE);

@@ -2,7 +2,7 @@
 // Decisions live in the pure modules (discovery, read-plan, counters, plan); this class does the
 // I/O and keeps the state that must survive between scrapes (counters, resolved indexes, failures).
 import type { Logger } from "pino";
-import { METRICS } from "../contract.js";
+import { METRICS } from "../../core/contract.js";
 import {
   PollScope,
   SnmpClient,

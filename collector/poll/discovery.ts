@@ -1,6 +1,6 @@
 // Discovery decisions (pure): which row of a device's tables an inventory selector means.
 // A selector that matches nothing or several rows is a finding to report, never an exception.
-import type { InterfaceTarget } from "../inventory/model.js";
+import type { InterfaceTarget } from "../../core/model.js";
 import type { Row } from "../snmp/session.js";
 import { IF, indexOf, MTXR_QUEUE } from "./oids.js";
 

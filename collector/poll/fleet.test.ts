@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { parseInventory } from "../inventory/load.js";
+import { parseInventory } from "../../core/load.js";
 import { Fleet } from "./fleet.js";
 
 const FILE = "inventory/tanjungpinang.yaml";

@@ -3,9 +3,9 @@
 import type { Logger } from "pino";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { METRICS } from "../contract.js";
-import { DIRECTIONS, mbpsFor, mbpsToBps } from "../inventory/model.js";
-import type { Inventory } from "../inventory/schema.js";
+import { METRICS } from "../../core/contract.js";
+import { DIRECTIONS, mbpsFor, mbpsToBps } from "../../core/model.js";
+import type { Inventory } from "../../core/schema.js";
 import { createLanes, LANES, type Lane, type LaneName } from "../snmp/lanes.js";
 import type { ClientContext } from "../snmp/session.js";
 import { DevicePoller } from "./device.js";

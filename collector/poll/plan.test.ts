@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseInventory } from "../inventory/load.js";
+import { parseInventory } from "../../core/load.js";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { backoffSeconds, devicePlans, hashmod, inShard, parseShard } from "./plan.js";

@@ -1,8 +1,8 @@
 // What each device is polled for (pure): its links, its hotspot servers and its poll settings,
 // plus the shard a device belongs to, computed exactly like Prometheus's `hashmod` relabel action.
 import { createHash } from "node:crypto";
-import { measuredLinks, pollSettings, type MeasuredLink, type PollSettings } from "../inventory/model.js";
-import type { Device, Inventory } from "../inventory/schema.js";
+import { measuredLinks, pollSettings, type MeasuredLink, type PollSettings } from "../../core/model.js";
+import type { Device, Inventory } from "../../core/schema.js";
 
 export interface HotspotPlan {
   opd: string;

@@ -1,8 +1,8 @@
 // The read plan (pure): compiled once per discovery, it lists the OIDs of a regular poll and, for
 // every counter and gauge, where its value sits in the response, the key of its counter state and
 // its escaped series prefix. A poll then only indexes arrays: no OID strings, no label escaping.
-import { METRICS } from "../contract.js";
-import { counterFor, DIRECTIONS, type Direction } from "../inventory/model.js";
+import { METRICS } from "../../core/contract.js";
+import { counterFor, DIRECTIONS, type Direction } from "../../core/model.js";
 import type { Row, SnmpValue } from "../snmp/session.js";
 import { seriesPrefix } from "./exposition.js";
 import { IF, MTXR_QUEUE, SYS_UPTIME } from "./oids.js";

@@ -1,6 +1,6 @@
 // The reload worker (see reload.ts): load, validate and plan an inventory, send it in slices.
 import { parentPort, workerData } from "node:worker_threads";
-import { loadInventory } from "../inventory/load.js";
+import { loadInventory } from "../../core/load.js";
 import { planTextsOf } from "./plan.js";
 import { LIST_SECTIONS, SLICE, type ReloadMessage } from "./reload.js";
 

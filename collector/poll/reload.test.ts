@@ -2,7 +2,7 @@ import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadInventory } from "../inventory/load.js";
+import { loadInventory } from "../../core/load.js";
 import { planTextsOf } from "./plan.js";
 import { assemble, loadInBackground } from "./reload.js";
 

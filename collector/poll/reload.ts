@@ -8,8 +8,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { Problem } from "../inventory/load.js";
-import type { Inventory } from "../inventory/schema.js";
+import type { Problem } from "../../core/load.js";
+import type { Inventory } from "../../core/schema.js";
 import type { PlanText } from "./plan.js";
 
 /** What the worker sends, one message at a time. */

@@ -6,7 +6,7 @@
 // encrypt/decrypt functions and the same Blumenthal key extension, with a 24-byte key, exactly as
 // Net-SNMP's AES-192 does. The extension only adds a table entry; it patches no net-snmp code.
 import snmp from "net-snmp";
-import type { AuthProtocol, PrivProtocol } from "../inventory/schema.js";
+import type { AuthProtocol, PrivProtocol } from "../../core/schema.js";
 
 const AES192_KEY = "kapasitas-aes192-blumenthal";
 

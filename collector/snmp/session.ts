@@ -2,7 +2,7 @@
 // column walks with a tunable max-repetitions, per-request timeout and retries, and limits on
 // requests in flight per device and per shared lane (lanes.ts). Failures are classified into a few stable reasons.
 import snmp, { type Session, type Varbind } from "net-snmp";
-import type { Device } from "../inventory/schema.js";
+import type { Device } from "../../core/schema.js";
 import type { Lane, LaneName } from "./lanes.js";
 import { Limiter } from "./limiter.js";
 import { netSnmpAuthProtocol, netSnmpPrivProtocol } from "./privacy.js";

@@ -3,7 +3,7 @@
 // per SNMP secret delivered read-only, and N shards that Prometheus spreads the devices over.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { Inventory } from "../../collector/inventory/schema.js";
+import type { Inventory } from "../../core/schema.js";
 import {
   COLLECTOR_SECRETS_DIR,
   missingSecretKeys,
@@ -13,7 +13,7 @@ import {
 import { COLLECTOR_PORT } from "../render/prometheus.js";
 import { resourcesFor, type StackSettings } from "../settings.js";
 import { IMAGE_USERS } from "../versions.js";
-import { ConfigBundle } from "./configBundle.js";
+import { ConfigBundle } from "./config-bundle.js";
 import { serviceContainerArgs } from "./container.js";
 import type { Networks } from "./networks.js";
 
@@ -22,7 +22,7 @@ export const COLLECTOR_CONFIG_DIR = "/etc/kapasitas";
 export const COLLECTOR_INVENTORY = `${COLLECTOR_CONFIG_DIR}/inventory.yaml`;
 
 /**
- * Arguments to the image's entrypoint (collector/Dockerfile: `node dist/collector/cli.js collect`).
+ * Arguments to the image's entrypoint (collector/Dockerfile: `node dist/cli/kapasitas.js collect`).
  * With several shards, shard i polls only the devices Prometheus's hashmod routes to it (the same
  * relabelling render/prometheus.ts writes).
  */

@@ -3,14 +3,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Inventory } from "../../collector/inventory/schema.js";
+import type { Inventory } from "../../core/schema.js";
 import type { Mixin } from "../mixin.js";
 import { ALERTMANAGER_FILES, renderAlertmanagerConfig } from "../render/alertmanager.js";
 import { GRAFANA_CONFIG_DIR, GRAFANA_FILES, grafanaEnvironment, grafanaFiles } from "../render/grafana.js";
 import { PROMETHEUS_FILES, renderPrometheusConfig, toYaml } from "../render/prometheus.js";
 import { imageFor, resourcesFor, type StackSettings } from "../settings.js";
 import { IMAGE_USERS } from "../versions.js";
-import { ConfigBundle } from "./configBundle.js";
+import { ConfigBundle } from "./config-bundle.js";
 import { httpProbe, serviceContainerArgs } from "./container.js";
 import type { Networks } from "./networks.js";
 

@@ -2,7 +2,7 @@
 // every SNMP secret reference points at a file Pulumi delivers into the container. The secrets' values
 // come from the stack's `snmp_secrets` (a Pulumi secret), keyed by the reference's name.
 import { parseDocument } from "yaml";
-import type { Inventory } from "../../collector/inventory/schema.js";
+import type { Inventory } from "../../core/schema.js";
 
 /** Where the collector container finds its SNMP secrets (one file per secret, mode 0400). */
 export const COLLECTOR_SECRETS_DIR = "/etc/kapasitas/secrets";

@@ -2,9 +2,9 @@
 // snmp_exporter made standard: the static targets are device ids, relabelled into the `target`
 // URL parameter and the `instance` label, and every scrape goes to a collector's /snmp endpoint.
 import { stringify } from "yaml";
-import { JOBS } from "../../collector/contract.js";
-import type { Inventory } from "../../collector/inventory/schema.js";
-import { pollSettings } from "../../collector/inventory/model.js";
+import { JOBS } from "../../core/contract.js";
+import type { Inventory } from "../../core/schema.js";
+import { pollSettings } from "../../core/model.js";
 import { RULES_FILE } from "../mixin.js";
 
 /** Paths inside the config directory (/etc/prometheus); relative, so promtool resolves them the same way. */

@@ -1,0 +1,113 @@
+// `kapasitas report`: the capacity report from the command line.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { InventoryError, loadInventoryOrThrow } from "../core/load.js";
+import { stderrProgress } from "../report/progress.js";
+import type { ReportFile } from "../report/service.js";
+
+/** The report engine pulls in the XLSX and PDF writers: load it only when a report is asked for. */
+type Service = typeof import("../report/service.js");
+
+export const DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9090";
+
+interface ReportOptions {
+  inventory: string;
+  period?: string;
+  from?: string;
+  to?: string;
+  format: string;
+  lang: string;
+  prometheus: string;
+  out: string;
+  concurrency: string;
+}
+
+/**
+ * Write every file under a temporary name in the target directory, then rename them all:
+ * a failure leaves no half-written report behind (rename is atomic within one file system).
+ */
+export function writeAtomically(dir: string, files: readonly ReportFile[]): string[] {
+  mkdirSync(dir, { recursive: true });
+  const staged: { tmp: string; final: string }[] = [];
+  try {
+    for (const file of files) {
+      const tmp = join(dir, `.${file.name}.${process.pid}.tmp`);
+      staged.push({ tmp, final: join(dir, file.name) });
+      writeFileSync(tmp, file.body);
+    }
+    for (const { tmp, final } of staged) renameSync(tmp, final);
+  } catch (error) {
+    for (const { tmp } of staged) rmSync(tmp, { force: true });
+    throw error;
+  }
+  return staged.map((s) => s.final);
+}
+
+async function runReport(options: ReportOptions, { generate, validateRequest }: Service): Promise<void> {
+  const inventory = loadInventoryOrThrow(options.inventory);
+  const request = validateRequest(
+    {
+      period: options.period,
+      from: options.from,
+      to: options.to,
+      formats: options.format,
+      lang: options.lang,
+    },
+    inventory,
+  );
+  const progress = stderrProgress("Prometheus");
+  const started = Date.now();
+  const { report, files } = await generate(request, {
+    inventory,
+    prometheusUrl: options.prometheus,
+    concurrency: Math.max(1, Number.parseInt(options.concurrency, 10) || 3),
+    onProgress: (done, total) => progress.update(done, total),
+  });
+  progress.done();
+  if (report.unmatchedSeries.length > 0) {
+    progress.note(
+      `note: Prometheus has series the inventory does not list: ${report.unmatchedSeries.join(", ")}`,
+    );
+  }
+  for (const path of writeAtomically(options.out, files)) console.log(path);
+  progress.note(`report ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+export function registerReportCommands(program: Command): void {
+  program
+    .command("report")
+    .description(
+      "capacity report for the APBD proposal: per OPD and uplink, from Prometheus, as XLSX, PDF, CSV and JSON",
+    )
+    .requiredOption("-i, --inventory <file>", "inventory YAML file")
+    .option("-p, --period <period>", "fiscal year (2026), fiscal quarter (2026-Q1) or month (2026-03)")
+    .option("--from <date>", "first day, YYYY-MM-DD (with --to)")
+    .option("--to <date>", "last day, YYYY-MM-DD, inclusive (with --from)")
+    .option("-f, --format <list>", "comma-separated: xlsx,pdf,csv,json", "xlsx,pdf,csv,json")
+    .option("-l, --lang <lang>", "id (Bahasa Indonesia) or en", "id")
+    .option(
+      "--prometheus <url>",
+      "Prometheus (or Thanos/Mimir/VictoriaMetrics) base URL",
+      process.env.KAPASITAS_PROMETHEUS_URL ?? DEFAULT_PROMETHEUS_URL,
+    )
+    .option("-o, --out <dir>", "directory for the files", ".")
+    .option("--concurrency <n>", "range queries in flight at once", "3")
+    .action(async (options: ReportOptions) => {
+      const service = await import("../report/service.js");
+      try {
+        await runReport(options, service);
+      } catch (error) {
+        if (error instanceof InventoryError) {
+          console.error(error.message);
+          process.exitCode = 1;
+          return;
+        }
+        const status = service.statusOf(error);
+        if (status === 500) throw error;
+        console.error(`report: ${(error as Error).message}`);
+        // 2: fix the request; 3: Prometheus is down or refused.
+        process.exitCode = error instanceof service.BadRequestError ? 2 : 3;
+      }
+    });
+}

@@ -1,0 +1,295 @@
+// The report's words and number formats: Bahasa Indonesia by default, English on request.
+// Indonesian formats come from Intl ('id-ID'): 1.234,5 and "Maret 2026"; money in rupiah (Rp).
+import type { Direction } from "../core/model.js";
+import type { Saturation } from "./figures.js";
+import type { Lang } from "./lang.js";
+import { monthOf, zonedDate, type Period } from "./period.js";
+
+const id = {
+  title: "Laporan Kapasitas Bandwidth",
+  subtitle: "Bahan usulan anggaran (APBD): penggunaan bandwidth terukur per OPD dan per uplink ISP",
+  period: "Periode",
+  measuredTo: "Data sampai",
+  generated: "Dibuat",
+  source: "Sumber data",
+  organisation: "Instansi",
+  sheetSummary: "Ringkasan",
+  sheetDetails: "Rincian",
+  sheetMonthly: "Bulanan",
+  opds: "OPD",
+  uplinks: "Uplink ISP",
+  kind: "Jenis",
+  kindOpd: "OPD",
+  kindUplink: "Uplink",
+  id: "Kode",
+  name: "Nama",
+  category: "Kategori",
+  public_service: "Layanan publik",
+  internal: "Internal",
+  direction: "Arah",
+  download: "Unduh",
+  upload: "Unggah",
+  allocation: "Alokasi/kontrak (Mbps)",
+  mean: "Rata-rata (Mbps)",
+  peak: "Puncak (Mbps)",
+  p95: "Persentil ke-95 (Mbps)",
+  p95Utilisation: "Utilisasi p95",
+  meanUtilisation: "Utilisasi rata-rata",
+  hoursAbove: "Jam di atas ambang",
+  coverage: "Cakupan data",
+  gaps: "Celah data",
+  gapCount: "Jumlah celah",
+  trendMbps: "Tren (Mbps/bulan)",
+  trendPercent: "Tren (%/bulan)",
+  saturation: "Perkiraan jenuh",
+  projectedP95: "Proyeksi p95 akhir TA berikut (Mbps)",
+  recommended: "Rekomendasi (Mbps)",
+  basis: "Dasar (arah)",
+  recommendationFor: (fy: string) => `Rekomendasi ${fy}`,
+  setBy: (direction: string) => `ditentukan arah ${direction}`,
+  todayMbps: "Alokasi kini (Mbps)",
+  todayCost: "Biaya kini (Rp/tahun)",
+  recommendedCost: "Biaya rekomendasi (Rp/tahun)",
+  change: "Perubahan (Rp/tahun)",
+  changePercent: "Perubahan (%)",
+  month: "Bulan",
+  monthlyP95: "p95 bulanan (Mbps)",
+  total: "Total",
+  totals: "Total kota",
+  sumP95: "Jumlah p95 masing-masing (Mbps)",
+  count: "Jumlah",
+  underProvisioned: "Paling kekurangan kapasitas (p95 ÷ alokasi tertinggi)",
+  overProvisioned: "Kelebihan kapasitas (rekomendasi lebih kecil dari alokasi kini)",
+  noData: "Tanpa data pada periode ini",
+  none: "—",
+  rank: "Peringkat",
+  ratio: "p95 ÷ alokasi",
+  satReached: (m: string) => `sudah tercapai sejak ${m}`,
+  satProjected: (m: string) => `diproyeksikan ${m}`,
+  satNone: "tidak dalam 36 bulan",
+  satNoTrend: "data belum cukup untuk tren",
+  fiscalYear: (y: number) => `Tahun Anggaran ${y}`,
+  quarter: (q: number, y: number) => `Triwulan ${["I", "II", "III", "IV"][q - 1]} TA ${y}`,
+  nextFiscalYear: "Tahun anggaran berikut",
+  chartTrend: "Tren p95 bulanan (Mbps)",
+  chartRanked: "p95 ÷ alokasi, diurutkan",
+  chartRankedTop: (n: number, of: number) => `p95 ÷ alokasi, ${n} tertinggi dari ${of} OPD`,
+  methodology: "Metodologi",
+  pageOf: (a: number, b: number) => `Halaman ${a} dari ${b}`,
+  settings: "Parameter perencanaan",
+  headroom: "Cadangan (headroom)",
+  threshold: "Ambang jenuh",
+  fiscalStart: "Awal tahun anggaran",
+  tiers: "Tingkat harga",
+  tierPrice: "Rp per Mbps per bulan",
+  gapFrom: "Mulai",
+  gapTo: "Selesai",
+  gapHours: "Durasi (jam)",
+  methodologyText: [
+    "Sumber data. Semua angka dibaca dari API HTTP Prometheus (atau Thanos, Mimir, VictoriaMetrics yang sama API-nya): aturan perekaman opd_direction:opd_link_bits:rate5m dan uplink_direction:uplink_bits:rate5m, yaitu laju rata-rata 5 menit dalam bit per detik, sama dengan yang dilihat NOC di Grafana. Arah selalu dari sudut pandang OPD (atau kota, untuk uplink): unduh dan unggah.",
+    "Slot 5 menit. Periode dibagi menjadi slot 5 menit dalam zona waktu inventaris (Asia/Jakarta). Setiap slot berisi satu rata-rata 5 menit, atau kosong bila tidak ada sampel di dalam slot tersebut. Slot kosong tidak dihitung sebagai nol.",
+    "Rata-rata, puncak, persentil ke-95. Rata-rata: jumlah nilai slot dibagi banyaknya slot yang berisi. Puncak: rata-rata 5 menit tertinggi. Persentil ke-95 (p95) dengan metode peringkat terdekat: urutkan n nilai slot dari kecil ke besar, ambil nilai pada peringkat 0,95 × n yang dibulatkan ke atas. Hasilnya selalu nilai yang benar-benar terukur, dan 95% slot berada pada atau di bawahnya; 5% waktu tersibuk (sekitar 36 jam per bulan) diabaikan, sesuai praktik penagihan bandwidth.",
+    "Utilisasi: p95 (atau rata-rata) dibagi alokasi OPD atau kontrak uplink. Alokasi diambil dari metrik opd_allocated_bps / uplink_contracted_bps yang berlaku di akhir periode; bila tidak ada, dari inventaris. Jam di atas ambang: banyaknya slot yang rata-ratanya melebihi alokasi × ambang jenuh, dikali 5 menit.",
+    "Cakupan data: slot berisi dibagi seluruh slot periode. Celah: rentang slot kosong berurutan, dengan waktu mulai dan selesai.",
+    "Tren: garis kuadrat terkecil (least squares) pada p95 bulanan, memakai bulan yang tercakup minimal 50% dan minimal 3 bulan. Dinyatakan dalam Mbps/bulan dan %/bulan (kemiringan dibagi rata-rata p95 bulanan yang dipakai).",
+    'Perkiraan jenuh: bila p95 bulan terakhir sudah mencapai alokasi × ambang, jenuh sudah tercapai (sejak bulan pertama deret terakhir itu). Jika belum, bulan pertama setelah periode ketika garis tren mencapai alokasi × ambang; bila tidak terjadi dalam 36 bulan: "tidak dalam 36 bulan".',
+    "Rekomendasi: p95 yang diproyeksikan garis tren untuk bulan terakhir tahun anggaran berikut (tanpa tren: p95 periode ini), ditambah cadangan (headroom), dibulatkan ke atas ke tingkat harga terdekat; di atas tingkat terbesar, ke kelipatan tingkat terbesar. Layanan internet dijual simetris (N Mbps dua arah), jadi rekomendasi memakai arah yang kebutuhannya lebih besar.",
+    "Biaya per tahun: Mbps tingkat × Rp per Mbps per bulan tingkat itu × 12. Biaya kini OPD: alokasi kini (arah terbesar) dihargai dengan cara yang sama; uplink: harga bulanan kontrak × 12. Total kota menjumlahkan OPD; OPD tanpa data tetap memakai biaya kininya. Jumlah p95 masing-masing bukan p95 kota (puncak tidak terjadi bersamaan), melainkan batas atasnya.",
+  ],
+};
+
+type Catalog = typeof id;
+
+const en: Catalog = {
+  title: "Bandwidth Capacity Report",
+  subtitle: "Evidence for the budget proposal (APBD): measured bandwidth per OPD and per ISP uplink",
+  period: "Period",
+  measuredTo: "Data up to",
+  generated: "Generated",
+  source: "Data source",
+  organisation: "Organisation",
+  sheetSummary: "Summary",
+  sheetDetails: "Details",
+  sheetMonthly: "Monthly",
+  opds: "OPDs",
+  uplinks: "ISP uplinks",
+  kind: "Kind",
+  kindOpd: "OPD",
+  kindUplink: "Uplink",
+  id: "Id",
+  name: "Name",
+  category: "Category",
+  public_service: "Public service",
+  internal: "Internal",
+  direction: "Direction",
+  download: "Download",
+  upload: "Upload",
+  allocation: "Allocation/contract (Mbps)",
+  mean: "Mean (Mbps)",
+  peak: "Peak (Mbps)",
+  p95: "95th percentile (Mbps)",
+  p95Utilisation: "p95 utilisation",
+  meanUtilisation: "Mean utilisation",
+  hoursAbove: "Hours above threshold",
+  coverage: "Data coverage",
+  gaps: "Data gaps",
+  gapCount: "Gaps",
+  trendMbps: "Trend (Mbps/month)",
+  trendPercent: "Trend (%/month)",
+  saturation: "Projected saturation",
+  projectedP95: "Projected p95, end of next FY (Mbps)",
+  recommended: "Recommended (Mbps)",
+  basis: "Basis (direction)",
+  recommendationFor: (fy: string) => `Recommendation, ${fy.charAt(0).toLowerCase()}${fy.slice(1)}`,
+  setBy: (direction: string) => `set by ${direction}`,
+  todayMbps: "Allocation today (Mbps)",
+  todayCost: "Cost today (Rp/year)",
+  recommendedCost: "Recommended cost (Rp/year)",
+  change: "Change (Rp/year)",
+  changePercent: "Change (%)",
+  month: "Month",
+  monthlyP95: "Monthly p95 (Mbps)",
+  total: "Total",
+  totals: "City totals",
+  sumP95: "Sum of individual p95 (Mbps)",
+  count: "Count",
+  underProvisioned: "Most under-provisioned (highest p95 ÷ allocation)",
+  overProvisioned: "Over-provisioned (recommendation below today's allocation)",
+  noData: "No data in this period",
+  none: "—",
+  rank: "Rank",
+  ratio: "p95 ÷ allocation",
+  satReached: (m: string) => `reached since ${m}`,
+  satProjected: (m: string) => `projected ${m}`,
+  satNone: "not within 36 months",
+  satNoTrend: "not enough data for a trend",
+  fiscalYear: (y: number) => `Fiscal year ${y}`,
+  quarter: (q: number, y: number) => `Q${q} of fiscal year ${y}`,
+  nextFiscalYear: "Next fiscal year",
+  chartTrend: "Monthly p95 trend (Mbps)",
+  chartRanked: "p95 ÷ allocation, ranked",
+  chartRankedTop: (n: number, of: number) => `p95 ÷ allocation, highest ${n} of ${of} OPDs`,
+  methodology: "Methodology",
+  pageOf: (a: number, b: number) => `Page ${a} of ${b}`,
+  settings: "Planning settings",
+  headroom: "Headroom",
+  threshold: "Saturation threshold",
+  fiscalStart: "Fiscal year starts",
+  tiers: "Price tiers",
+  tierPrice: "Rp per Mbps per month",
+  gapFrom: "From",
+  gapTo: "To",
+  gapHours: "Duration (hours)",
+  methodologyText: [
+    "Data source. Every figure is read from Prometheus's HTTP API (or Thanos, Mimir, VictoriaMetrics, which serve the same API): the recording rules opd_direction:opd_link_bits:rate5m and uplink_direction:uplink_bits:rate5m, the 5-minute average rate in bits per second, the same series the NOC sees in Grafana. Direction is always from the OPD's (or, for uplinks, the city's) point of view: download and upload.",
+    "5-minute slots. The period is cut into 5-minute slots in the inventory's time zone (Asia/Jakarta). Each slot holds one 5-minute average, or is empty when no sample falls inside it. Empty slots are never counted as zero.",
+    "Mean, peak, 95th percentile. Mean: the sum of the slot values divided by the number of slots holding one. Peak: the highest 5-minute average. 95th percentile (p95) by the nearest-rank method: sort the n slot values ascending and take the value at rank 0.95 × n, rounded up. It is always a measured value, and 95% of the slots are at or below it; the busiest 5% of the time (about 36 hours a month) is set aside, as in bandwidth billing.",
+    "Utilisation: p95 (or mean) divided by the OPD's allocation or the uplink's contract. The allocation is the opd_allocated_bps / uplink_contracted_bps metric in force at the end of the period, or the inventory's value when Prometheus has none. Hours above threshold: the number of slots whose average exceeds allocation × saturation threshold, times 5 minutes.",
+    "Data coverage: slots holding a value divided by all slots in the period. Gaps: runs of consecutive empty slots, with their start and end.",
+    "Trend: a least-squares line through the monthly p95 values, over months measured at least 50%, with at least 3 such months. Stated as Mbps/month and as %/month (the slope divided by the average of the monthly p95 values used).",
+    'Projected saturation: if the last month\'s p95 already reaches allocation × threshold, saturation is reached (since the first month of that trailing run). Otherwise, the first month after the period in which the trend line reaches allocation × threshold; if that does not happen within 36 months: "not within 36 months".',
+    "Recommendation: the p95 the trend line projects for the last month of the next fiscal year (without a trend: this period's p95), plus the headroom, rounded up to the nearest price tier; above the largest tier, to a multiple of the largest tier. Internet service is sold symmetric (N Mbps both ways), so the recommendation takes the direction that needs more.",
+    "Yearly cost: tier Mbps × that tier's Rp per Mbps per month × 12. An OPD's cost today prices today's allocation (larger direction) the same way; an uplink's is its monthly contract price × 12. City totals add up the OPDs; an OPD without data keeps today's cost. The sum of individual p95 values is not the city's p95 (peaks do not coincide) but an upper bound of it.",
+  ],
+};
+
+const CATALOGS: Record<Lang, Catalog> = { id, en };
+
+export interface Formatter {
+  lang: Lang;
+  t: Catalog;
+  /** 1.234,5 (id) or 1,234.5 (en), with up to `digits` decimals. */
+  number(value: number | null, digits?: number): string;
+  mbps(bps: number | null): string;
+  percent(ratio: number | null, digits?: number): string;
+  idr(value: number | null): string;
+  /** "Maret 2026" */
+  month(monthNumber: number): string;
+  /** "Mar" (chart axes) */
+  shortMonth(monthNumber: number): string;
+  /** "10 Maret 2026" */
+  date(instant: Date): string;
+  /** "10 Maret 2026 06.00" */
+  dateTime(instant: Date): string;
+  direction(direction: Direction): string;
+  category(category: string | undefined): string;
+  saturation(s: Saturation): string;
+  period(period: Period): string;
+}
+
+export function formatter(lang: Lang, timeZone: string): Formatter {
+  const t = CATALOGS[lang];
+  const locale = lang === "id" ? "id-ID" : "en-GB";
+  const numberFormats = new Map<number, Intl.NumberFormat>();
+  const numberFormat = (digits: number) => {
+    let f = numberFormats.get(digits);
+    if (!f) {
+      f = new Intl.NumberFormat(locale, { minimumFractionDigits: 0, maximumFractionDigits: digits });
+      numberFormats.set(digits, f);
+    }
+    return f;
+  };
+  const idrFormat = new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency: "IDR",
+    currencyDisplay: "narrowSymbol", // "Rp" in English too, as on every Indonesian budget line
+    maximumFractionDigits: 0,
+  });
+  const monthFormat = new Intl.DateTimeFormat(locale, { month: "long", year: "numeric", timeZone: "UTC" });
+  const dateFormat = new Intl.DateTimeFormat(locale, {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone,
+  });
+  const timeFormat = new Intl.DateTimeFormat(locale, {
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZone,
+  });
+  const shortMonthFormat = new Intl.DateTimeFormat(locale, { month: "short", timeZone: "UTC" });
+  const month = (n: number) => {
+    const { year, month: m } = monthOf(n);
+    return monthFormat.format(new Date(Date.UTC(year, m - 1, 15)));
+  };
+  const number = (value: number | null, digits = 1) =>
+    value === null ? t.none : numberFormat(digits).format(value);
+  return {
+    lang,
+    t,
+    number,
+    mbps: (bps) => (bps === null ? t.none : number(bps / 1e6, 1)),
+    percent: (ratio, digits = 1) => (ratio === null ? t.none : `${number(ratio * 100, digits)}%`),
+    // "Rp 1.234.567" with an ordinary space: PDFs and CSVs stay searchable.
+    idr: (value) => (value === null ? t.none : idrFormat.format(value).replace(/\s/g, " ")),
+    month,
+    shortMonth: (n) => {
+      const { year, month: m } = monthOf(n);
+      return shortMonthFormat.format(new Date(Date.UTC(year, m - 1, 15))).replace(".", "");
+    },
+    date: (instant) => dateFormat.format(instant),
+    dateTime: (instant) => `${dateFormat.format(instant)} ${timeFormat.format(instant)}`,
+    direction: (d) => t[d],
+    category: (c) => (c === "public_service" ? t.public_service : c === "internal" ? t.internal : t.none),
+    saturation: (s) =>
+      s.status === "reached"
+        ? t.satReached(month(s.month))
+        : s.status === "projected"
+          ? t.satProjected(month(s.month))
+          : s.status === "not-within-horizon"
+            ? t.satNone
+            : t.satNoTrend,
+    period(period) {
+      const first = zonedDate(period.start, timeZone);
+      if (period.kind === "fiscal-year") return t.fiscalYear(first.year);
+      if (period.kind === "quarter") {
+        const [year, q] = period.spec.split("-Q");
+        return t.quarter(Number(q), Number(year));
+      }
+      if (period.kind === "month") return month(first.year * 12 + first.month - 1);
+      const lastDay = new Date(period.end.getTime() - 1);
+      return `${dateFormat.format(period.start)} – ${dateFormat.format(lastDay)}`;
+    },
+  };
+}

@@ -1,0 +1,218 @@
+// A small client for Prometheus's HTTP query API (/api/v1/query, /api/v1/query_range): nothing
+// beyond what Thanos, Mimir and VictoriaMetrics also serve, so the report runs against any of them.
+
+import http from "node:http";
+import https from "node:https";
+import { readMatrix, type Labels, type SampleSink } from "./matrix.js";
+
+/** Prometheus cannot be reached at all (refused, DNS, timeout): the caller answers 503. */
+export class PrometheusUnreachableError extends Error {
+  /** ECONNREFUSED, ETIMEDOUT, ENOTFOUND, ... */
+  readonly reason: string;
+  constructor(
+    readonly url: string,
+    cause: unknown,
+  ) {
+    const reason = describeCause(cause);
+    super(`Prometheus at ${url} cannot be reached: ${reason}`);
+    this.name = "PrometheusUnreachableError";
+    this.reason = reason;
+  }
+}
+
+/** Prometheus answered, but with an error (bad query, limits, 5xx): the caller answers 502. */
+export class PrometheusQueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PrometheusQueryError";
+  }
+}
+
+function describeCause(cause: unknown): string {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string") return code;
+  const inner = (cause as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  if (inner?.code) return inner.code;
+  if (cause instanceof Error) return cause.message;
+  return String(cause);
+}
+
+/** Prometheus refuses a range query that would return more than 11,000 points per series. */
+export const MAX_POINTS_PER_SERIES = 11_000;
+
+export interface RangeChunk {
+  /** First evaluation timestamp (unix seconds), inclusive. */
+  startS: number;
+  /** Last evaluation timestamp (unix seconds), inclusive. */
+  endS: number;
+}
+
+/** Split evaluation timestamps startS, startS+step, ..., endS into queries of at most maxPoints. */
+export function chunkRange(startS: number, endS: number, stepS: number, maxPoints = 10_000): RangeChunk[] {
+  const chunks: RangeChunk[] = [];
+  for (let s = startS; s <= endS; s += maxPoints * stepS) {
+    chunks.push({ startS: s, endS: Math.min(endS, s + (maxPoints - 1) * stepS) });
+  }
+  return chunks;
+}
+
+/** Run tasks with at most `limit` in flight; results keep the tasks' order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export interface VectorSample {
+  metric: Labels;
+  value: [number, string];
+}
+
+interface ApiResponse<T> {
+  status: "success" | "error";
+  data?: { resultType: string; result: T };
+  errorType?: string;
+  error?: string;
+}
+
+export interface PrometheusClientOptions {
+  /** Base URL, e.g. http://127.0.0.1:9090 or a Thanos/Mimir query frontend's prefix. */
+  url: string;
+  /** Per request. */
+  timeoutMs?: number;
+}
+
+interface RawResponse {
+  status: number;
+  body: Buffer;
+}
+
+// Keep connections open across the chunks of one report.
+const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+export class PrometheusClient {
+  /** The base URL without credentials: safe for messages and the report's "source" line. */
+  readonly url: string;
+  private readonly authorization: string | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(options: PrometheusClientOptions) {
+    const parsed = URL.canParse(options.url) ? new URL(options.url) : undefined;
+    if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+      // Not echoed: a mistyped URL may still hold a password.
+      throw new PrometheusUnreachableError(
+        "(the configured URL)",
+        new Error("not an http:// or https:// URL"),
+      );
+    }
+    // http://user:pass@host/ becomes basic auth; the credentials never appear in a message.
+    this.authorization =
+      parsed.username || parsed.password
+        ? `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString("base64")}`
+        : undefined;
+    parsed.username = "";
+    parsed.password = "";
+    this.url = parsed.toString().replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs ?? 120_000;
+  }
+
+  /**
+   * A range query read with the byte reader in matrix.ts: each sample goes straight to its
+   * series' sink, no per-sample objects (a year is 13 M samples).
+   */
+  async queryRangeInto(
+    query: string,
+    chunk: RangeChunk,
+    stepS: number,
+    onSeries: (labels: Labels) => SampleSink,
+  ): Promise<number> {
+    const response = await this.post("query_range", {
+      query,
+      start: String(chunk.startS),
+      end: String(chunk.endS),
+      step: `${stepS}s`,
+    });
+    if (response.status === 200 && response.body.subarray(0, 64).includes('"status":"success"')) {
+      try {
+        return readMatrix(response.body, onSeries);
+      } catch (error) {
+        throw new PrometheusQueryError(`Prometheus at ${this.url}: ${(error as Error).message}`);
+      }
+    }
+    this.check<unknown>("query_range", response);
+    throw new PrometheusQueryError(`Prometheus at ${this.url} answered query_range without a result`);
+  }
+
+  async query(query: string, timeS: number): Promise<VectorSample[]> {
+    return this.check<VectorSample[]>("query", await this.post("query", { query, time: String(timeS) }));
+  }
+
+  /**
+   * POST a form to /api/v1/<endpoint> with node:http: for 40 MB answers it costs less CPU than
+   * fetch's web streams. Any failure to get an answer is "unreachable".
+   */
+  private post(endpoint: string, params: Record<string, string>): Promise<RawResponse> {
+    const target = new URL(`${this.url}/api/v1/${endpoint}`);
+    const form = new URLSearchParams(params).toString();
+    const client = target.protocol === "https:" ? https : http;
+    return new Promise<RawResponse>((resolve, reject) => {
+      const request = client.request(
+        target,
+        {
+          method: "POST",
+          agent: target.protocol === "https:" ? agents.https : agents.http,
+          timeout: this.timeoutMs,
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            "content-length": Buffer.byteLength(form),
+            // Large matrices over loopback: compression costs more CPU than it saves.
+            "accept-encoding": "identity",
+            ...(this.authorization ? { authorization: this.authorization } : {}),
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () =>
+            resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }),
+          );
+          response.on("error", (error) => reject(new PrometheusUnreachableError(this.url, error)));
+        },
+      );
+      request.on("timeout", () =>
+        request.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })),
+      );
+      request.on("error", (error) => reject(new PrometheusUnreachableError(this.url, error)));
+      request.end(form);
+    });
+  }
+
+  /** The result of an API answer, or the reason it failed. */
+  private check<T>(endpoint: string, response: RawResponse): T {
+    let body: ApiResponse<T>;
+    try {
+      body = JSON.parse(response.body.toString("utf8")) as ApiResponse<T>;
+    } catch (error) {
+      throw new PrometheusQueryError(
+        `Prometheus at ${this.url} answered ${response.status} without a JSON body (${describeCause(error)})`,
+      );
+    }
+    if (body.status !== "success" || !body.data) {
+      throw new PrometheusQueryError(
+        `Prometheus at ${this.url} refused ${endpoint}: ${body.errorType ?? response.status}: ${body.error ?? "no detail"}`,
+      );
+    }
+    return body.data.result;
+  }
+}
