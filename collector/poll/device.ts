@@ -26,7 +26,15 @@ import {
 } from "./discovery.js";
 import { ExpositionWriter, seriesPrefix } from "./exposition.js";
 import { IF, MTXR_HOTSPOT_SERVER_ID, MTXR_QUEUE } from "./oids.js";
-import { backoffSeconds, planIdentity, targetsIdentity, type DevicePlan } from "./plan.js";
+import {
+  backoffSeconds,
+  hotspotLinkId,
+  planDigest,
+  targetsIdentity,
+  withPaths,
+  type DevicePlan,
+  type PlanDigest,
+} from "./plan.js";
 import {
   compileReadPlan,
   type CounterSlot,
@@ -141,15 +149,15 @@ export class DevicePoller {
   /** The running poll was already answered (and counted) as a timeout. */
   private pollCountedLate = false;
 
-  /** planIdentity(plan): a reload keeps this poller when the device's new plan has the same. */
-  readonly planKey: string;
+  /** Digests of the plan: a reload keeps this poller when the device's new plan has the same identity. */
+  digest: PlanDigest;
 
   constructor(
     private currentPlan: DevicePlan,
     private readonly options: PollerOptions,
   ) {
     this.id = currentPlan.device.id;
-    this.planKey = planIdentity(currentPlan);
+    this.digest = planDigest(currentPlan);
     this.devicePrefix = `{device="${this.id}"}`; // device ids are slugs: nothing to escape
     this.now = options.now ?? (() => performance.now());
     this.log = options.logger.child({ device: this.id });
@@ -206,14 +214,12 @@ export class DevicePoller {
   }
 
   /** Same identity, links written elsewhere in the file: point log lines at their new paths. */
-  retarget(plan: DevicePlan): void {
-    if (planIdentity(plan) !== this.planKey) throw new Error(`retarget: ${this.id}'s plan changed`);
-    this.currentPlan = plan;
-    const paths = new Map<string, string>([
-      ...plan.links.map((l): [string, string] => [l.linkId, l.path]),
-      ...plan.hotspots.map((h): [string, string] => [`${this.id}/hotspot/${h.server}`, h.path]),
-    ]);
-    for (const u of this.discovery?.unresolved ?? []) u.path = paths.get(u.linkId) ?? u.path;
+  retarget(paths: [string, string][], digest: PlanDigest): void {
+    if (digest.identity !== this.digest.identity) throw new Error(`retarget: ${this.id}'s plan changed`);
+    const byLink = new Map(paths);
+    this.currentPlan = withPaths(this.currentPlan, byLink);
+    this.digest = digest;
+    for (const u of this.discovery?.unresolved ?? []) u.path = byLink.get(u.linkId) ?? u.path;
   }
 
   /**
@@ -396,7 +402,7 @@ export class DevicePoller {
     const hotspots = this.plan.hotspots.map((h) => {
       const serverId = hotspotServerId(h.serverId);
       if (serverId === undefined) {
-        const linkId = `${this.id}/hotspot/${h.server}`;
+        const linkId = hotspotLinkId(this.id, h.server);
         unresolved.push({ linkId, owner: h.opd, path: h.path, problem: "unsupported", candidates: [] });
       }
       const prefix = seriesPrefix(METRICS.hotspotActiveUsers, {

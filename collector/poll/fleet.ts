@@ -9,7 +9,15 @@ import type { Inventory } from "../../core/schema.js";
 import { createLanes, LANES, type Lane, type LaneName } from "../snmp/lanes.js";
 import type { ClientContext } from "../snmp/session.js";
 import { DevicePoller } from "./device.js";
-import { devicePlans, inShard, planTextsOf, type DevicePlan, type PlanText, type Shard } from "./plan.js";
+import {
+  devicePlans,
+  inShard,
+  planUpdates,
+  type DevicePlan,
+  type PlanDigest,
+  type PlanUpdate,
+  type Shard,
+} from "./plan.js";
 
 export interface FleetOptions {
   inventoryFile: string;
@@ -140,23 +148,24 @@ export class Fleet {
    * poller as it is (session, discovery, counters, backoff); a changed one takes over what still
    * applies (see DevicePoller.adoptStateFrom). Returns what changed (the caller logs it).
    */
-  async reload(inventory: Inventory, plans?: Map<string, PlanText>): Promise<ReloadSummary> {
+  async reload(inventory: Inventory, updates?: Map<string, PlanUpdate>): Promise<ReloadSummary> {
     const summary: ReloadSummary = { unchanged: 0, changed: 0, added: 0, removed: 0 };
     const previous = this.pollers;
     const next = new Map<string, DevicePoller>();
-    // Plans as text: from the reload worker, or made here (tests, `kapasitas poll`).
-    const planTexts = plans ?? planTextsOf(inventory);
+    // What changed: from the reload worker, or worked out here (tests, `kapasitas poll`).
+    const planned = updates ?? planUpdates(inventory, this.planDigests());
     let sliceStart = performance.now();
-    for (const [id, text] of planTexts) {
+    for (const [id, update] of planned) {
       if (!inShard(id, this.options.shard)) continue;
       const old = previous.get(id);
-      if (old && old.planKey === text.identity) {
-        // Same device, same links: only where they are written may have moved.
-        if (text.json !== JSON.stringify(old.plan)) old.retarget(JSON.parse(text.json) as DevicePlan);
+      if (old && update.kind !== "plan") {
+        // Same device, same links: at most where they are written has moved.
+        if (update.kind === "paths") old.retarget(update.paths, update.digest);
         next.set(id, old);
         summary.unchanged++;
       } else {
-        const plan = JSON.parse(text.json) as DevicePlan;
+        const plan = update.kind === "plan" ? update.plan : undefined;
+        if (!plan) throw new Error(`reload: no plan for new device ${id}`);
         const poller = this.newPoller(plan);
         if (old && sameEndpoint(old.plan, plan)) poller.adoptStateFrom(old);
         next.set(id, poller);
@@ -207,6 +216,11 @@ export class Fleet {
       inventoryFile: this.options.inventoryFile,
       onDiscovery: this.onDiscovery,
     });
+  }
+
+  /** The running plans' digests by device: what a reload compares the new inventory against. */
+  planDigests(): Map<string, PlanDigest> {
+    return new Map([...this.pollers].map(([id, p]) => [id, p.digest]));
   }
 
   /** SNMP requests holding or waiting for a slot, over every device (0 when all is quiet). */

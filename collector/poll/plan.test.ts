@@ -2,7 +2,17 @@ import { describe, expect, it } from "vitest";
 import { parseInventory } from "../../core/load.js";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { backoffSeconds, devicePlans, hashmod, inShard, parseShard } from "./plan.js";
+import {
+  backoffSeconds,
+  devicePlans,
+  hashmod,
+  inShard,
+  parseShard,
+  pathsOf,
+  planDigest,
+  planUpdates,
+  withPaths,
+} from "./plan.js";
 
 const MD5_CORE1 = createHash("md5").update("core-1").digest("hex");
 
@@ -57,5 +67,42 @@ describe("devicePlans", () => {
       result.inventory.opds.reduce((n, o) => n + o.links.length, 0) +
       result.inventory.uplinks.reduce((n, u) => n + u.links.length, 0);
     expect(total).toBe(declared);
+  });
+});
+
+describe("planUpdates (what a reload must do per device)", () => {
+  const sample = readFileSync(new URL("../../inventory/tanjungpinang.yaml", import.meta.url), "utf8");
+  const load = (text: string) => {
+    const r = parseInventory(text, "x.yaml");
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    return r.inventory;
+  };
+  const running = new Map([...devicePlans(load(sample))].map(([id, p]) => [id, planDigest(p)]));
+
+  it("an identical file changes nothing", () => {
+    const kinds = [...planUpdates(load(sample), running).values()].map((u) => u.kind);
+    expect(new Set(kinds)).toEqual(new Set(["same"]));
+  });
+
+  it("an OPD added above the others only moves their paths; a new link changes its device's plan", () => {
+    const added = sample.replace(
+      "opds:\n",
+      "opds:\n  - id: baru\n    name: OPD Baru\n    category: internal\n    allocated: { download_mbps: 10, upload_mbps: 10 }\n    links: [{ device: dist-1, interface: { name: Gi0/48 } }]\n",
+    );
+    const updates = planUpdates(load(added), running);
+    expect(updates.get("dist-1")?.kind).toBe("plan");
+    const core = updates.get("core-1")!;
+    expect(core.kind).toBe("paths");
+    if (core.kind !== "paths") return;
+    // Every link of core-1 is now one OPD further down the list.
+    const before = new Map(pathsOf(devicePlans(load(sample)).get("core-1")!));
+    for (const [link, path] of core.paths) {
+      const was = before.get(link)!;
+      const n = (p: string) => Number(/^opds\[(\d+)\]/.exec(p)?.[1] ?? -1);
+      if (was.startsWith("opds[")) expect(n(path)).toBe(n(was) + 1);
+    }
+    expect(withPaths(devicePlans(load(sample)).get("core-1")!, new Map(core.paths))).toEqual(
+      devicePlans(load(added)).get("core-1"),
+    );
   });
 });

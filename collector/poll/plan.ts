@@ -57,19 +57,67 @@ export function planIdentity(plan: DevicePlan): string {
   return withoutPaths(plan);
 }
 
-/** A device's plan as the reload worker sends it: its identity (see planIdentity) and its JSON. */
-export interface PlanText {
+/** Digests of a device's plan: its identity (paths left out) and its whole text. */
+export interface PlanDigest {
   identity: string;
-  json: string;
+  full: string;
 }
 
-export function planTextsOf(inventory: Inventory): Map<string, PlanText> {
-  return new Map(
-    [...devicePlans(inventory)].map(([id, plan]) => [
-      id,
-      { identity: planIdentity(plan), json: JSON.stringify(plan) },
-    ]),
-  );
+export function planDigest(plan: DevicePlan): PlanDigest {
+  const sha1 = (text: string) => createHash("sha1").update(text).digest("base64");
+  return { identity: sha1(planIdentity(plan)), full: sha1(JSON.stringify(plan)) };
+}
+
+/**
+ * What a reload must do for one device, against the digests of the plans running now: nothing
+ * (`same`), point its log lines at new inventory paths (`paths`: link id → path), or take a new
+ * plan (`plan`). Only these cross from the reload worker, so an unchanged fleet costs the main
+ * thread almost nothing.
+ */
+export type PlanUpdate =
+  | { kind: "same"; digest: PlanDigest }
+  | { kind: "paths"; digest: PlanDigest; paths: [string, string][] }
+  | { kind: "plan"; digest: PlanDigest; plan: DevicePlan };
+
+export function planUpdates(
+  inventory: Inventory,
+  running: ReadonlyMap<string, PlanDigest>,
+): Map<string, PlanUpdate> {
+  const updates = new Map<string, PlanUpdate>();
+  for (const [id, plan] of devicePlans(inventory)) {
+    const digest = planDigest(plan);
+    const now = running.get(id);
+    if (now?.full === digest.full) updates.set(id, { kind: "same", digest });
+    else if (now?.identity === digest.identity)
+      updates.set(id, { kind: "paths", digest, paths: pathsOf(plan) });
+    else updates.set(id, { kind: "plan", digest, plan });
+  }
+  return updates;
+}
+
+/** Where each of a device's links and hotspot servers is written in the inventory, by link id. */
+export function pathsOf(plan: DevicePlan): [string, string][] {
+  return [
+    ...plan.links.map((l): [string, string] => [l.linkId, l.path]),
+    ...plan.hotspots.map((h): [string, string] => [hotspotLinkId(plan.device.id, h.server), h.path]),
+  ];
+}
+
+/** The link id a hotspot server is reported under when it cannot be resolved. */
+export function hotspotLinkId(deviceId: string, server: string): string {
+  return `${deviceId}/hotspot/${server}`;
+}
+
+/** The same plan with its links and hotspots written at other paths (pure). */
+export function withPaths(plan: DevicePlan, paths: ReadonlyMap<string, string>): DevicePlan {
+  return {
+    ...plan,
+    links: plan.links.map((l) => ({ ...l, path: paths.get(l.linkId) ?? l.path })),
+    hotspots: plan.hotspots.map((h) => ({
+      ...h,
+      path: paths.get(hotspotLinkId(plan.device.id, h.server)) ?? h.path,
+    })),
+  };
 }
 
 /** What a device's tables are walked for: its links and hotspot servers, paths left out. */

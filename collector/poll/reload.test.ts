@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadInventory } from "../../core/load.js";
-import { planTextsOf } from "./plan.js";
+import { planUpdates } from "./plan.js";
 import { assemble, loadInBackground } from "./reload.js";
 
 const SAMPLE = new URL("../../inventory/tanjungpinang.yaml", import.meta.url).pathname;
@@ -15,7 +15,9 @@ describe("loadInBackground", () => {
     const result = await loadInBackground(SAMPLE);
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     expect(result.inventory).toEqual(direct.inventory);
-    expect(result.plans).toEqual(planTextsOf(direct.inventory));
+    // Against no running plans, every device comes back as a new plan.
+    expect(result.plans).toEqual(planUpdates(direct.inventory, new Map()));
+    expect([...result.plans.values()].every((u) => u.kind === "plan")).toBe(true);
   });
 
   it("reports every problem of a bad file with its line, and loses nothing", async () => {

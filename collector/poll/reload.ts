@@ -1,8 +1,9 @@
 // Inventory reload off the event loop. Parsing and validating a large inventory takes seconds
 // (the YAML parser reads about 1 MB/s with source positions), and handing a large result back in
 // one message would block the event loop while it is copied. So a worker thread loads and
-// validates the file and computes each device's plan, then sends the result in slices: each
-// message is its own turn of the event loop, and scrapes are answered in between.
+// validates the file and works out what changed for each device against the plans in force (by
+// digest), then sends the result in slices: each message is its own turn of the event loop, and
+// scrapes are answered in between. An unchanged device costs a few bytes.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -10,13 +11,13 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Problem } from "../../core/load.js";
 import type { Inventory } from "../../core/schema.js";
-import type { PlanText } from "./plan.js";
+import type { PlanDigest, PlanUpdate } from "./plan.js";
 
 /** What the worker sends, one message at a time. */
 export type ReloadMessage =
   | { kind: "problems"; problems: Problem[] }
   | { kind: "items"; section: ListSection; items: unknown[] }
-  | { kind: "plans"; plans: [string, PlanText][] }
+  | { kind: "plans"; plans: [string, PlanUpdate][] }
   | { kind: "done"; rest: Omit<Inventory, ListSection> };
 
 /** The inventory's long lists: sent in slices, the rest of the inventory in the last message. */
@@ -30,14 +31,14 @@ export type Reloaded =
   | {
       ok: true;
       inventory: Inventory;
-      /** device id → its plan as JSON (see Fleet.reload) */ plans: Map<string, PlanText>;
+      /** device id → what its poller must do (see Fleet.reload) */ plans: Map<string, PlanUpdate>;
     }
   | { ok: false; problems: Problem[] };
 
 /** Reassemble the worker's messages (pure: the worker's protocol, testable without a thread). */
 export function assemble(messages: Iterable<ReloadMessage>): Reloaded {
   const lists: Record<ListSection, unknown[]> = { devices: [], opds: [], uplinks: [], apps: [] };
-  const plans = new Map<string, PlanText>();
+  const plans = new Map<string, PlanUpdate>();
   for (const m of messages) {
     if (m.kind === "problems") return { ok: false, problems: m.problems };
     if (m.kind === "items") for (const item of m.items) lists[m.section].push(item);
@@ -56,8 +57,8 @@ interface TsxPackage {
  * does not pass its loader on to workers), a small bootstrap registers tsx's loader in the worker
  * first, then imports the TypeScript file.
  */
-function startWorker(file: string): Worker {
-  const options = { workerData: { file } };
+function startWorker(file: string, running: Map<string, PlanDigest>): Worker {
+  const options = { workerData: { file, running } };
   if (!import.meta.url.endsWith(".ts"))
     return new Worker(new URL("./reload-worker.js", import.meta.url), options);
   // tsx's ESM API, found through its own exports map (a require() resolve would pick the CJS build).
@@ -70,10 +71,16 @@ function startWorker(file: string): Worker {
   return new Worker(bootstrap, { ...options, eval: true });
 }
 
-/** Load, validate and plan an inventory file on a worker thread. */
-export function loadInBackground(file: string): Promise<Reloaded> {
+/**
+ * Load, validate and plan an inventory file on a worker thread; `running` holds the digests of the
+ * plans in force, so that only what changed comes back (see planUpdates).
+ */
+export function loadInBackground(
+  file: string,
+  running: Map<string, PlanDigest> = new Map(),
+): Promise<Reloaded> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker(file);
+    const worker = startWorker(file, running);
     const messages: ReloadMessage[] = [];
     worker.on("message", (m: ReloadMessage) => {
       messages.push(m);
