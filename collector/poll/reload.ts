@@ -2,8 +2,8 @@
 // (the YAML parser reads about 1 MB/s with source positions), and handing a large result back in
 // one message would block the event loop while it is copied. So a worker thread loads and
 // validates the file and works out what changed for each device against the plans in force (by
-// digest), then sends the result in slices: each message is its own turn of the event loop, and
-// scrapes are answered in between. An unchanged device costs a few bytes.
+// digest), then sends the result in slices, one per turn of the event loop (the main thread asks
+// for each), and scrapes are answered in between. An unchanged device costs a few bytes.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -84,6 +84,8 @@ export function loadInBackground(
     const messages: ReloadMessage[] = [];
     worker.on("message", (m: ReloadMessage) => {
       messages.push(m);
+      // Ask for the next slice from a later turn of the event loop, so scrapes run in between.
+      if (m.kind === "items" || m.kind === "plans") setImmediate(() => worker.postMessage("next"));
       if (m.kind === "problems" || m.kind === "done") {
         resolve(assemble(messages));
         void worker.terminate();
