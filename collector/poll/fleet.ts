@@ -89,9 +89,14 @@ export class Fleet {
     });
     discoveries.inc(0);
     this.onDiscovery = () => discoveries.inc();
+    const waitByLane = {
+      poll: queueWait.labels({ lane: "poll" }),
+      probe: queueWait.labels({ lane: "probe" }),
+    };
     this.lanes = createLanes(
       { floor: options.globalConcurrency ?? 64, ceiling: options.maxConcurrency ?? 1024 },
-      { observeWait: (lane, seconds) => queueWait.observe({ lane }, seconds) },
+      // One labelled child per lane, looked up once: observe() runs for every request.
+      { observeWait: (lane, seconds) => waitByLane[lane].observe(seconds) },
     );
     this.client = {
       lanes: this.lanes,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BUCKET_SECONDS, concurrencyFor, createLanes, Lane, LoadMeter } from "./lanes.js";
+import { Canceller } from "./limiter.js";
 
 describe("concurrencyFor (Little's law, twice over)", () => {
   const bounds = { floor: 64, ceiling: 1024 };
@@ -70,9 +71,9 @@ describe("Lane", () => {
   it("a waiter whose poll failed leaves the queue", async () => {
     const lane = new Lane("poll", { floor: 1, ceiling: 1 });
     const held = await lane.enter();
-    const controller = new AbortController();
-    const waiting = lane.enter(controller.signal);
-    controller.abort(new Error("device timed out"));
+    const controller = new Canceller();
+    const waiting = lane.enter(controller);
+    controller.cancel(new Error("device timed out"));
     await expect(waiting).rejects.toThrow("device timed out");
     expect(lane.queued).toBe(0);
     held.done();

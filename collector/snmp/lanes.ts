@@ -3,7 +3,7 @@
 // Each lane sizes itself from what it measures (the last minute, recomputed every second), by Little's law: the slots a lane needs are the
 // rate at which requests arrive times the time each holds a slot. A 400 ms satellite link then
 // gets the concurrency it needs without anyone tuning --concurrency by hand.
-import { Limiter, type Release } from "./limiter.js";
+import { Limiter, type Cancel, type Release } from "./limiter.js";
 
 export type LaneName = "poll" | "probe";
 export const LANES: readonly LaneName[] = ["poll", "probe"];
@@ -154,12 +154,12 @@ export class Lane {
     return at === undefined ? 0 : (this.now() - at) / 1000;
   }
 
-  /** Take a slot (or leave the queue when `signal` fires). */
-  async enter(signal?: AbortSignal): Promise<LaneTicket> {
+  /** Take a slot (or leave the queue when `cancel` is called off). */
+  async enter(cancel?: Cancel): Promise<LaneTicket> {
     const queuedAt = this.now();
     this.meter.arrival(queuedAt);
     this.maybeResize(queuedAt);
-    const release: Release = await this.limiter.acquire(signal);
+    const release: Release = await this.limiter.acquire(cancel);
     const since = this.now();
     this.options.observeWait?.((since - queuedAt) / 1000);
     const holding = { since };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Limiter } from "./limiter.js";
+import { Canceller, Limiter } from "./limiter.js";
 
 /** A task that finishes when the test says so. */
 function gate() {
@@ -46,11 +46,11 @@ describe("Limiter", () => {
   it("a waiter whose signal fires leaves the queue and never holds a slot", async () => {
     const limiter = new Limiter(1);
     const holder = await limiter.acquire();
-    const controller = new AbortController();
-    const waiting = limiter.acquire(controller.signal);
+    const controller = new Canceller();
+    const waiting = limiter.acquire(controller);
     const behind = limiter.acquire();
     expect(limiter.queued).toBe(2);
-    controller.abort(new Error("poll failed"));
+    controller.cancel(new Error("poll failed"));
     await expect(waiting).rejects.toThrow("poll failed");
     expect(limiter.queued).toBe(1);
     holder();
@@ -59,7 +59,7 @@ describe("Limiter", () => {
     expect(limiter.inFlight).toBe(1);
     release();
     expect(limiter.inFlight).toBe(0);
-    await expect(limiter.acquire(controller.signal)).rejects.toThrow("poll failed");
+    await expect(limiter.acquire(controller)).rejects.toThrow("poll failed");
     expect(limiter.inFlight).toBe(0);
   });
 

@@ -1,9 +1,46 @@
 // A counting semaphore (FIFO) whose every slot is given back exactly once: a slot is held through a
-// `Release` that is idempotent, and a waiter whose poll has failed (its AbortSignal fired) leaves
-// the queue at once instead of being handed a slot later. The limit can change while it runs.
+// `Release` that is idempotent, and a waiter whose poll has failed (its Cancel fired) leaves the
+// queue at once instead of being handed a slot later. The limit can change while it runs.
 
 /** Gives a slot back; calling it again does nothing. */
 export type Release = () => void;
+
+/**
+ * A wait that can be called off: a poll that failed. Like AbortSignal, without an EventTarget on
+ * the hot path (every queued SNMP request would add and remove a listener).
+ */
+export interface Cancel {
+  /** Why it was called off; undefined while it stands. */
+  readonly reason: unknown;
+  /** Call `listener` when it is called off; returns a function that forgets the listener. */
+  subscribe(listener: (reason: unknown) => void): () => void;
+}
+
+export class Canceller implements Cancel {
+  private why: { reason: unknown } | undefined;
+  private readonly listeners = new Set<(reason: unknown) => void>();
+
+  get cancelled(): boolean {
+    return this.why !== undefined;
+  }
+
+  get reason(): unknown {
+    return this.why?.reason;
+  }
+
+  subscribe(listener: (reason: unknown) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Call it off (the first reason stands); every listener is told once. */
+  cancel(reason: unknown): void {
+    if (this.why) return;
+    this.why = { reason: reason ?? new Error("cancelled") };
+    for (const listener of [...this.listeners]) listener(this.why.reason);
+    this.listeners.clear();
+  }
+}
 
 interface Waiter {
   grant: (release: Release) => void;
@@ -47,34 +84,34 @@ export class Limiter {
   }
 
   /**
-   * Wait for a slot. Rejects with the signal's reason if it fires first (or has already fired);
+   * Wait for a slot. Rejects with the cancel's reason if it is called off first (or already was);
    * the waiter then leaves the queue and never holds a slot.
    */
-  acquire(signal?: AbortSignal): Promise<Release> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+  acquire(cancel?: Cancel): Promise<Release> {
+    if (cancel?.reason !== undefined) return Promise.reject(cancel.reason);
     if (this.active < this.max && this.waiting.length === 0) {
       this.active++;
       return Promise.resolve(this.releaser());
     }
     return new Promise<Release>((resolve, reject) => {
+      let forget: (() => void) | undefined;
       const waiter: Waiter = {
         queuedAt: this.now(),
         grant: (release) => {
-          signal?.removeEventListener("abort", onAbort);
+          forget?.();
           resolve(release);
         },
       };
-      const onAbort = () => {
+      forget = cancel?.subscribe((reason) => {
         this.waiting = this.waiting.filter((w) => w !== waiter);
-        reject(abortReason(signal!));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
+        reject(reason);
+      });
       this.waiting.push(waiter);
     });
   }
 
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const release = await this.acquire(signal);
+  async run<T>(task: () => Promise<T>, cancel?: Cancel): Promise<T> {
+    const release = await this.acquire(cancel);
     try {
       return await task();
     } finally {
@@ -105,8 +142,4 @@ function checkLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1)
     throw new Error(`limit must be a positive integer, got ${limit}`);
   return limit;
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new Error("aborted");
 }

@@ -4,7 +4,7 @@
 import snmp, { type Session, type Varbind } from "net-snmp";
 import type { Device } from "../../core/schema.js";
 import type { Lane, LaneName } from "./lanes.js";
-import { Limiter } from "./limiter.js";
+import { Canceller, Limiter, type Cancel } from "./limiter.js";
 import { netSnmpAuthProtocol, netSnmpPrivProtocol } from "./privacy.js";
 import { resolveSecret, SecretError } from "./secrets.js";
 
@@ -139,6 +139,8 @@ function fdExhausted(error: unknown): boolean {
 
 /** Grace past net-snmp's own deadline before the watchdog fails a request it never called back. */
 const WATCHDOG_GRACE_MS = 1000;
+/** How often the watchdog looks (so it fires within a quarter second of its deadline). */
+const WATCHDOG_SWEEP_MS = 250;
 
 /**
  * One poll's requests to one device. The first request goes out alone; the others follow only once
@@ -147,17 +149,18 @@ const WATCHDOG_GRACE_MS = 1000;
  * without being sent, and nothing new is sent for this poll.
  */
 export class PollScope {
-  private readonly controller = new AbortController();
+  private readonly canceller = new Canceller();
   private answered = false;
   private first: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  /** Called off when the poll fails: its queued requests leave their queues. */
+  get cancel(): Cancel {
+    return this.canceller;
   }
 
   /** Resolves when this request may be sent: at once for the first, else after the first answer. */
   turn(): Promise<void> {
-    if (this.signal.aborted) return Promise.reject(this.signal.reason);
+    if (this.canceller.cancelled) return Promise.reject(this.canceller.reason);
     if (this.answered) return Promise.resolve();
     if (!this.first) {
       let resolve!: () => void;
@@ -176,15 +179,49 @@ export class PollScope {
   }
 
   fail(error: unknown): void {
-    if (this.signal.aborted) return;
-    this.controller.abort(error);
+    if (this.canceller.cancelled) return;
+    this.canceller.cancel(error);
     this.first?.reject(error);
   }
 }
 
-interface Pending {
+interface Pending extends Watched {
   fail(error: SnmpError): void;
 }
+
+interface Watched {
+  /** performance.now() past which the request is failed as lost. */
+  deadline: number;
+  expire(): void;
+}
+
+/**
+ * One sweep for every request of every session, instead of a timer per request (a timer set and
+ * cleared on every PDU costs more than the rest of the bookkeeping together).
+ */
+class Watchdog {
+  private readonly watched = new Set<Watched>();
+  private timer: NodeJS.Timeout | undefined;
+
+  watch(entry: Watched): void {
+    this.watched.add(entry);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.sweep(), WATCHDOG_SWEEP_MS);
+      this.timer.unref();
+    }
+  }
+
+  forget(entry: Watched): void {
+    this.watched.delete(entry);
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const entry of [...this.watched]) if (now >= entry.deadline) entry.expire();
+  }
+}
+
+const watchdog = new Watchdog();
 
 /** Shared by every client: the lanes, and what the collector counts about lost requests. */
 export interface ClientContext {
@@ -357,11 +394,11 @@ export class SnmpClient {
   ): Promise<T[]> {
     try {
       if (gated) await scope.turn();
-      const releaseDevice = await this.deviceLimiter.acquire(scope.signal);
+      const releaseDevice = await this.deviceLimiter.acquire(scope.cancel);
       try {
-        const ticket = await this.context.lanes[laneName].enter(scope.signal);
+        const ticket = await this.context.lanes[laneName].enter(scope.cancel);
         try {
-          scope.signal.throwIfAborted();
+          if (scope.cancel.reason !== undefined) throw scope.cancel.reason;
           const result = await this.exchange<T>(send);
           scope.answer();
           return result;
@@ -398,21 +435,22 @@ export class SnmpClient {
       }
       let settled = false;
       const pending: Pending = {
+        deadline: performance.now() + this.requestDeadlineMs + WATCHDOG_GRACE_MS,
         fail: (error) => finish(error),
+        expire: () => {
+          this.context.onLost?.();
+          finish(new SnmpError("timeout", "no answer from the SNMP library past its own deadline"));
+        },
       };
       const finish = (error: SnmpError | undefined, varbinds?: unknown[]) => {
         if (settled) return;
         settled = true;
-        clearTimeout(watchdog);
+        watchdog.forget(pending);
         this.pending.delete(pending);
         if (error) reject(error);
         else resolve((varbinds ?? []) as T[]);
       };
-      const watchdog = setTimeout(() => {
-        this.context.onLost?.();
-        finish(new SnmpError("timeout", "no answer from the SNMP library past its own deadline"));
-      }, this.requestDeadlineMs + WATCHDOG_GRACE_MS);
-      watchdog.unref();
+      watchdog.watch(pending);
       this.pending.add(pending);
       const discoveredBefore = engineDiscovered(session);
       send(session, (error, varbinds) => {
