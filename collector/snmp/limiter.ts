@@ -94,7 +94,6 @@ export class Limiter {
       return Promise.resolve(this.releaser());
     }
     return new Promise<Release>((resolve, reject) => {
-      let forget: (() => void) | undefined;
       const waiter: Waiter = {
         queuedAt: this.now(),
         grant: (release) => {
@@ -102,7 +101,7 @@ export class Limiter {
           resolve(release);
         },
       };
-      forget = cancel?.subscribe((reason) => {
+      const forget = cancel?.subscribe((reason) => {
         this.waiting = this.waiting.filter((w) => w !== waiter);
         reject(reason);
       });
