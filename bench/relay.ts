@@ -4,7 +4,8 @@
  * exporters at it once tells us, from the wire, how many varbinds each polls per scrape and whether
  * they poll the same OIDs. (The timed runs go straight to the agent, without the relay.)
  */
-import { createSocket, type Socket } from "node:dgram";
+import type { Socket } from "node:dgram";
+import { bindUdp } from "../lab/udp-relay.js";
 import { decodeMessage, PDU } from "./ber.js";
 
 export interface RelayCounts {
@@ -22,16 +23,8 @@ export interface CountingRelay {
   close(): Promise<void>;
 }
 
-function bound(address: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket("udp4");
-    socket.once("error", reject);
-    socket.bind({ address, port: 0 }, () => resolve(socket));
-  });
-}
-
 export async function startCountingRelay(agent: { host: string; port: number }): Promise<CountingRelay> {
-  const front = await bound("127.0.0.1");
+  const front = await bindUdp("127.0.0.1");
   // One upstream socket per client port, so responses go back to whoever asked.
   const upstreams = new Map<string, Promise<Socket>>();
   let counts: RelayCounts = { requests: 0, responses: 0, varbinds: 0, oids: new Set() };
@@ -40,7 +33,7 @@ export async function startCountingRelay(agent: { host: string; port: number }):
     const key = `${clientAddress}:${clientPort}`;
     let upstream = upstreams.get(key);
     if (!upstream) {
-      upstream = bound("0.0.0.0").then((socket) => {
+      upstream = bindUdp("0.0.0.0").then((socket) => {
         socket.on("message", (response) => {
           try {
             const decoded = decodeMessage(response);

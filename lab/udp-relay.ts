@@ -18,7 +18,8 @@ export interface UdpRelay {
   close(): Promise<void>;
 }
 
-function bind(address: string): Promise<Socket> {
+/** A UDP socket bound to `address` on a port the kernel picks. */
+export function bindUdp(address: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = createSocket("udp4");
     socket.once("error", reject);
@@ -31,7 +32,7 @@ export async function startUdpRelay(options: {
   /** Round trip the relay adds, in milliseconds (default 0). */
   roundTripMs?: number;
 }): Promise<UdpRelay> {
-  const front = await bind("127.0.0.1");
+  const front = await bindUdp("127.0.0.1");
   const half = (options.roundTripMs ?? 0) / 2;
   const later = (fn: () => void) => (half > 0 ? setTimeout(fn, half) : fn());
   // One upstream socket per client port, so responses go back to whoever asked.
@@ -44,7 +45,7 @@ export async function startUdpRelay(options: {
     const key = `${address}:${port}`;
     let upstream = upstreams.get(key);
     if (!upstream) {
-      upstream = bind(options.agent.host === "127.0.0.1" ? "127.0.0.1" : "0.0.0.0").then((socket) => {
+      upstream = bindUdp(options.agent.host === "127.0.0.1" ? "127.0.0.1" : "0.0.0.0").then((socket) => {
         socket.on("message", (response) => later(() => !closed && front.send(response, port, address)));
         return socket;
       });
