@@ -4,8 +4,8 @@
  * collector (the compiled build, as the container runs it) is scraped the way Prometheus spreads a
  * one-minute interval over its targets, while a probe GETs /healthz every 20 ms. Then the inventory
  * is reloaded twice: unchanged, and with one device changed. Measured: the event loop's worst delay
- * during each reload (prom-client's monitorEventLoopDelay, reset just before the SIGHUP), the
- * probe's slowest answer, how long the reload took, and how many devices' tables were walked again.
+ * during each reload and how long it took (the collector's own "inventory reloaded" log line), the
+ * probe's slowest answer, and how many devices' tables were walked again.
  *
  *   npm run bench:reload -- [--devices 1000] [--interfaces 50] [--agents 25] [--no-write]
  */
@@ -15,10 +15,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { MAX_PORTS_PER_AGENT, startAgentFleet } from "../lab/agent-fleet.js";
 import { deviceId, fleetInventoryYaml, type FleetSpec } from "../lab/fleet.js";
-import { runOrThrow, waitFor } from "../lab/process.js";
+import { waitFor } from "../lab/process.js";
 import { select } from "../lab/exposition.js";
 import { REPO_ROOT, startCollector, type CollectorProcess } from "../lab/kapasitas.js";
 import { withSection } from "./markdown.js";
+import { build, gitCommit, loadAverage } from "./measured.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -54,13 +55,8 @@ async function metric(collector: CollectorProcess, name: string): Promise<number
 
 async function main(): Promise<void> {
   console.error(`building, then ${DEVICES} devices × ${INTERFACES} links on ${AGENTS} agents…`);
-  await runOrThrow(
-    process.execPath,
-    [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
-    {
-      cwd: REPO_ROOT,
-    },
-  );
+  await build();
+
   const perAgent = Math.ceil(DEVICES / AGENTS);
   const agents = await startAgentFleet({
     agents: AGENTS,
@@ -118,7 +114,7 @@ async function main(): Promise<void> {
 
     const results: ReloadResult[] = [];
     const reload = async (what: string, nextSpec: FleetSpec) => {
-      writeFileSync(inventoryPath(c), fleetInventoryYaml(nextSpec));
+      writeFileSync(c.inventoryFile, fleetInventoryYaml(nextSpec));
       // Read /metrics before, and let its rendering (large with this many OPDs) pass: the reload
       // is measured by the collector itself, from SIGHUP to its "inventory reloaded" line.
       const discoveriesBefore = await metric(c, "kapasitas_snmp_discoveries_total");
@@ -172,15 +168,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** The inventory file the harness wrote for this collector (its command line names it). */
-function inventoryPath(c: CollectorProcess): string {
-  const cmdline = readFileSync(`/proc/${c.pid}/cmdline`, "utf8").split("\0");
-  return cmdline[cmdline.indexOf("--inventory") + 1]!;
-}
-
 function section(results: ReloadResult[], startSeconds: number): string {
-  const commit = readFileSync(join(REPO_ROOT, ".git/HEAD"), "utf8").trim();
-  const load = readFileSync("/proc/loadavg", "utf8").split(" ")[0];
   const rows = results
     .map(
       (r) =>
@@ -215,15 +203,10 @@ npm run bench:reload -- --devices ${DEVICES} --interfaces ${INTERFACES} --agents
   client saw it. \`/metrics\` is not scraped during a reload here: with this many OPDs, rendering it
   alone holds the event loop for most of a second (the scale issue's subject, not the reload's).
   "Tables walked again": \`kapasitas_snmp_discoveries_total\` over a full pass after the reload.
-- The reload loads, validates and plans the file on a worker thread (most of "took"), sends it back
-  in slices of 250 items, and swaps pollers device by device, yielding every 10 ms.
-- Machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, 1-minute load ${load} at the end; commit ${
-    commit.startsWith("ref:")
-      ? readFileSync(join(REPO_ROOT, ".git", commit.slice(5)), "utf8")
-          .trim()
-          .slice(0, 7)
-      : commit.slice(0, 7)
-  }.`;
+- The reload loads, validates and plans the file on a worker thread (most of "took"), compares each
+  device's plan with the running one by digest, sends back what changed one slice of 250 items per
+  turn of the event loop, and swaps pollers device by device, yielding every 10 ms.
+- Machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, 1-minute load ${loadAverage()} at the end; commit ${gitCommit()}.`;
 }
 
 await main();

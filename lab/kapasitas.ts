@@ -84,6 +84,8 @@ export function opdWithLink(id: string, link: Record<string, unknown>): Record<s
 
 export interface CollectorProcess {
   readonly pid: number;
+  /** The inventory file it was started with: rewrite it and send SIGHUP to reload. */
+  readonly inventoryFile: string;
   readonly baseUrl: string;
   readonly daemon: Daemon;
   /** `/snmp?target=<device-id>`: poll that device now and read its series. */
@@ -149,6 +151,7 @@ export async function startCollector(options: StartCollectorOptions): Promise<Co
   );
   const collector: CollectorProcess = {
     pid: daemon.pid,
+    inventoryFile,
     baseUrl,
     daemon,
     scrapeTarget: (deviceId, timeoutSeconds = 10) =>

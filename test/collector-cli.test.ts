@@ -33,6 +33,14 @@ ${opds
 ${PRICING}`;
 }
 
+/** The `kapasitas` command from source, run to completion. */
+function kapasitas(args: string[], env: Record<string, string> = {}) {
+  return run(process.execPath, ["--import", "tsx", join(REPO_ROOT, "cli/kapasitas.ts"), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+  });
+}
+
 describe("kapasitas collect (process)", () => {
   let agent: Snmpd;
   let daemon: Daemon;
@@ -133,40 +141,21 @@ describe("kapasitas collect (process)", () => {
 
   it("kapasitas poll checks one device from the command line (exit 0 when it answers)", async () => {
     writeFileSync(file, inventory(agent, [{ id: "dinkes", name: "Dinas Kesehatan" }]));
-    const result = await run(
-      process.execPath,
-      ["--import", "tsx", join(REPO_ROOT, "cli/kapasitas.ts"), "poll", "--inventory", file, "core"],
-      { cwd: REPO_ROOT, env: { ...process.env, KP_CLI_COMMUNITY: "cli-secret-community" } },
-    );
+    const result = await kapasitas(["poll", "--inventory", file, "core"], {
+      KP_CLI_COMMUNITY: "cli-secret-community",
+    });
     expect(result.code).toBe(0);
     const e = parseExposition(result.stdout);
     expect(select(e, "snmp_device_up", { device: "core" })[0]?.value).toBe(1);
     expect(select(e, "opd_link_bytes_total", { opd: "dinkes" })).toHaveLength(2);
-    const wrong = await run(
-      process.execPath,
-      ["--import", "tsx", join(REPO_ROOT, "cli/kapasitas.ts"), "poll", "--inventory", file, "core"],
-      { cwd: REPO_ROOT, env: { ...process.env, KP_CLI_COMMUNITY: "wrong" } },
-    );
+    const wrong = await kapasitas(["poll", "--inventory", file, "core"], { KP_CLI_COMMUNITY: "wrong" });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('"reason":"timeout"');
     expect(wrong.stderr + wrong.stdout).not.toContain("cli-secret-community");
   });
 
   it("a bad option says what is wrong in one line, without a stack trace", async () => {
-    const result = await run(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        join(REPO_ROOT, "cli/kapasitas.ts"),
-        "collect",
-        "--inventory",
-        file,
-        "--shard",
-        "2/2",
-      ],
-      { cwd: REPO_ROOT },
-    );
+    const result = await kapasitas(["collect", "--inventory", file, "--shard", "2/2"]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(
       "kapasitas: --shard 2/2: k counts from 0 like hashmod, so it must be below n (0..1)",

@@ -6,13 +6,13 @@ import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Fleet } from "../collector/poll/fleet.js";
 import { backoffSeconds } from "../collector/poll/plan.js";
-import { select } from "../lab/exposition.js";
+import { parseExposition, select } from "../lab/exposition.js";
 import {
   startCollector as startCollectorProcess,
   type CollectorProcess,
   type Scrape,
 } from "../lab/kapasitas.js";
-import { inventoryFrom, startCollector } from "./collector-support.js";
+import { inventoryFrom, startCollector, value } from "./collector-support.js";
 import { startAgentFleet, type AgentFleet } from "../lab/agent-fleet.js";
 import { deviceId, fleetInventoryYaml, type FleetSpec } from "../lab/fleet.js";
 import { waitFor } from "../lab/process.js";
@@ -167,10 +167,9 @@ describe("a device that stops answering mid-poll, again and again", () => {
   }, 30_000);
 });
 
+/** snmp_device_up of one device's exposition, read by the strict exposition parser. */
 function scrapeUp(text: string): number {
-  const m = /^snmp_device_up\{[^}]*\} (\d)$/m.exec(text);
-  if (!m) throw new Error(`no snmp_device_up in:\n${text.slice(0, 500)}`);
-  return Number(m[1]);
+  return value(parseExposition(text), "snmp_device_up");
 }
 
 describe("a quarter of the fleet dies (kapasitas collect, scraped like Prometheus)", () => {

@@ -25,7 +25,7 @@ import {
   type Resolution,
 } from "./discovery.js";
 import { ExpositionWriter, seriesPrefix } from "./exposition.js";
-import { IF, MTXR_HOTSPOT_SERVER_ID, MTXR_QUEUE } from "./oids.js";
+import { IF, MTXR_HOTSPOT_SERVER_ID, MTXR_QUEUE, SYS_UPTIME } from "./oids.js";
 import {
   backoffSeconds,
   hotspotLinkId,
@@ -278,7 +278,7 @@ export class DevicePoller {
       try {
         // A device that failed last time is asked one cheap question in the probe lane first:
         // while it stays silent it never takes a slot that a live device's poll needs.
-        if (this.consecutiveFailures > 0) await this.client.probe(scope);
+        if (this.consecutiveFailures > 0) await this.client.probe(SYS_UPTIME, scope);
         await this.poll(out, scope);
         up = 1;
         if (this.consecutiveFailures > 0)

@@ -168,11 +168,9 @@ export class Fleet {
         if (update.kind === "paths") old.retarget(update.paths, update.digest);
         next.set(id, old);
         summary.unchanged++;
-      } else {
-        const plan = update.kind === "plan" ? update.plan : undefined;
-        if (!plan) throw new Error(`reload: no plan for new device ${id}`);
-        const poller = this.newPoller(plan);
-        if (old && sameEndpoint(old.plan, plan)) poller.adoptStateFrom(old);
+      } else if (update.kind === "plan") {
+        const poller = this.newPoller(update.plan);
+        if (old && sameEndpoint(old.plan, update.plan)) poller.adoptStateFrom(old);
         next.set(id, poller);
         if (old) summary.changed++;
         else summary.added++;

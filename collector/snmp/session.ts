@@ -55,9 +55,6 @@ function counter64(buffer: Buffer): bigint {
 
 const T = snmp.ObjectType;
 
-/** sysUpTime.0: what a probe asks for (every agent has it, and it fits any PDU). */
-const SYS_UPTIME = "1.3.6.1.2.1.1.3.0";
-
 /** Decode net-snmp's varbind into a small tagged value (pure). */
 export function decode(varbind: Varbind): SnmpValue {
   switch (varbind.type) {
@@ -266,9 +263,9 @@ export class SnmpClient {
     return this.deviceLimiter.inFlight + this.deviceLimiter.queued;
   }
 
-  /** One cheap GET (sysUpTime) in the probe lane: is a device that failed answering again? */
-  async probe(scope: PollScope): Promise<void> {
-    await this.request<Varbind>("probe", scope, (s, cb) => s.get([SYS_UPTIME], cb));
+  /** One cheap GET of `oid` in the probe lane: is a device that failed answering again? */
+  async probe(oid: string, scope: PollScope): Promise<void> {
+    await this.request<Varbind>("probe", scope, (s, cb) => s.get([oid], cb));
   }
 
   /** GET many OIDs, split into PDUs of `getBatchSize`, sent concurrently within the limits. */
