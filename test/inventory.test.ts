@@ -104,7 +104,27 @@ const broken: [file: string, expected: string[]][] = [
     ],
   ],
   ["18-duplicate-key.yaml", ["18-duplicate-key.yaml:15:5 YAML: Map keys must be unique"]],
+  [
+    "19-unresolved-alias.yaml",
+    ["19-unresolved-alias.yaml:11:11 YAML: alias *cred has no anchor &cred before it; did you mean *creds?"],
+  ],
+  [
+    "20-alias-bomb.yaml",
+    [
+      "20-alias-bomb.yaml:39:38 YAML: aliases expand to more than 10000 nodes (a resource-exhaustion guard); write the repeated part out, or split the file",
+    ],
+  ],
 ];
+
+/** An inventory whose devices all share one anchored `snmp:` block, as a large city writes it. */
+function sharedCredentials(devices: number): string {
+  const list = Array.from(
+    { length: devices },
+    (_, i) =>
+      `  - { id: d${i}, host: 10.0.${Math.floor(i / 250)}.${(i % 250) + 1}, snmp: ${i === 0 ? "&creds { version: v2c, community: env:C }" : "*creds"} }`,
+  );
+  return `version: 1\norganisation: x\ndevices:\n${list.join("\n")}\npricing:\n  tiers:\n    - { mbps: 10, idr_per_mbps_month: 1 }\n`;
+}
 
 describe("inventory validation", () => {
   it("accepts the minimal inventory and the Tanjungpinang sample", () => {
@@ -128,6 +148,11 @@ describe("inventory validation", () => {
     const text = result.ok ? "" : result.problems.map(formatProblem).join("\n");
     expect(text).toContain("devices[0].snmp.community");
     expect(text).not.toContain("s3cr3t");
+  });
+
+  it("accepts one anchor used by 500 devices (the YAML library's own limit is 100)", () => {
+    const result = parseInventory(sharedCredentials(500), "shared.yaml");
+    expect(result.ok ? result.inventory.devices.length : result.problems.map(formatProblem)).toBe(500);
   });
 
   it("names a file it cannot read", () => {
@@ -190,4 +215,18 @@ describe("kapasitas inventory check", () => {
     );
     expect(failure?.stderr).toContain("3 problem(s); nothing will start on this inventory.");
   });
+
+  it.each(["19-unresolved-alias.yaml", "20-alias-bomb.yaml"])(
+    "reports %s as a located problem, never a stack trace",
+    async (name) => {
+      const file = join(dir, "broken", name);
+      const failure = await cli(file).then(
+        () => undefined,
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toMatch(new RegExp(`^${file}:\\d+:\\d+ YAML: alias`, "m"));
+      expect(failure?.stderr).not.toMatch(/ReferenceError|\n\s+at /);
+    },
+  );
 });
