@@ -171,6 +171,8 @@ describe("inventory validation", () => {
       timeoutSeconds: 2,
       retries: 1,
       maxRepetitions: 25,
+      walkMaxRows: 100_000,
+      walkMaxRequests: 10_000,
     });
     expect(totals(inv)).toEqual({
       allocated: { download_mbps: 70, upload_mbps: 60 },

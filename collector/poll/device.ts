@@ -50,6 +50,8 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
   "malformed",
   "credentials",
   "fd_exhausted",
+  "loop",
+  "too_many_rows",
   "error",
 ];
 
@@ -148,6 +150,8 @@ export class DevicePoller {
   private readonly devicePrefix: string;
   /** The running poll was already answered (and counted) as a timeout. */
   private pollCountedLate = false;
+  /** The running poll's scope: failing it ends the poll at its next request. */
+  private scope: PollScope | undefined;
 
   /** Digests of the plan: a reload keeps this poller when the device's new plan has the same identity. */
   digest: PlanDigest;
@@ -168,6 +172,8 @@ export class DevicePoller {
         retries: currentPlan.settings.retries,
         maxRepetitions: currentPlan.settings.maxRepetitions,
         getBatchSize: options.getBatchSize,
+        walkMaxRows: currentPlan.settings.walkMaxRows,
+        walkMaxRequests: currentPlan.settings.walkMaxRequests,
       },
       options.client,
       options.perDeviceConcurrency,
@@ -260,6 +266,15 @@ export class DevicePoller {
     return this.client.requestDeadlineMs / 1000;
   }
 
+  /**
+   * End the running poll now (shutdown): its queued requests leave, those on the wire fail, and
+   * every scrape waiting for it is answered at once.
+   */
+  abort(): void {
+    this.scope?.fail(new SnmpError("error", "collector shutting down"));
+    if (!this.clientHandedOn) this.client.reset();
+  }
+
   /** Close the session once any poll in flight has finished (a reload must not cut a scrape short). */
   close(): void {
     if (this.clientHandedOn) return;
@@ -274,7 +289,20 @@ export class DevicePoller {
     const out = new ExpositionWriter();
     let up = 0;
     if (started >= this.backoffUntilMs) {
-      const scope = new PollScope();
+      const scope = (this.scope = new PollScope());
+      // However the agent behaves, a poll never outlives the device's poll interval: past it the
+      // scope fails (nothing more is sent), the failure is counted once and backoff starts.
+      const deadline = setTimeout(
+        () =>
+          scope.fail(
+            new SnmpError(
+              "timeout",
+              `poll still running after the poll interval (${this.plan.settings.intervalSeconds} s)`,
+            ),
+          ),
+        this.plan.settings.intervalSeconds * 1000,
+      );
+      deadline.unref();
       try {
         // A device that failed last time is asked one cheap question in the probe lane first:
         // while it stays silent it never takes a slot that a live device's poll needs.
@@ -288,6 +316,9 @@ export class DevicePoller {
         // Fail the scope first: requests of this poll still queued leave without being sent.
         scope.fail(error);
         this.recordFailure(error);
+      } finally {
+        clearTimeout(deadline);
+        this.scope = undefined;
       }
     }
     this.writeDeviceMetrics(out, up, (this.now() - started) / 1000);
