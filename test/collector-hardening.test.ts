@@ -74,7 +74,7 @@ describe("kapasitas collect against hostile agents and careless clients", () => 
         device("healthy", snmpd),
         device("loop", agents.loop),
         device("backwards", agents.backwards),
-        device("endless", agents.endless),
+        device("endless", agents.endless, { walk_max_rows: 300 }),
         device("mismatch", agents.mismatch),
         device("counted", agents.counted),
         device("silent", agents.silent, { timeout: "20s", retries: 0 }),

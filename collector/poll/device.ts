@@ -50,6 +50,7 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
   "malformed",
   "credentials",
   "fd_exhausted",
+  "refused",
   "loop",
   "too_many_rows",
   "error",
@@ -184,13 +185,14 @@ export class DevicePoller {
    * Poll now (or join a poll already running for another scraper) and return the exposition.
    * With a budget (Prometheus's scrape timeout, less a margin), a poll that runs late is answered
    * with `snmp_device_up 0` and reason timeout before Prometheus gives up on the scrape; the poll
-   * itself finishes in the background and keeps the counters right.
+   * itself finishes in the background and keeps the counters right. Without a budget (a scraper
+   * that sends no header, `kapasitas poll`) the device's poll interval is the budget: no scrape
+   * waits on a poll longer than that.
    */
-  async scrape(budgetMs?: number): Promise<string> {
+  async scrape(budgetMs = this.plan.settings.intervalSeconds * 1000): Promise<string> {
     const poll = (this.inflight ??= this.pollAndExpose().finally(() => {
       this.inflight = undefined;
     }));
-    if (budgetMs === undefined) return poll;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<string>((resolve) => {
       timer = setTimeout(() => resolve(this.lateAnswer(budgetMs)), budgetMs);
@@ -290,19 +292,6 @@ export class DevicePoller {
     let up = 0;
     if (started >= this.backoffUntilMs) {
       const scope = (this.scope = new PollScope());
-      // However the agent behaves, a poll never outlives the device's poll interval: past it the
-      // scope fails (nothing more is sent), the failure is counted once and backoff starts.
-      const deadline = setTimeout(
-        () =>
-          scope.fail(
-            new SnmpError(
-              "timeout",
-              `poll still running after the poll interval (${this.plan.settings.intervalSeconds} s)`,
-            ),
-          ),
-        this.plan.settings.intervalSeconds * 1000,
-      );
-      deadline.unref();
       try {
         // A device that failed last time is asked one cheap question in the probe lane first:
         // while it stays silent it never takes a slot that a live device's poll needs.
@@ -317,7 +306,6 @@ export class DevicePoller {
         scope.fail(error);
         this.recordFailure(error);
       } finally {
-        clearTimeout(deadline);
         this.scope = undefined;
       }
     }

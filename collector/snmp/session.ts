@@ -1,6 +1,7 @@
 // The SNMP engine: one long-lived net-snmp session per device (v2c or v3), batched Gets, GetBulk
 // column walks with a tunable max-repetitions, per-request timeout and retries, and limits on
 // requests in flight per device and per shared lane (lanes.ts). Failures are classified into a few stable reasons.
+import type { Socket } from "node:dgram";
 import snmp, { type Session, type Varbind } from "net-snmp";
 import type { Device } from "../../core/schema.js";
 import type { Lane, LaneName } from "./lanes.js";
@@ -10,7 +11,15 @@ import { resolveSecret, scrubSecrets, SecretError } from "./secrets.js";
 
 /** Why a request failed: the `reason` label of snmp_device_poll_failures_total. */
 export type FailureReason =
-  "timeout" | "auth" | "malformed" | "credentials" | "fd_exhausted" | "loop" | "too_many_rows" | "error";
+  | "timeout"
+  | "auth"
+  | "malformed"
+  | "credentials"
+  | "fd_exhausted"
+  | "refused"
+  | "loop"
+  | "too_many_rows"
+  | "error";
 
 export class SnmpError extends Error {
   constructor(
@@ -195,6 +204,33 @@ function openSession(device: Device, options: EngineOptions): { session: Session
     ...(s.context && { context: s.context }),
   });
   return { session, secrets: [user.authKey, user.privKey].filter((k): k is string => !!k) };
+}
+
+type SendCallback = (error: Error | null, bytes?: number) => void;
+
+/**
+ * Connect the session's UDP socket to the agent, as gosnmp (snmp_exporter) does: the kernel then
+ * hands back an ICMP port unreachable as ECONNREFUSED (a refused port is told at once instead of
+ * after every try's timeout) and delivers only datagrams from the agent's address. net-snmp sends
+ * with an address, which a connected socket refuses, so its sends are passed on without one, after
+ * the connect has completed.
+ */
+function connectToAgent(socket: Socket, device: Device): void {
+  // A failed connect (no descriptor left for the bind, a name that does not resolve) is handed to
+  // the callback, not emitted: emit it, so the socket's error handler fails the requests.
+  const connected = new Promise<void>((resolve) =>
+    socket.connect(device.port, device.host, ((error?: Error) =>
+      error ? socket.emit("error", error) : resolve()) as () => void),
+  );
+  const send = socket.send.bind(socket) as (b: Buffer, o: number, l: number, cb?: SendCallback) => void;
+  (socket as unknown as { send: unknown }).send = (
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    _port: number,
+    _address: string,
+    callback?: SendCallback,
+  ) => void connected.then(() => send(buffer, offset, length, callback));
 }
 
 /** A socket error that means the process has run out of file descriptors. */
@@ -435,19 +471,23 @@ export class SnmpClient {
     });
     // Socket errors (EMFILE on the implicit bind, say) reach net-snmp's socket listener and stop
     // there: its queued sends are never called back. Fail them here, named for what happened.
-    const socket = (session as Session & { dgram?: NodeJS.EventEmitter }).dgram;
+    const socket = (session as Session & { dgram?: Socket }).dgram;
     socket?.on("error", (error: Error) => {
       if (this.session !== session) return;
+      const code = (error as NodeJS.ErrnoException).code;
       const failure = fdExhausted(error)
-        ? new SnmpError(
-            "fd_exhausted",
-            `out of file descriptors opening the device's socket (${(error as NodeJS.ErrnoException).code})`,
-          )
-        : new SnmpError("error", `socket error: ${scrubSecrets(error.message, this.secrets)}`);
+        ? new SnmpError("fd_exhausted", `out of file descriptors opening the device's socket (${code})`)
+        : code === "ECONNREFUSED"
+          ? new SnmpError(
+              "refused",
+              `port ${this.device.port} refused the request (ICMP port unreachable): no SNMP agent listening there`,
+            )
+          : new SnmpError("error", `socket error: ${scrubSecrets(error.message, this.secrets)}`);
       if (failure.reason === "fd_exhausted") this.context.onFdExhausted?.(error);
       this.socketFailure = failure;
       this.failPending(failure);
     });
+    if (socket) connectToAgent(socket, this.device);
     this.session = session;
     return session;
   }
