@@ -161,7 +161,7 @@ export class Fleet {
     const previous = this.pollers;
     const next = new Map<string, DevicePoller>();
     // What changed: from the reload worker, or worked out here (tests, `kapasitas poll`).
-    const planned = updates ?? planUpdates(inventory, this.planDigests());
+    const planned = updates ?? planUpdates(inventory, this.planDigests(), this.options.shard);
     let sliceStart = performance.now();
     for (const [id, update] of planned) {
       if (!inShard(id, this.options.shard)) continue;
@@ -205,9 +205,8 @@ export class Fleet {
 
   private buildPollers(inventory: Inventory): Map<string, DevicePoller> {
     const pollers = new Map<string, DevicePoller>();
-    for (const [id, plan] of devicePlans(inventory)) {
-      if (inShard(id, this.options.shard)) pollers.set(id, this.newPoller(plan));
-    }
+    for (const [id, plan] of devicePlans(inventory, this.options.shard))
+      pollers.set(id, this.newPoller(plan));
     return pollers;
   }
 
