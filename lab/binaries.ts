@@ -30,6 +30,7 @@ export const DEBIAN_PACKAGE_OF = {
   dockerd: "docker.io",
   docker: "docker.io",
   debootstrap: "debootstrap",
+  "victoria-metrics": "victoria-metrics",
 } as const;
 
 export type KnownBinary = keyof typeof DEBIAN_PACKAGE_OF;

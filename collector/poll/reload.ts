@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Problem } from "../../core/load.js";
 import type { Inventory } from "../../core/schema.js";
-import type { PlanDigest, PlanUpdate } from "./plan.js";
+import type { PlanDigest, PlanUpdate, Shard } from "./plan.js";
 
 /** What the worker sends, one message at a time. */
 export type ReloadMessage =
@@ -57,8 +57,8 @@ interface TsxPackage {
  * does not pass its loader on to workers), a small bootstrap registers tsx's loader in the worker
  * first, then imports the TypeScript file.
  */
-function startWorker(file: string, running: Map<string, PlanDigest>): Worker {
-  const options = { workerData: { file, running } };
+function startWorker(file: string, running: Map<string, PlanDigest>, shard: Shard | undefined): Worker {
+  const options = { workerData: { file, running, shard } };
   if (!import.meta.url.endsWith(".ts"))
     return new Worker(new URL("./reload-worker.js", import.meta.url), options);
   // tsx's ESM API, found through its own exports map (a require() resolve would pick the CJS build).
@@ -73,14 +73,16 @@ function startWorker(file: string, running: Map<string, PlanDigest>): Worker {
 
 /**
  * Load, validate and plan an inventory file on a worker thread; `running` holds the digests of the
- * plans in force, so that only what changed comes back (see planUpdates).
+ * plans in force, so that only what changed comes back (see planUpdates), and only the shard's
+ * devices are planned.
  */
 export function loadInBackground(
   file: string,
   running: Map<string, PlanDigest> = new Map(),
+  shard?: Shard,
 ): Promise<Reloaded> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker(file, running);
+    const worker = startWorker(file, running, shard);
     const messages: ReloadMessage[] = [];
     worker.on("message", (m: ReloadMessage) => {
       messages.push(m);
