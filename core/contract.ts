@@ -20,6 +20,12 @@ export const METRICS = {
   // The collector's own series beyond the design's contract (docs/metrics.md).
   /** 1 when a link's selector matches no interface/queue, or several. */
   linkUnresolved: "kapasitas_link_unresolved",
+  /**
+   * 1 while an OPD's MikroTik simple queue is there and counting, 0 when it vanished from the queue
+   * table or its byte counters stood still for 10 minutes of answered polls: {opd, link, device,
+   * interface="queue/<name>"} (docs/metrics.md, Queue state).
+   */
+  queueUp: "kapasitas_queue_up",
   /** Counter samples not counted: {device, reason: implausible|reset|moved}. */
   counterDiscontinuities: "kapasitas_counter_discontinuities_total",
   /** SIGHUP reloads of the inventory: {result: success|failure} (on /metrics). */
