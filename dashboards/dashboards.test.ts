@@ -152,6 +152,15 @@ describe("dashboards", () => {
     }
   });
 
+  it("needs no plugin: every panel is one Grafana ships (the city map is the built-in Node graph)", () => {
+    const builtIn = ["bargauge", "heatmap", "nodeGraph", "stat", "state-timeline", "table", "timeseries"];
+    for (const [file, d] of dashboards) {
+      for (const p of queryPanels(d)) expect(builtIn, `${file}: ${p.title}`).toContain(p.type);
+    }
+    const overview = queryPanels(mixin.dashboards["kapasitas-noc-overview.json"]!);
+    expect(overview.filter((p) => p.type === "nodeGraph")).toHaveLength(1);
+  });
+
   it("links OPD rows and series to the OPD detail, keeping the time range", () => {
     const overview = mixin.dashboards["kapasitas-noc-overview.json"]!;
     const links = queryPanels(overview).flatMap((p) => p.fieldConfig?.defaults?.links ?? []);
