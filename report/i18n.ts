@@ -2,6 +2,7 @@
 // Indonesian formats come from Intl ('id-ID'): 1.234,5 and "Maret 2026"; money in rupiah (Rp).
 import type { Direction } from "../core/model.js";
 import type { Saturation } from "./figures.js";
+import { TERMS } from "../core/terms.js";
 import type { Lang } from "./lang.js";
 import { monthOf, zonedDate, type Period } from "./period.js";
 
@@ -24,11 +25,11 @@ const id = {
   id: "Kode",
   name: "Nama",
   category: "Kategori",
-  public_service: "Layanan publik",
-  internal: "Internal",
+  public_service: TERMS.id.public_service,
+  internal: TERMS.id.internal,
   direction: "Arah",
-  download: "Unduh",
-  upload: "Unggah",
+  download: TERMS.id.download,
+  upload: TERMS.id.upload,
   allocation: "Alokasi/kontrak (Mbps)",
   mean: "Rata-rata (Mbps)",
   peak: "Puncak (Mbps)",
@@ -78,7 +79,7 @@ const id = {
   pageOf: (a: number, b: number) => `Halaman ${a} dari ${b}`,
   settings: "Parameter perencanaan",
   headroom: "Cadangan (headroom)",
-  threshold: "Ambang jenuh",
+  threshold: TERMS.id.threshold,
   fiscalStart: "Awal tahun anggaran",
   tiers: "Tingkat harga",
   tierPrice: "Rp per Mbps per bulan",
@@ -119,11 +120,11 @@ const en: Catalog = {
   id: "Id",
   name: "Name",
   category: "Category",
-  public_service: "Public service",
-  internal: "Internal",
+  public_service: TERMS.en.public_service,
+  internal: TERMS.en.internal,
   direction: "Direction",
-  download: "Download",
-  upload: "Upload",
+  download: TERMS.en.download,
+  upload: TERMS.en.upload,
   allocation: "Allocation/contract (Mbps)",
   mean: "Mean (Mbps)",
   peak: "Peak (Mbps)",
@@ -173,7 +174,7 @@ const en: Catalog = {
   pageOf: (a: number, b: number) => `Page ${a} of ${b}`,
   settings: "Planning settings",
   headroom: "Headroom",
-  threshold: "Saturation threshold",
+  threshold: TERMS.en.threshold,
   fiscalStart: "Fiscal year starts",
   tiers: "Price tiers",
   tierPrice: "Rp per Mbps per month",
