@@ -93,6 +93,15 @@ export function createApp(options: AppOptions): Express {
   app.disable("x-powered-by");
   // Scrapes are never conditional requests: ETags only cost a hash of every body.
   app.set("etag", false);
+  // Every answer: no MIME sniffing, no framing, no referrer, nothing loaded from anywhere (a mounted
+  // page that needs more, like the report's, sets its own Content-Security-Policy).
+  app.use((_req, res, next) => {
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("Referrer-Policy", "no-referrer");
+    res.setHeader("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    next();
+  });
 
   // HEAD answers what a GET would start with, without polling the device.
   app.head("/snmp", (req, res) => {
@@ -169,6 +178,9 @@ export function createApp(options: AppOptions): Express {
   });
 
   for (const mounted of options.routers ?? []) app.use(mounted.path, mounted.router);
+
+  // express's own 404 would replace the Content-Security-Policy above with a weaker one.
+  app.use((_req, res) => void res.status(404).type("text/plain").send("not found\n"));
 
   // Last: an unexpected error is logged and answered 500 without a stack trace.
   app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -129,6 +129,8 @@ export interface BuildOptions {
   /** Range queries in flight at once. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Entities read at once (default BATCH_ENTITIES): bounds the report's memory. */
+  batchEntities?: number;
 }
 
 /**
@@ -151,46 +153,96 @@ interface Fetched {
   unmatched: Set<string>;
 }
 
-async function fetchSeries(
+/**
+ * Entities read from Prometheus at once. Memory is this many entities' series (two directions,
+ * 8 bytes per 5-minute slot: 1.7 MB per entity for a fiscal year), plus the answers in flight,
+ * whatever the size of the inventory: a province of 600 OPDs costs the same as a city of 20.
+ */
+export const BATCH_ENTITIES = 24;
+
+export interface Source {
+  kind: EntityKind;
+  metric: string;
+  idLabel: string;
+}
+
+const SOURCES: Record<EntityKind, Source> = {
+  opd: { kind: "opd", metric: RECORDED.opdBits, idLabel: "opd" },
+  uplink: { kind: "uplink", metric: RECORDED.uplinkBits, idLabel: "uplink" },
+};
+
+/** `metric{label=~"a|b"}`: one batch's series (ids are slugs; escaped all the same). */
+export function batchSelector(source: Source, ids: readonly string[]): string {
+  const alternatives = ids.map((id) => id.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&")).join("|");
+  return `${source.metric}{${source.idLabel}=~${JSON.stringify(alternatives)}}`;
+}
+
+/** Small answers first: the allocations in force and the ids Prometheus holds in the period. */
+async function fetchIndex(
   options: BuildOptions,
   startS: number,
-  slots: number,
   endS: number,
-): Promise<Fetched> {
+): Promise<Omit<Fetched, "series">> {
   const { client, inventory } = options;
-  const chunks = slots > 0 ? chunkRange(startS + SLOT_SECONDS, endS, SLOT_SECONDS) : [];
-  const sources = [
-    { kind: "opd" as const, metric: RECORDED.opdBits, idLabel: "opd", wanted: inventory.opds.length > 0 },
-    {
-      kind: "uplink" as const,
-      metric: RECORDED.uplinkBits,
-      idLabel: "uplink",
-      wanted: inventory.uplinks.length > 0,
-    },
-  ].filter((s) => s.wanted);
+  const allocations = new Map<SeriesKey, number>();
   const allocationSources = [
     { kind: "opd" as const, metric: METRICS.opdAllocatedBps, idLabel: "opd" },
     { kind: "uplink" as const, metric: METRICS.uplinkContractedBps, idLabel: "uplink" },
   ];
-  const tasks = [
-    ...sources.flatMap((source) => chunks.map((chunk) => ({ type: "range" as const, source, chunk }))),
-    ...allocationSources.map((source) => ({ type: "allocation" as const, source })),
-  ];
-  const series = new Map<SeriesKey, Float64Array>();
-  const allocations = new Map<SeriesKey, number>();
+  for (const source of allocationSources) {
+    // The allocation in force at the end of the period (a week back covers a collector restart);
+    // max by drops the collector's instance/shard labels.
+    const { metric, idLabel } = source;
+    const result = await client.query(`max by (${idLabel}, direction) (last_over_time(${metric}[7d]))`, endS);
+    for (const s of result) {
+      const id = s.metric[idLabel];
+      const direction = s.metric.direction;
+      const value = Number(s.value[1]);
+      if (id && (direction === "download" || direction === "upload") && value > 0) {
+        allocations.set(keyOf(source.kind, id, direction), value);
+      }
+    }
+  }
   const known = new Set([
     ...inventory.opds.map((o) => `opd/${o.id}`),
     ...inventory.uplinks.map((u) => `uplink/${u.id}`),
   ]);
   const unmatched = new Set<string>();
+  for (const source of Object.values(SOURCES)) {
+    // The label-values endpoint reads the index only, whatever the period's length.
+    for (const id of await client.labelValues(source.idLabel, source.metric, startS, endS)) {
+      if (!known.has(`${source.kind}/${id}`)) unmatched.add(`${source.kind}/${id}`);
+    }
+  }
+  return { allocations, unmatched };
+}
+
+/** One batch of entities' series, every chunk of the period. */
+async function fetchBatch(
+  options: BuildOptions,
+  batch: readonly EntityInput[],
+  startS: number,
+  slots: number,
+  endS: number,
+  onQuery: () => void,
+): Promise<Map<SeriesKey, Float64Array>> {
+  const { client } = options;
+  const chunks = slots > 0 ? chunkRange(startS + SLOT_SECONDS, endS, SLOT_SECONDS) : [];
+  const kinds = (["opd", "uplink"] as const).filter((k) => batch.some((e) => e.kind === k));
+  const tasks = kinds.flatMap((kind) => {
+    const selector = batchSelector(
+      SOURCES[kind],
+      batch.filter((e) => e.kind === kind).map((e) => e.id),
+    );
+    return chunks.map((chunk) => ({ source: SOURCES[kind], selector, chunk }));
+  });
+  const wanted = new Set(batch.map((e) => `${e.kind}/${e.id}`));
+  const series = new Map<SeriesKey, Float64Array>();
   const seriesFor = (kind: EntityKind, labels: Labels, idLabel: string): Float64Array | null => {
     const id = labels[idLabel];
     const direction = labels.direction;
     if (!id || (direction !== "download" && direction !== "upload")) return null;
-    if (!known.has(`${kind}/${id}`)) {
-      unmatched.add(`${kind}/${id}`);
-      return null;
-    }
+    if (!wanted.has(`${kind}/${id}`)) return null;
     const key = keyOf(kind, id, direction);
     let values = series.get(key);
     if (!values) {
@@ -199,39 +251,18 @@ async function fetchSeries(
     }
     return values;
   };
-
-  let done = 0;
-  options.onProgress?.(0, tasks.length);
   await mapLimit(tasks, options.concurrency ?? 3, async (task) => {
-    if (task.type === "range") {
-      await client.queryRangeInto(slotQuery(task.source.metric), task.chunk, SLOT_SECONDS, (labels) => {
-        const values = seriesFor(task.source.kind, labels, task.source.idLabel);
-        if (!values) return null;
-        return (t, value) => {
-          const slot = Math.round((t - startS) / SLOT_SECONDS) - 1;
-          if (slot >= 0 && slot < slots && Number.isFinite(value)) values[slot] = value;
-        };
-      });
-    } else {
-      // The allocation in force at the end of the period (a week back covers a collector restart);
-      // max by drops the collector's instance/shard labels.
-      const { metric, idLabel } = task.source;
-      const result = await client.query(
-        `max by (${idLabel}, direction) (last_over_time(${metric}[7d]))`,
-        endS,
-      );
-      for (const s of result) {
-        const id = s.metric[task.source.idLabel];
-        const direction = s.metric.direction;
-        const value = Number(s.value[1]);
-        if (id && (direction === "download" || direction === "upload") && value > 0) {
-          allocations.set(keyOf(task.source.kind, id, direction), value);
-        }
-      }
-    }
-    options.onProgress?.(++done, tasks.length);
+    await client.queryRangeInto(slotQuery(task.selector), task.chunk, SLOT_SECONDS, (labels) => {
+      const values = seriesFor(task.source.kind, labels, task.source.idLabel);
+      if (!values) return null;
+      return (t, value) => {
+        const slot = Math.round((t - startS) / SLOT_SECONDS) - 1;
+        if (slot >= 0 && slot < slots && Number.isFinite(value)) values[slot] = value;
+      };
+    });
+    onQuery();
   });
-  return { series, allocations, unmatched };
+  return series;
 }
 
 export interface EntityInput extends EntityIdentity {
@@ -389,14 +420,12 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
   const slots = Math.floor((endS - startS) / SLOT_SECONDS);
   const measuredEnd = new Date((startS + slots * SLOT_SECONDS) * 1000);
 
-  const fetched = await fetchSeries(options, startS, slots, startS + slots * SLOT_SECONDS);
-  const hasData = [...fetched.series.values()].some((v) => v.some((x) => !Number.isNaN(x)));
-  if (!hasData) {
-    throw new NoDataError("no-data", {
+  const noData = () =>
+    new NoDataError("no-data", {
       url: options.client.url,
       series: `${RECORDED.opdBits} / ${RECORDED.uplinkBits}`,
     });
-  }
+  if (slots === 0) throw noData();
 
   const months = monthsIn(period.start, measuredEnd, timeZone).map((m) => ({
     month: m.month,
@@ -414,7 +443,7 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
     nextFyLastMonth: fiscalYearLastMonth(nextFy, startMonth),
   };
 
-  const build = (entity: EntityInput): EntityReport => {
+  const build = (entity: EntityInput, fetched: Omit<Fetched, "unmatched">): EntityReport => {
     const figures = {} as Record<Direction, DirectionFigures>;
     for (const direction of DIRECTIONS) {
       const key = keyOf(entity.kind, entity.id, direction);
@@ -446,7 +475,28 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
     };
   };
 
-  const entities = entitiesOf(inventory).map(build);
+  // Read and figure the entities a batch at a time: only one batch's series are ever in memory.
+  const inputs = entitiesOf(inventory);
+  const batchSize = Math.max(1, options.batchEntities ?? BATCH_ENTITIES);
+  const batches = Array.from({ length: Math.ceil(inputs.length / batchSize) }, (_, b) =>
+    inputs.slice(b * batchSize, (b + 1) * batchSize),
+  );
+  const chunkCount = chunkRange(startS + SLOT_SECONDS, measuredEnd.getTime() / 1000, SLOT_SECONDS).length;
+  const total = 2 + batches.reduce((n, batch) => n + chunkCount * new Set(batch.map((e) => e.kind)).size, 0);
+  let done = 0;
+  options.onProgress?.(0, total);
+  const index = await fetchIndex(options, startS, measuredEnd.getTime() / 1000);
+  options.onProgress?.((done += 2), total);
+  const entities: EntityReport[] = [];
+  let hasData = false;
+  for (const batch of batches) {
+    const series = await fetchBatch(options, batch, startS, slots, measuredEnd.getTime() / 1000, () =>
+      options.onProgress?.(++done, total),
+    );
+    hasData ||= [...series.values()].some((v) => v.some((x) => !Number.isNaN(x)));
+    for (const entity of batch) entities.push(build(entity, { series, allocations: index.allocations }));
+  }
+  if (!hasData) throw noData();
   const opds = entities.filter((e) => e.kind === "opd");
   const uplinks = entities.filter((e) => e.kind === "uplink");
   return {
@@ -468,6 +518,6 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
     uplinks,
     totals: { opds: totalsOf(opds), uplinks: totalsOf(uplinks) },
     ranking: rank(opds),
-    unmatchedSeries: [...fetched.unmatched].sort(),
+    unmatchedSeries: [...index.unmatched].sort(),
   };
 }
