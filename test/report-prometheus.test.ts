@@ -17,6 +17,7 @@ import { freePort } from "../lab/ports.js";
 import { run, runOrThrow } from "../lab/process.js";
 import type { BackfilledPrometheus } from "../lab/history-prometheus.js";
 import {
+  aggregateP95,
   countSlots,
   DINKES_GAP,
   HISTORY,
@@ -104,27 +105,128 @@ describe("figures from Prometheus match the construction", () => {
     expect(entity("dinkes").download.saturation).toEqual({ status: "not-within-horizon" });
   });
 
-  it("recommends next year's allocation rounded up to a tier, priced in IDR", () => {
-    // 17.5 x 1.3 = 22.75 Mbps → the 50 Mbps tier at Rp 480.000/Mbps/month.
-    expect(entity("disdukcapil").recommendation).toMatchObject({
-      basis: "download",
-      mbps: 50,
-      yearlyCostIdr: 50 * 480_000 * 12,
-      todayMbps: 20,
-      todayYearlyCostIdr: 20 * 550_000 * 12,
-      changeIdr: 288_000_000 - 132_000_000,
+  it("prices contracts only: an own line gets a tier, shared OPDs carry no rupiah", () => {
+    // MPP: flat 12 Mbps x 1.3 = 15.6 → the 20 Mbps tier at Rp 550.000/Mbps/month; today Rp 15 M/month.
+    expect(entity("mpp")).toMatchObject({
+      paidBy: "own",
+      provider: "PT Lintasarta",
+      today: { mbps: 50, yearlyCostIdr: 180_000_000 },
+      recommendation: { basis: "download", mbps: 20, yearlyCostIdr: 132_000_000, changeIdr: -48_000_000 },
     });
-    expect(entity("bappeda").recommendation).toMatchObject({
-      mbps: 5,
-      yearlyCostIdr: 39_000_000,
-      changeIdr: -249_000_000,
+    for (const id of ["disdukcapil", "dinkes", "bappeda", "diskominfo", "dishub", "satpol-pp"]) {
+      expect(entity(id).paidBy, id).toBe("shared");
+      expect(entity(id).today.yearlyCostIdr, id).toBeNull();
+      expect(entity(id).recommendation, id).toBeNull();
+    }
+  });
+
+  it("plans the shared OPDs' limits from their projected p95 + headroom, in steps", () => {
+    const row = (id: string) => report.plan.rows.find((r) => r.id === id)!;
+    // 17.5 x 1.3 = 22.75 → 25 Mbps; upload 2 x 1.3 = 2.6 → 3 Mbps.
+    expect(row("disdukcapil")).toMatchObject({
+      queue: "disdukcapil",
+      today: { download: 20, upload: 20 },
+      proposed: { download: 25, upload: 3 },
+      changeMbps: 5,
     });
-    expect(entity("telkom-astinet").recommendation).toMatchObject({
-      mbps: 200,
-      yearlyCostIdr: 200 * 380_000 * 12,
-      todayYearlyCostIdr: 60_000_000 * 12,
+    expect(row("bappeda").proposed).toEqual({ download: 4, upload: 2 }); // 3.9 and 1.3
+    expect(row("dishub")).toMatchObject({ evidence: false, proposed: { download: 10, upload: 10 } });
+    expect(report.plan.rows.map((r) => r.id)).not.toContain("mpp"); // its own line, not a share
+    // Room: the proposed uplinks (200 Mbps) x max_overbooking 1.5; the plan fits without scaling.
+    expect(report.plan.capacityMbps).toEqual({ download: 300, upload: 300 });
+    expect(report.plan.scale).toEqual({ download: 1, upload: 1 });
+    expect(report.plan.gains).toEqual(["disdukcapil"]);
+  });
+
+  it("sizes the city from the simultaneous sum at the uplinks, not the sum of p95s", () => {
+    const city = report.city;
+    // Telkom (80 Mbps p95) and Biznet (40) are busy at different times: their sum's p95 is 100 Mbps.
+    const constructed = aggregateP95([SPECS.uplinkDown, SPECS.biznetDown]);
+    expect(constructed.p95).toBe(100 * MBPS);
+    expect(city.uplinks.download.p95Bps).toBe(constructed.p95);
+    expect(city.uplinks.download.samples).toBe(constructed.samples);
+    expect(city.uplinks.upload.p95Bps).toBe(aggregateP95([SPECS.uplinkUp, SPECS.biznetUp]).p95);
+    expect(entity("telkom-astinet").download.p95Bps! + entity("biznet").download.p95Bps!).toBe(120 * MBPS);
+    // Flat: projected 100 x 1.3 = 130 Mbps, split over two 100 Mbps contracts → 65 → 100 Mbps each.
+    expect(city).toMatchObject({ basis: "download", recommendedMbps: 200, todayMbps: 200 });
+    expect(city.needMbps).toBeCloseTo(130, 9);
+    expect(city.lines).toEqual([
+      { id: "telkom-astinet", mbps: 100, idrPerMbpsMonth: 420_000, yearlyCostIdr: 504_000_000 },
+      { id: "biznet", mbps: 100, idrPerMbpsMonth: 420_000, yearlyCostIdr: 504_000_000 },
+    ]);
+    expect(entity("biznet").recommendation).toMatchObject({
+      mbps: 100,
+      changeIdr: 504_000_000 - 360_000_000,
     });
-    expect(entity("satpol-pp").recommendation).toBeNull();
+  });
+
+  it("measures the concurrency factor on the shared OPDs' sum, exactly as constructed", () => {
+    const shared = [
+      SPECS.disdukcapilDown,
+      SPECS.dinkesDown,
+      SPECS.bappedaDown,
+      SPECS.diskominfoDown,
+      SPECS.dishubDown,
+    ];
+    const constructed = aggregateP95(shared);
+    const city = report.city;
+    expect(city.sharedOpds.download.p95Bps).toBeCloseTo(constructed.p95, 6);
+    expect(city.sharedOpds.download.samples).toBe(constructed.samples);
+    const sumP95 = ["disdukcapil", "dinkes", "bappeda", "diskominfo", "dishub"].reduce(
+      (s, id) => s + entity(id).download.p95Bps!,
+      0,
+    );
+    expect(city.sumP95Mbps.download).toBeCloseTo(sumP95 / MBPS, 9);
+    expect(city.concurrency.download).toBeCloseTo(sumP95 / constructed.p95, 9);
+    expect(city.concurrency.download).toBeGreaterThan(1);
+    expect(city.sharedWithoutData).toEqual(["satpol-pp"]);
+    // Shared allocations 20+10+50+10+10+10 = 110 Mbps down on 200 Mbps of uplinks.
+    expect(city.overbooking.download).toBeCloseTo(110 / 200, 9);
+  });
+
+  it("counts each rupiah once: the budget is the uplink contracts plus the own lines", () => {
+    expect(
+      report.budget.lines.map((l) => [l.kind, l.id, l.todayYearlyCostIdr, l.proposedYearlyCostIdr]),
+    ).toEqual([
+      ["uplink", "telkom-astinet", 720_000_000, 504_000_000],
+      ["uplink", "biznet", 360_000_000, 504_000_000],
+      ["own", "mpp", 180_000_000, 132_000_000],
+    ]);
+    expect(report.budget).toMatchObject({
+      todayYearlyCostIdr: 1_260_000_000,
+      proposedYearlyCostIdr: 1_140_000_000,
+      changeIdr: -120_000_000,
+    });
+    expect(report.totals.opds.todayYearlyCostIdr + report.totals.uplinks.todayYearlyCostIdr).toBe(
+      report.budget.todayYearlyCostIdr,
+    );
+  });
+
+  it("gives no recommendation below the evidence gate, and says how much rests on solid data", () => {
+    const dishub = entity("dishub");
+    expect(dishub.evidence).toMatchObject({ ok: false, reason: "coverage" });
+    expect(dishub.evidence.coverage).toBeCloseTo(1 - 123 / 365, 9);
+    expect(entity("satpol-pp").evidence).toMatchObject({ ok: false, reason: "no-data" });
+    expect(report.evidence).toMatchObject({
+      opds: { passed: 5, total: 7 },
+      uplinks: { passed: 2, total: 2 },
+      city: true,
+      none: false,
+    });
+    expect(report.evidence.coverage).toBe(1);
+    expect(report.lastSampleAt!.toISOString()).toBe("2025-12-31T17:00:00.000Z");
+  });
+
+  it("a month recommends nothing (a trend needs 3 covered months), and still reports", async () => {
+    const client = new PrometheusClient({ url: prometheus.url });
+    const march = await buildReport({ inventory, period: parsePeriod("2025-03", TZ, 1), client });
+    expect([...march.opds, ...march.uplinks].filter((e) => e.evidence.ok)).toEqual([]);
+    expect(march.city.evidence).toMatchObject({ ok: false, reason: "months" });
+    expect(march.city.lines).toEqual([]);
+    expect(march.plan.rows.every((r) => r.proposed.download === r.today.download)).toBe(true);
+    expect(march.budget.changeIdr).toBe(0);
+    expect(march.evidence.none).toBe(true);
+    expect(march.ranking.underProvisioned).toEqual([]);
   });
 
   it("takes the contract from Prometheus where exported, else the inventory", () => {
@@ -141,14 +243,13 @@ describe("figures from Prometheus match the construction", () => {
   it("ranks under- and over-provisioned OPDs and totals the city", () => {
     expect(report.ranking).toEqual({
       underProvisioned: ["disdukcapil"],
-      overProvisioned: ["bappeda"],
+      overProvisioned: ["bappeda", "mpp", "diskominfo", "dinkes"],
       noData: ["satpol-pp"],
+      noEvidence: ["dishub"],
     });
-    expect(report.totals.opds.todayYearlyCostIdr).toBe(132_000_000 + 72_000_000 + 288_000_000 + 72_000_000);
-    expect(report.totals.opds.recommendedYearlyCostIdr).toBe(
-      288_000_000 + 72_000_000 + 39_000_000 + 72_000_000,
-    );
-    expect(report.totals.opds.sumP95Mbps.upload).toBeCloseTo(2 + 1.5 + 1, 9);
+    expect(report.totals.opds.todayYearlyCostIdr).toBe(180_000_000);
+    expect(report.totals.opds.recommendedYearlyCostIdr).toBe(132_000_000);
+    expect(report.totals.opds.sumP95Mbps.upload).toBeCloseTo(2 + 1.5 + 1 + 1 + 1 + 6, 9);
   });
 
   it("reads a quarter and a date range with the same rules", async () => {
