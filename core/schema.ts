@@ -205,9 +205,13 @@ export const planning = z.strictObject({
    * contracted), a planning decision: peaks do not coincide. `inventory check` warns above it and
    * the report's allocation plan fits within recommended uplinks × this ratio.
    */
-  max_overbooking: z.number().min(1).max(20).default(1.5),
+  max_overbooking: z
+    .number()
+    .min(1, "must be at least 1 (1.5: shared allocations may add up to 1.5× the uplinks)")
+    .max(20)
+    .default(1.5),
   /** Below this share of the period measured, a row gets "not enough evidence", never a recommendation. */
-  min_coverage: z.number().min(0).max(1).default(0.8),
+  min_coverage: z.number().min(0).max(1, "must be a share between 0 and 1 (0.8 = 80%)").default(0.8),
 });
 
 /** Who signs the report (the PDF's signature block). NIP: the 18-digit civil-servant number. */
@@ -215,8 +219,12 @@ export const signatory = z.strictObject({
   role: z.string().min(1),
   name: z.string().min(1),
   nip: z
-    .string()
-    .regex(/^\d{18}$/, "must be an 18-digit NIP, written as a quoted string")
+    .union([z.string(), z.number()])
+    .refine((v) => typeof v === "string", {
+      message: 'write the NIP in quotes ("196910031994032004"): as a bare number YAML loses digits',
+    })
+    .transform((v) => String(v))
+    .pipe(z.string().regex(/^\d{18}$/, "must be an 18-digit NIP"))
     .optional(),
 });
 
