@@ -13,6 +13,7 @@ import { monthNumber, parsePeriod, parseRange } from "../report/period.js";
 import { PrometheusClient } from "../report/prometheus.js";
 import { render } from "../report/render.js";
 import { requireBinary } from "../lab/binaries.js";
+import { parseCsv, recalculatedCsv } from "../lab/libreoffice.js";
 import { freePort } from "../lab/ports.js";
 import { run, runOrThrow } from "../lab/process.js";
 import type { BackfilledPrometheus } from "../lab/history-prometheus.js";
@@ -270,7 +271,15 @@ describe("files", () => {
   it("XLSX reopened with exceljs holds the numbers as numbers, formatted, headers frozen", async () => {
     const book = new ExcelJS.Workbook();
     await book.xlsx.load((await render(report, "xlsx", "id")) as unknown as ArrayBuffer);
-    expect(book.worksheets.map((s) => s.name)).toEqual(["Ringkasan", "Rincian", "Bulanan"]);
+    expect(book.worksheets.map((s) => s.name)).toEqual([
+      "Ringkasan",
+      "RKA",
+      "Rencana alokasi",
+      "Rincian",
+      "Bulanan",
+      "Celah data",
+      "Harga dan metode",
+    ]);
     const details = book.getWorksheet("Rincian")!;
     expect(details.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
     const header = (details.getRow(1).values as unknown[]).slice(1);
@@ -287,16 +296,69 @@ describe("files", () => {
     expect(dinkes.getCell(col("Persentil ke-95 (Mbps)")).numFmt).toBe("#,##0.0");
     expect(dinkes.getCell(col("Cakupan data")).value).toBe((SLOTS_2025 - GAP_SLOTS) / SLOTS_2025);
     expect(dinkes.getCell(col("Cakupan data")).numFmt).toBe("0.0%");
+    const mpp = rowOf("mpp", "Unduh");
+    expect(mpp.getCell(col("Biaya usulan (Rp/tahun)")).value).toBe(132_000_000);
+    expect(mpp.getCell(col("Biaya usulan (Rp/tahun)")).numFmt).toContain('"Rp"');
     const disdukcapil = rowOf("disdukcapil", "Unduh");
-    expect(disdukcapil.getCell(col("Biaya rekomendasi (Rp/tahun)")).value).toBe(288_000_000);
-    expect(disdukcapil.getCell(col("Biaya rekomendasi (Rp/tahun)")).numFmt).toContain('"Rp"');
+    expect(disdukcapil.getCell(col("Biaya usulan (Rp/tahun)")).value).toBeNull(); // a share: no rupiah
+    expect(disdukcapil.getCell(col("Pembiayaan")).value).toBe("Berbagi uplink kota");
     expect(disdukcapil.getCell(col("Perkiraan jenuh")).value).toBe("diproyeksikan Januari 2027");
+    expect(rowOf("dishub", "Unduh").getCell(col("Bukti")).value).toMatch(/^bukti belum cukup: cakupan 66,3%/);
+    expect(rowOf("dinkes", "Unduh").getCell(col("Celah data (WIB)")).value).toBe(
+      "10 Maret 2025 00.00 – 12 Maret 2025 06.00",
+    );
+    const gaps = book.getWorksheet("Celah data")!;
+    expect(gaps.getRow(2).getCell(4).value).toEqual(new Date("2025-03-10T00:00:00Z")); // WIB wall time
+    expect(gaps.getRow(2).getCell(4).numFmt).toBe("dd/mm/yyyy hh:mm");
+    expect(gaps.autoFilter).toBeTruthy();
     const monthly = book.getWorksheet("Bulanan")!;
+    expect(monthly.autoFilter).toBeTruthy();
+    expect(monthly.getRow(2).getCell(2).value).toBe("Dinas Kependudukan dan Pencatatan Sipil"); // full name
     const mHeader = (monthly.getRow(1).values as unknown[]).slice(1);
     expect(mHeader.slice(3)).toEqual(expect.arrayContaining(["Januari 2025", "Desember 2025"]));
     const growth = monthly.getRow(2);
     expect(growth.getCell(1).value).toBe("disdukcapil");
     expect([4, 15].map((c) => growth.getCell(c).value)).toEqual([6, 11.5]);
+  });
+
+  it("RKA sheet: LibreOffice recalculates the formulas to the JSON's totals", async () => {
+    const json = JSON.parse((await render(report, "json", "id")).toString("utf8"));
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await render(report, "xlsx", "id")) as unknown as ArrayBuffer);
+    const rka = book.getWorksheet("RKA")!;
+    // Drop the cached results: whatever LibreOffice shows, it computed.
+    let formulas = 0;
+    rka.eachRow((row) =>
+      row.eachCell((cell) => {
+        const v = cell.value as { formula?: string } | null;
+        if (v && typeof v === "object" && "formula" in v) {
+          cell.value = { formula: v.formula! } as ExcelJS.CellFormulaValue;
+          formulas++;
+        }
+      }),
+    );
+    expect(formulas).toBe(2 * json.budget.lines.length + 3);
+    const csv = parseCsv(await recalculatedCsv(Buffer.from(await book.xlsx.writeBuffer()), 2));
+    expect(csv[0]!.slice(0, 5)).toEqual(["Uraian", "Volume", "Satuan", "Harga satuan (Rp)", "Jumlah (Rp)"]);
+    json.budget.lines.forEach(
+      (line: { proposedYearlyCostIdr: number; todayYearlyCostIdr: number }, i: number) => {
+        const row = csv[i + 1]!;
+        expect(row[1]).toBe("12");
+        expect(Number(row[4])).toBe(line.proposedYearlyCostIdr);
+        expect(Number(row[6])).toBe(line.proposedYearlyCostIdr - line.todayYearlyCostIdr);
+      },
+    );
+    expect(csv[1]![0]).toBe(
+      "Langganan internet dedicated PT Telkom Indonesia (Astinet) 100 Mbps (telkom-astinet)",
+    );
+    const total = csv[json.budget.lines.length + 1]!;
+    expect(total[0]).toBe("Total usulan");
+    expect([4, 5, 6].map((c) => Number(total[c]))).toEqual([
+      json.budget.proposedYearlyCostIdr,
+      json.budget.todayYearlyCostIdr,
+      json.budget.changeIdr,
+    ]);
+    expect(json.budget.proposedYearlyCostIdr).toBe(1_140_000_000);
   });
 
   it("PDF text (pdftotext) holds the figures, the chart labels and the methodology", async () => {
@@ -309,8 +371,8 @@ describe("files", () => {
       "Tahun Anggaran 2025",
       "diproyeksikan Januari 2027",
       "10 Maret 2025 00.00 – 12 Maret 2025 06.00",
-      "Rp 288.000.000",
-      "-Rp 249.000.000",
+      "Rp 132.000.000",
+      "Rp 1.140.000.000",
       "99,4%",
       "Unduh 6 6,5 7 7,5 8 8,5 9 9,5 10 10,5 11 11,5", // monthly p95 under the trend chart
       "Metodologi",
@@ -335,7 +397,11 @@ describe("files", () => {
     const header = lines[0]!.split(";");
     const dinkes = lines.find((l) => l.startsWith("OPD;dinkes;") && l.includes(";Unduh;"))!.split(";");
     expect(dinkes[header.indexOf("Persentil ke-95 (Mbps)")]).toBe("5");
-    expect(dinkes[header.indexOf("Cakupan data")]).toBe("0,9938");
+    expect(dinkes[header.indexOf("Cakupan data (%)")]).toBe("99,38");
+    const growth = lines.find((l) => l.startsWith("OPD;disdukcapil;") && l.includes(";Unduh;"))!.split(";");
+    expect(growth[header.indexOf("Tren (%/bulan)")]).toBe(
+      String(Number(((0.5 / 8.75) * 100).toFixed(2))).replace(".", ","),
+    );
     const en = (await render(report, "csv", "en")).toString("utf8").slice(1).split("\r\n");
     expect(en[0]!.split(",")).toContain("95th percentile (Mbps)");
   });
