@@ -27,6 +27,8 @@ export const DEBIAN_PACKAGE_OF = {
   chromium: "chromium",
   pdftotext: "poppler-utils",
   pdfinfo: "poppler-utils",
+  pdffonts: "poppler-utils",
+  soffice: "libreoffice-calc-nogui",
   dockerd: "docker.io",
   docker: "docker.io",
   debootstrap: "debootstrap",
