@@ -30,6 +30,8 @@ export const DEBIAN_PACKAGE_OF = {
   dockerd: "docker.io",
   docker: "docker.io",
   debootstrap: "debootstrap",
+  rrdtool: "rrdtool",
+  mrtg: "mrtg",
 } as const;
 
 export type KnownBinary = keyof typeof DEBIAN_PACKAGE_OF;

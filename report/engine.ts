@@ -1,6 +1,6 @@
 // The report engine: read a period of the recorded series from Prometheus, then compute every
 // figure with the pure functions in figures.ts. I/O is here; decisions are there.
-import { METRICS, RECORDED } from "../core/contract.js";
+import { IMPORT_LABELS, METRICS, RECORDED } from "../core/contract.js";
 import type { Inventory, PricingTier } from "../core/schema.js";
 import { DIRECTIONS, type Direction } from "../core/model.js";
 import {
@@ -48,6 +48,15 @@ export interface DirectionFigures extends Summary {
   needMbps: number | null;
   /** The tier the need rounds up to, Mbps. */
   recommendedMbps: number | null;
+  /**
+   * What the figures rest on (kapasitas import, docs/import.md): the share of the slots holding a
+   * value that hold a 5-minute average (collected, or imported at 5 minutes), and the share that
+   * hold a coarser imported average (30 minutes, 2 hours, a day). Null without samples.
+   */
+  fiveMinuteShare: number | null;
+  coarserShare: number | null;
+  /** The p95 rests partly on averages coarser than 5 minutes: the true p95 is likely higher. */
+  p95LowerBound: boolean;
 }
 
 export interface Recommendation {
@@ -144,8 +153,52 @@ type SeriesKey = `${EntityKind}\0${string}\0${Direction}`;
 const keyOf = (kind: EntityKind, id: string, direction: Direction): SeriesKey =>
   `${kind}\0${id}\0${direction}`;
 
+/**
+ * What a slot's value rests on: 0 empty, 1 collected, otherwise the step (s) of the imported
+ * average. Collected data wins over imported; among imported, the finer average wins.
+ */
+export const COLLECTED = 1;
+export function takes(held: number, offered: number): boolean {
+  if (held === 0) return true;
+  if (offered === COLLECTED) return held !== COLLECTED;
+  return held !== COLLECTED && offered < held;
+}
+
+/** The step a series' samples stand for: imported series carry `resolution` ("5m", "2h", "1d"). */
+export function stepOfLabels(labels: Labels): number {
+  if (labels[IMPORT_LABELS.source] === undefined) return COLLECTED;
+  const m = /^(\d+)(s|m|h|d)$/.exec(labels[IMPORT_LABELS.resolution] ?? "");
+  if (!m) return SLOT_SECONDS;
+  return Math.max(
+    SLOT_SECONDS,
+    Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as "s" | "m" | "h" | "d"],
+  );
+}
+
+/** Shares of the slots holding a value: 5-minute (collected or imported at 5 min) and coarser. */
+export function resolutionShares(
+  basis: Uint32Array,
+  from = 0,
+  to = basis.length,
+): { fiveMinuteShare: number | null; coarserShare: number | null } {
+  let fine = 0;
+  let coarse = 0;
+  for (let i = from; i < to; i++) {
+    const b = basis[i]!;
+    if (b === 0) continue;
+    if (b <= SLOT_SECONDS) fine++;
+    else coarse++;
+  }
+  const n = fine + coarse;
+  return n === 0
+    ? { fiveMinuteShare: null, coarserShare: null }
+    : { fiveMinuteShare: fine / n, coarserShare: coarse / n };
+}
+
 interface Fetched {
   series: Map<SeriesKey, Float64Array>;
+  /** Per series, what each slot rests on (takes()). */
+  basis: Map<SeriesKey, Uint32Array>;
   allocations: Map<SeriesKey, number>;
   /** `opd/<id>` or `uplink/<id>` of series Prometheus has but the inventory does not name. */
   unmatched: Set<string>;
@@ -177,13 +230,18 @@ async function fetchSeries(
     ...allocationSources.map((source) => ({ type: "allocation" as const, source })),
   ];
   const series = new Map<SeriesKey, Float64Array>();
+  const basis = new Map<SeriesKey, Uint32Array>();
   const allocations = new Map<SeriesKey, number>();
   const known = new Set([
     ...inventory.opds.map((o) => `opd/${o.id}`),
     ...inventory.uplinks.map((u) => `uplink/${u.id}`),
   ]);
   const unmatched = new Set<string>();
-  const seriesFor = (kind: EntityKind, labels: Labels, idLabel: string): Float64Array | null => {
+  const seriesFor = (
+    kind: EntityKind,
+    labels: Labels,
+    idLabel: string,
+  ): { values: Float64Array; basis: Uint32Array } | null => {
     const id = labels[idLabel];
     const direction = labels.direction;
     if (!id || (direction !== "download" && direction !== "upload")) return null;
@@ -193,11 +251,14 @@ async function fetchSeries(
     }
     const key = keyOf(kind, id, direction);
     let values = series.get(key);
-    if (!values) {
+    let held = basis.get(key);
+    if (!values || !held) {
       values = new Float64Array(slots).fill(NaN);
+      held = new Uint32Array(slots);
       series.set(key, values);
+      basis.set(key, held);
     }
-    return values;
+    return { values, basis: held };
   };
 
   let done = 0;
@@ -205,11 +266,16 @@ async function fetchSeries(
   await mapLimit(tasks, options.concurrency ?? 3, async (task) => {
     if (task.type === "range") {
       await client.queryRangeInto(slotQuery(task.source.metric), task.chunk, SLOT_SECONDS, (labels) => {
-        const values = seriesFor(task.source.kind, labels, task.source.idLabel);
-        if (!values) return null;
+        const target = seriesFor(task.source.kind, labels, task.source.idLabel);
+        if (!target) return null;
+        const { values, basis: held } = target;
+        const step = stepOfLabels(labels);
         return (t, value) => {
           const slot = Math.round((t - startS) / SLOT_SECONDS) - 1;
-          if (slot >= 0 && slot < slots && Number.isFinite(value)) values[slot] = value;
+          if (slot >= 0 && slot < slots && Number.isFinite(value) && takes(held[slot]!, step)) {
+            values[slot] = value;
+            held[slot] = step;
+          }
         };
       });
     } else {
@@ -231,7 +297,7 @@ async function fetchSeries(
     }
     options.onProgress?.(++done, tasks.length);
   });
-  return { series, allocations, unmatched };
+  return { series, basis, allocations, unmatched };
 }
 
 export interface EntityInput extends EntityIdentity {
@@ -275,6 +341,7 @@ interface Context {
 function directionFigures(
   ctx: Context,
   values: Float64Array,
+  basis: Uint32Array,
   allocatedBps: number,
   allocationSource: DirectionFigures["allocationSource"],
   direction: Direction,
@@ -295,6 +362,7 @@ function directionFigures(
         ? Math.max(0, trendAt(trend, ctx.nextFyLastMonth))
         : summary.p95Bps;
   const needMbps = projected === null ? null : (projected * (1 + planning.headroom)) / BITS_PER_MBPS;
+  const shares = resolutionShares(basis);
   return {
     ...summary,
     direction,
@@ -310,6 +378,8 @@ function directionFigures(
     projectedP95Bps: projected,
     needMbps,
     recommendedMbps: needMbps === null ? null : roundUpToTier(needMbps, pricing.tiers).mbps,
+    ...shares,
+    p95LowerBound: summary.p95Bps !== null && (shares.coarserShare ?? 0) > 0,
   };
 }
 
@@ -422,6 +492,7 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
       figures[direction] = directionFigures(
         ctx,
         fetched.series.get(key) ?? new Float64Array(slots).fill(NaN),
+        fetched.basis.get(key) ?? new Uint32Array(slots),
         fromPrometheus ?? entity.allocatedMbps[direction] * BITS_PER_MBPS,
         fromPrometheus === undefined ? "inventory" : "prometheus",
         direction,
