@@ -19,7 +19,7 @@ export function mrtgLogRows(text: string, origin: string): Row[] {
       1,
     );
   }
-  const parsed: { t: number; inB: number; outB: number }[] = [];
+  const parsed: { t: number; inB: number; outB: number; zero: boolean }[] = [];
   for (let i = 1; i < lines.length; i++) {
     const fields = lines[i]!.trim().split(/\s+/);
     if (fields.length !== 5 || !fields.every((f) => INTEGER.test(f))) {
@@ -36,8 +36,16 @@ export function mrtgLogRows(text: string, origin: string): Row[] {
     if (prev && t >= prev.t) {
       throw new ImportInputError(origin, `rows must go back in time; ${t} is not before ${prev.t}`, i + 1);
     }
-    parsed.push({ t, inB: Number(fields[1]), outB: Number(fields[2]) });
+    parsed.push({
+      t,
+      inB: Number(fields[1]),
+      outB: Number(fields[2]),
+      zero: fields.slice(1).every((f) => Number(f) === 0),
+    });
   }
+  // MRTG fills its tiers back two years with "0 0 0 0" rows before its first measurement: that
+  // run of zeros at the old end is no data, not silence. Zeros between measurements stay.
+  while (parsed.length > 0 && parsed.at(-1)!.zero) parsed.pop();
   const rows: Row[] = [];
   for (let i = 0; i < parsed.length; i++) {
     const p = parsed[i]!;
