@@ -2,7 +2,6 @@
 // with a time-zone offset and a unit, a second Prometheus as the source, and every bad input the
 // issue lists, each refused with a clear message (no stack) and the store left exactly as it was.
 import {
-  copyFileSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
