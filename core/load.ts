@@ -43,7 +43,7 @@ export function formatProblem(p: Problem): string {
 }
 
 /** Find the closest source position for a path: the node itself, or its nearest existing parent. */
-function positionOf(
+export function positionOf(
   doc: Document,
   lines: LineCounter,
   path: readonly PathSegment[],
@@ -69,13 +69,16 @@ function positionOf(
   return { line: 1, column: 1 };
 }
 
-function toPos(lines: LineCounter, offset: number): { line: number; column: number } {
+export function toPos(lines: LineCounter, offset: number): { line: number; column: number } {
   const { line, col } = lines.linePos(offset);
   return { line, column: col };
 }
 
 /** Pick the most relevant branch of a failed union: the one that got furthest into the input. */
-function flattenIssues(issues: readonly z.core.$ZodIssue[], base: PathSegment[] = []): z.core.$ZodIssue[] {
+export function flattenIssues(
+  issues: readonly z.core.$ZodIssue[],
+  base: PathSegment[] = [],
+): z.core.$ZodIssue[] {
   return issues.flatMap((issue) => {
     const path = [...base, ...(issue.path as PathSegment[])];
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
@@ -88,7 +91,7 @@ function flattenIssues(issues: readonly z.core.$ZodIssue[], base: PathSegment[] 
   });
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+export function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_type" && issue.input === undefined) return `is required (${issue.expected})`;
   return issue.message;
 }
@@ -281,7 +284,7 @@ function knownKeyHint(key: string, parentPath: PathSegment[]): string | undefine
   return closest(key, KNOWN_KEYS[section] ?? []);
 }
 
-function sortProblems(problems: Problem[]): Problem[] {
+export function sortProblems(problems: Problem[]): Problem[] {
   return [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
 }
 

@@ -33,6 +33,8 @@ export const DEBIAN_PACKAGE_OF = {
   docker: "docker.io",
   debootstrap: "debootstrap",
   "victoria-metrics": "victoria-metrics",
+  rrdtool: "rrdtool",
+  mrtg: "mrtg",
 } as const;
 
 export type KnownBinary = keyof typeof DEBIAN_PACKAGE_OF;

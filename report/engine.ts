@@ -1,6 +1,6 @@
 // The report engine: read a period of the recorded series from Prometheus, then compute every
 // figure with the pure functions in figures.ts. I/O is here; decisions are there.
-import { METRICS, RECORDED } from "../core/contract.js";
+import { IMPORT_LABELS, METRICS, RECORDED } from "../core/contract.js";
 import type { Inventory, PricingTier } from "../core/schema.js";
 import { DIRECTIONS, type Direction } from "../core/model.js";
 import {
@@ -60,6 +60,15 @@ export interface DirectionFigures extends Summary {
   needMbps: number | null;
   /** The tier the need rounds up to, Mbps. */
   recommendedMbps: number | null;
+  /**
+   * What the figures rest on (kapasitas import, docs/import.md): the share of the slots holding a
+   * value that hold a 5-minute average (collected, or imported at 5 minutes), and the share that
+   * hold a coarser imported average (30 minutes, 2 hours, a day). Null without samples.
+   */
+  fiveMinuteShare: number | null;
+  coarserShare: number | null;
+  /** The p95 rests partly on averages coarser than 5 minutes: the true p95 is likely higher. */
+  p95LowerBound: boolean;
 }
 
 export interface Recommendation {
@@ -239,8 +248,52 @@ type SeriesKey = `${EntityKind}\0${string}\0${Direction}`;
 const keyOf = (kind: EntityKind, id: string, direction: Direction): SeriesKey =>
   `${kind}\0${id}\0${direction}`;
 
+/**
+ * What a slot's value rests on: 0 empty, 1 collected, otherwise the step (s) of the imported
+ * average. Collected data wins over imported; among imported, the finer average wins.
+ */
+export const COLLECTED = 1;
+export function takes(held: number, offered: number): boolean {
+  if (held === 0) return true;
+  if (offered === COLLECTED) return held !== COLLECTED;
+  return held !== COLLECTED && offered < held;
+}
+
+/** The step a series' samples stand for: imported series carry `resolution` ("5m", "2h", "1d"). */
+export function stepOfLabels(labels: Labels): number {
+  if (labels[IMPORT_LABELS.source] === undefined) return COLLECTED;
+  const m = /^(\d+)(s|m|h|d)$/.exec(labels[IMPORT_LABELS.resolution] ?? "");
+  if (!m) return SLOT_SECONDS;
+  return Math.max(
+    SLOT_SECONDS,
+    Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as "s" | "m" | "h" | "d"],
+  );
+}
+
+/** Shares of the slots holding a value: 5-minute (collected or imported at 5 min) and coarser. */
+export function resolutionShares(
+  basis: Uint32Array,
+  from = 0,
+  to = basis.length,
+): { fiveMinuteShare: number | null; coarserShare: number | null } {
+  let fine = 0;
+  let coarse = 0;
+  for (let i = from; i < to; i++) {
+    const b = basis[i]!;
+    if (b === 0) continue;
+    if (b <= SLOT_SECONDS) fine++;
+    else coarse++;
+  }
+  const n = fine + coarse;
+  return n === 0
+    ? { fiveMinuteShare: null, coarserShare: null }
+    : { fiveMinuteShare: fine / n, coarserShare: coarse / n };
+}
+
 interface Fetched {
   series: Map<SeriesKey, Float64Array>;
+  /** Per series, what each slot rests on (takes()). */
+  basis: Map<SeriesKey, Uint32Array>;
   allocations: Map<SeriesKey, number>;
   /** `opd/<id>` or `uplink/<id>` of series Prometheus has but the inventory does not name. */
   unmatched: Set<string>;
@@ -318,7 +371,7 @@ async function fetchBatch(
   slots: number,
   endS: number,
   onQuery: () => void,
-): Promise<Map<SeriesKey, Float64Array>> {
+): Promise<Pick<Fetched, "series" | "basis">> {
   const { client } = options;
   const chunks = slots > 0 ? chunkRange(startS + SLOT_SECONDS, endS, SLOT_SECONDS) : [];
   const kinds = (["opd", "uplink"] as const).filter((k) => batch.some((e) => e.kind === k));
@@ -331,31 +384,44 @@ async function fetchBatch(
   });
   const wanted = new Set(batch.map((e) => `${e.kind}/${e.id}`));
   const series = new Map<SeriesKey, Float64Array>();
-  const seriesFor = (kind: EntityKind, labels: Labels, idLabel: string): Float64Array | null => {
+  const basis = new Map<SeriesKey, Uint32Array>();
+  const seriesFor = (
+    kind: EntityKind,
+    labels: Labels,
+    idLabel: string,
+  ): { values: Float64Array; basis: Uint32Array } | null => {
     const id = labels[idLabel];
     const direction = labels.direction;
     if (!id || (direction !== "download" && direction !== "upload")) return null;
     if (!wanted.has(`${kind}/${id}`)) return null;
     const key = keyOf(kind, id, direction);
     let values = series.get(key);
-    if (!values) {
+    let held = basis.get(key);
+    if (!values || !held) {
       values = new Float64Array(slots).fill(NaN);
+      held = new Uint32Array(slots);
       series.set(key, values);
+      basis.set(key, held);
     }
-    return values;
+    return { values, basis: held };
   };
   await mapLimit(tasks, options.concurrency ?? 3, async (task) => {
     await client.queryRangeInto(slotQuery(task.selector), task.chunk, SLOT_SECONDS, (labels) => {
-      const values = seriesFor(task.source.kind, labels, task.source.idLabel);
-      if (!values) return null;
+      const target = seriesFor(task.source.kind, labels, task.source.idLabel);
+      if (!target) return null;
+      const { values, basis: held } = target;
+      const step = stepOfLabels(labels);
       return (t, value) => {
         const slot = Math.round((t - startS) / SLOT_SECONDS) - 1;
-        if (slot >= 0 && slot < slots && Number.isFinite(value)) values[slot] = value;
+        if (slot >= 0 && slot < slots && Number.isFinite(value) && takes(held[slot]!, step)) {
+          values[slot] = value;
+          held[slot] = step;
+        }
       };
     });
     onQuery();
   });
-  return series;
+  return { series, basis };
 }
 
 export interface EntityInput extends EntityIdentity {
@@ -406,6 +472,7 @@ interface Context {
 function directionFigures(
   ctx: Context,
   values: Float64Array,
+  basis: Uint32Array,
   allocatedBps: number,
   allocationSource: DirectionFigures["allocationSource"],
   direction: Direction,
@@ -426,6 +493,7 @@ function directionFigures(
         ? Math.max(0, trendAt(trend, ctx.nextFyLastMonth))
         : summary.p95Bps;
   const needMbps = projected === null ? null : (projected * (1 + planning.headroom)) / BITS_PER_MBPS;
+  const shares = resolutionShares(basis);
   return {
     ...summary,
     direction,
@@ -441,6 +509,8 @@ function directionFigures(
     projectedP95Bps: projected,
     needMbps,
     recommendedMbps: needMbps === null ? null : roundUpToTier(needMbps, pricing.tiers).mbps,
+    ...shares,
+    p95LowerBound: summary.p95Bps !== null && (shares.coarserShare ?? 0) > 0,
   };
 }
 
@@ -554,6 +624,7 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
       figures[direction] = directionFigures(
         ctx,
         fetched.series.get(key) ?? new Float64Array(slots).fill(NaN),
+        fetched.basis.get(key) ?? new Uint32Array(slots),
         fromPrometheus ?? entity.allocatedMbps[direction] * BITS_PER_MBPS,
         fromPrometheus === undefined ? "inventory" : "prometheus",
         direction,
@@ -603,12 +674,17 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
   const sums = { uplinks: new SlotSums(slots), sharedOpds: new SlotSums(slots) };
   let lastSlotEnd = -1;
   for (const batch of batches) {
-    const series = await fetchBatch(options, batch, startS, slots, measuredEnd.getTime() / 1000, () =>
-      options.onProgress?.(++done, total),
+    const { series, basis } = await fetchBatch(
+      options,
+      batch,
+      startS,
+      slots,
+      measuredEnd.getTime() / 1000,
+      () => options.onProgress?.(++done, total),
     );
     lastSlotEnd = Math.max(lastSlotEnd, lastSampleEndS(series.values(), startS, SLOT_SECONDS) ?? -1);
     for (const input of batch) {
-      const entity = build(input, { series, allocations: index.allocations });
+      const entity = build(input, { series, basis, allocations: index.allocations });
       entities.push(entity);
       const group =
         entity.kind === "uplink"
@@ -617,8 +693,9 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
             ? sums.sharedOpds
             : undefined;
       for (const d of DIRECTIONS) {
-        const values = series.get(keyOf(entity.kind, entity.id, d));
-        if (group && values) group.add(d, values);
+        const key = keyOf(entity.kind, entity.id, d);
+        const values = series.get(key);
+        if (group && values) group.add(d, values, basis.get(key)!);
       }
     }
   }
@@ -633,7 +710,7 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
     const figures = {} as Record<Direction, DirectionFigures>;
     for (const d of DIRECTIONS) {
       const allocated = members.reduce((s, e) => s + e[d].allocatedBps, 0);
-      figures[d] = directionFigures(ctx, sum.of(d), allocated || 1, "inventory", d);
+      figures[d] = directionFigures(ctx, sum.of(d), sum.basisOf(d), allocated || 1, "inventory", d);
     }
     return figures;
   };
