@@ -5,6 +5,10 @@
 //     images' entrypoint, user-owned data directories and environment;
 //   the collector: collector/Dockerfile, its FROM satisfied by a stand-in for node:20-bookworm-slim;
 //   each inventory app: a tiny busybox httpd answering its port and health path.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 import { findBinary } from "../lab/binaries.js";
 import { importNodeBase, importRootfs, stageBuildContext, type Dockerd } from "../lab/docker.js";
 import type { App } from "../core/schema.js";
@@ -14,11 +18,10 @@ import type { ImagePlan } from "./translate.js";
 function debianImage(
   binary: string,
   inImage: string,
-  extra: { dirs?: Record<string, string>; changes: string[] },
+  extra: { dirs?: Record<string, string>; trees?: [string, string][]; changes: string[] },
 ) {
   const host = findBinary(binary);
-  if (!host)
-    throw new Error(`missing ${binary}: apt-get install -y ${binary === "caddy" ? "caddy" : binary}`);
+  if (!host) throw new Error(`missing ${binary}: apt-get install -y ${binary}`);
   return { applets: "*" as const, binaries: [[host, inImage]] as [string, string][], ...extra };
 }
 
@@ -41,6 +44,8 @@ export async function makeImages(
     refs.prometheus,
     debianImage("prometheus", "/bin/prometheus", {
       dirs: { "/prometheus": "65534:65534 755", "/etc/prometheus": "0:0 755" },
+      // Debian's build reads its web UI from here.
+      trees: [["/usr/share/prometheus/web", "/usr/share/prometheus/web"]],
       changes: ['ENTRYPOINT ["/bin/prometheus"]', "USER nobody", "WORKDIR /prometheus"],
     }),
   );
@@ -51,6 +56,8 @@ export async function makeImages(
     refs.alertmanager,
     debianImage("prometheus-alertmanager", "/bin/alertmanager", {
       dirs: { "/alertmanager": "65534:65534 755", "/etc/alertmanager": "0:0 755" },
+      // Debian's build reads its notification templates from here.
+      trees: [["/usr/share/prometheus/alertmanager", "/usr/share/prometheus/alertmanager"]],
       changes: ['ENTRYPOINT ["/bin/alertmanager"]', "USER nobody", "WORKDIR /alertmanager"],
     }),
   );
@@ -84,9 +91,15 @@ export async function makeImages(
   progress(`images of ${apps.length} apps (busybox httpd)`);
 
   for (const image of images.filter((i) => i.build)) {
-    await importNodeBase(engine, dir, "node:20-bookworm-slim");
     const context = await stageBuildContext(dir);
     const build = image.build!;
+    const cached = cachedBuild(dir, build.dockerfile);
+    if (cached && existsSync(cached)) {
+      await engine.cliOk(["load", "--input", cached], 5 * 60_000);
+      progress(`image ${image.ref} from the build cache (${cached}: same context, Dockerfile and node)`);
+      continue;
+    }
+    await importNodeBase(engine, dir, "node:20-bookworm-slim");
     await engine.cliOk(
       [
         "build",
@@ -100,5 +113,29 @@ export async function makeImages(
       15 * 60_000,
     );
     progress(`image ${image.ref} from ${build.dockerfile} (stand-in node:20-bookworm-slim)`);
+    if (cached) {
+      mkdirSync(dirname(cached), { recursive: true });
+      for (const old of readdirSync(dirname(cached))) rmSync(join(dirname(cached), old), { force: true });
+      await engine.cliOk(["save", "--output", `${cached}.part`, image.ref], 5 * 60_000);
+      renameSync(`${cached}.part`, cached);
+    }
   }
+}
+
+/**
+ * Where a built collector image is kept between rehearsals: keyed by the staged build context (as
+ * committed), the Dockerfile and the node and npm the stand-in base is made from, so any change
+ * rebuilds. KAPASITAS_REHEARSE_CACHE=off always builds; the default lives in ~/.cache.
+ */
+function cachedBuild(dir: string, dockerfile: string): string | undefined {
+  const root = process.env.KAPASITAS_REHEARSE_CACHE ?? join(homedir(), ".cache", "kapasitas-rehearse");
+  if (root === "off") return undefined;
+  const key = createHash("sha256")
+    .update(readFileSync(join(dir, "build-context.tar")))
+    .update(readFileSync(dockerfile))
+    .update(process.version)
+    .update(readFileSync("/usr/lib/node_modules/npm/package.json"))
+    .digest("hex")
+    .slice(0, 24);
+  return join(root, `collector-${key}.tar`);
 }
