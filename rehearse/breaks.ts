@@ -59,7 +59,8 @@ export const BREAKS: readonly Break[] = [
   {
     name: "missing network attachment",
     check: "proxy-routes-apps",
-    expect: /status 502/,
+    // Caddy: 502 while it tries the unresolvable name, 503 once its health check has failed it.
+    expect: /status 50[23]/,
     deadlineMs: 45_000,
     what: "the proxy is not attached to the apps network",
     apply: (resources) =>

@@ -118,6 +118,9 @@ async function caddyRoot(s: StackUnderTest): Promise<string> {
   return path;
 }
 
+const describe = (down: readonly Target[]) =>
+  down.map((t) => `${t.scrapeUrl} is ${t.health}${t.lastError ? `: ${t.lastError}` : ""}`).join("; ");
+
 export const CHECKS: Record<string, Check> = {
   "containers-healthy": {
     name: "containers-healthy",
@@ -145,24 +148,25 @@ export const CHECKS: Record<string, Check> = {
           const device = all.filter(
             (t) => t.scrapeUrl.includes("/snmp?") && t.scrapeUrl.includes(`target=${s.device.id}`),
           );
+          // Until its first service discovery, Prometheus lists no targets.
           if (collector.length === 0 || device.length === 0)
-            throw new FatalError("no collector or device target in Prometheus");
-          const pending = [...collector, ...device].filter((t) => t.health === "unknown");
-          if (pending.length > 0) return false;
+            throw new Error("no collector or device target yet");
           const down = [...collector, ...device].filter((t) => t.health !== "up");
-          if (down.length > 0) {
-            throw new FatalError(down.map((t) => `${t.scrapeUrl} is ${t.health}: ${t.lastError}`).join("; "));
-          }
+          // A name that does not resolve on the network never will: say so at once. Anything
+          // else (the collector still starting) gets the next scrape.
+          const unresolved = down.filter((t) => /no such host|server misbehaving/.test(t.lastError));
+          if (unresolved.length > 0) throw new FatalError(describe(unresolved));
+          if (down.length > 0) throw new Error(describe(down));
           return [...collector, ...device].map((t) => t.scrapeUrl);
         },
         { timeoutMs: deadlineMs, intervalMs: 1000, failFast: (e) => e instanceof FatalError },
       );
-      const up = await waitFor(
+      await waitFor(
         `${METRICS.deviceUp}{device="${s.device.id}"} == 1`,
         async () => (await promQuery(s, `${METRICS.deviceUp}{device="${s.device.id}"} == 1`)).length > 0,
         { timeoutMs: deadlineMs, intervalMs: 1000 },
       );
-      return `up: ${scraped.join(", ")}; device ${s.device.id} answers SNMP (${up})`;
+      return `up: ${scraped.join(", ")}; ${METRICS.deviceUp}{device="${s.device.id}"} is 1`;
     },
   },
 
@@ -244,7 +248,7 @@ export const CHECKS: Record<string, Check> = {
           `https://${app.domain}/ to reach app ${app.id}`,
           async () => {
             const r = await viaProxy(s, app.domain, "/", ca);
-            if (r.status !== "200" || r.body !== appGreeting(app).trimEnd()) {
+            if (r.status !== "200" || r.body.trim() !== appGreeting(app).trim()) {
               throw new Error(`status ${r.status}: ${r.body.slice(0, 200)}`);
             }
             return true;

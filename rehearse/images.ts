@@ -6,7 +6,7 @@
 //   the collector: collector/Dockerfile, its FROM satisfied by a stand-in for node:20-bookworm-slim;
 //   each inventory app: a tiny busybox httpd answering its port and health path.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { findBinary } from "../lab/binaries.js";
@@ -93,7 +93,7 @@ export async function makeImages(
   for (const image of images.filter((i) => i.build)) {
     const context = await stageBuildContext(dir);
     const build = image.build!;
-    const cached = cachedBuild(dir, build.dockerfile);
+    const cached = cachedBuild(context);
     if (cached && existsSync(cached)) {
       await engine.cliOk(["load", "--input", cached], 5 * 60_000);
       progress(`image ${image.ref} from the build cache (${cached}: same context, Dockerfile and node)`);
@@ -127,15 +127,15 @@ export async function makeImages(
  * committed), the Dockerfile and the node and npm the stand-in base is made from, so any change
  * rebuilds. KAPASITAS_REHEARSE_CACHE=off always builds; the default lives in ~/.cache.
  */
-function cachedBuild(dir: string, dockerfile: string): string | undefined {
+function cachedBuild(context: string): string | undefined {
   const root = process.env.KAPASITAS_REHEARSE_CACHE ?? join(homedir(), ".cache", "kapasitas-rehearse");
   if (root === "off") return undefined;
-  const key = createHash("sha256")
-    .update(readFileSync(join(dir, "build-context.tar")))
-    .update(readFileSync(dockerfile))
-    .update(process.version)
-    .update(readFileSync("/usr/lib/node_modules/npm/package.json"))
-    .digest("hex")
-    .slice(0, 24);
-  return join(root, `collector-${key}.tar`);
+  const key = createHash("sha256");
+  // Every file of the context by path and content (the archive itself carries the commit id).
+  const files = (readdirSync(context, { recursive: true }) as string[])
+    .filter((path) => statSync(join(context, path)).isFile())
+    .sort();
+  for (const path of files) key.update(`${path}\0`).update(readFileSync(join(context, path)));
+  key.update(process.version).update(readFileSync("/usr/lib/node_modules/npm/package.json"));
+  return join(root, `collector-${key.digest("hex").slice(0, 24)}.tar`);
 }

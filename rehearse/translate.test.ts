@@ -140,6 +140,12 @@ describe("the Docker objects it makes", () => {
     );
   });
 
+  it("refuses two resources that name one Docker object", () => {
+    const volume = resources.find((r) => r.type === TYPES.volume)!;
+    const twin = { ...volume, name: `${volume.name}-twin` };
+    expect(() => translate([...resources, twin])).toThrow(/same Docker volume: kapasitas-dev-/);
+  });
+
   it("reads Docker's durations", () => {
     expect(durationNs("30s")).toBe(30e9);
     expect(durationNs("5m")).toBe(300e9);

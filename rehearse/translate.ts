@@ -345,6 +345,18 @@ export function translate(resources: readonly GraphResource[], options: Translat
     };
   });
 
+  // Docker creates a volume or finds it by name: two resources naming one object would share it
+  // without either knowing (and a destroy of one would delete the other's data).
+  for (const [kind, names] of [
+    ["network", networks.map((n) => n.name)],
+    ["volume", volumes.map((v) => v.name)],
+    ["container", of(TYPES.container).map((r) => (r.inputs as ContainerInputs).name)],
+  ] as const) {
+    const twice = names.filter((n, i) => names.indexOf(n) !== i);
+    if (twice.length > 0)
+      throw new Error(`two resources declare the same Docker ${kind}: ${twice.join(", ")}`);
+  }
+
   // Seeds (never started) first: their fingerprints stand in for the ids their services carry.
   const containers = of(TYPES.container).sort(
     (a, b) =>
