@@ -328,7 +328,7 @@ async function fetchIndex(
   options: BuildOptions,
   startS: number,
   endS: number,
-): Promise<Omit<Fetched, "series">> {
+): Promise<Omit<Fetched, "series" | "basis">> {
   const { client, inventory } = options;
   const allocations = new Map<SeriesKey, number>();
   const allocationSources = [
