@@ -40,9 +40,22 @@ export function stackFileSettings(file: string): StackSettings {
   return parseStackSettings(raw);
 }
 
+/** A registered resource with the one resource option a replay must honour. */
+export interface CapturedResource extends RegisteredResource {
+  /** `protect`: `pulumi destroy` refuses to delete it (data volumes with `protect_data`). */
+  protect: boolean;
+}
+
 export interface MockedStack {
   stack: KapasitasStack;
-  resources: RegisteredResource[];
+  resources: CapturedResource[];
+}
+
+interface MonitorWithRegister {
+  registerResource(
+    req: { getType(): string; getName(): string; getProtect(): boolean | undefined },
+    cb: unknown,
+  ): void;
 }
 
 /** Outputs resolve once their resources are registered; wait for all of them. */
@@ -54,11 +67,18 @@ export async function mockedStack(
   settings: StackSettings,
   secrets: Partial<StackSecrets> = {},
 ): Promise<MockedStack> {
-  const resources: RegisteredResource[] = [];
+  const resources: CapturedResource[] = [];
+  // Mocks see inputs but not resource options: note `protect` as the request passes the monitor.
+  const protect = new Map<string, boolean>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, unknown>,
+          protect: protect.get(`${args.type}::${args.name}`) ?? false,
+        });
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:mock-${args.name}`;
         if (args.type === "docker:index/image:Image") state.repoDigest = `sha256:mock-${args.name}`;
@@ -74,6 +94,12 @@ export async function mockedStack(
     "test",
     false,
   );
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    protect.set(`${req.getType()}::${req.getName()}`, req.getProtect() ?? false);
+    register(req, cb);
+  };
   // Imported after setMocks, as Pulumi's testing guide asks.
   const { createStack } = await import("./stack.js");
   const inventory = loadInventoryOrThrow(SAMPLE_INVENTORY);

@@ -8,7 +8,7 @@ import type { Worker } from "node:worker_threads";
 import { startModuleWorker } from "../../core/worker.js";
 import type { Problem } from "../../core/load.js";
 import type { Inventory } from "../../core/schema.js";
-import type { PlanDigest, PlanUpdate } from "./plan.js";
+import type { PlanDigest, PlanUpdate, Shard } from "./plan.js";
 
 /** What the worker sends, one message at a time. */
 export type ReloadMessage =
@@ -45,20 +45,22 @@ export function assemble(messages: Iterable<ReloadMessage>): Reloaded {
   throw new Error("the reload worker stopped before it finished");
 }
 
-function startWorker(file: string, running: Map<string, PlanDigest>): Worker {
-  return startModuleWorker(import.meta.url, "reload-worker", { workerData: { file, running } });
+function startWorker(file: string, running: Map<string, PlanDigest>, shard: Shard | undefined): Worker {
+  return startModuleWorker(import.meta.url, "reload-worker", { workerData: { file, running, shard } });
 }
 
 /**
  * Load, validate and plan an inventory file on a worker thread; `running` holds the digests of the
- * plans in force, so that only what changed comes back (see planUpdates).
+ * plans in force, so that only what changed comes back (see planUpdates), and only the shard's
+ * devices are planned.
  */
 export function loadInBackground(
   file: string,
   running: Map<string, PlanDigest> = new Map(),
+  shard?: Shard,
 ): Promise<Reloaded> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker(file, running);
+    const worker = startWorker(file, running, shard);
     const messages: ReloadMessage[] = [];
     worker.on("message", (m: ReloadMessage) => {
       messages.push(m);

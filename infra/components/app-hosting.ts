@@ -190,7 +190,9 @@ export class AppHosting extends pulumi.ComponentResource {
     const caddyConfig = new ConfigBundle(
       `${name}-caddy-config`,
       {
-        name: `${prefix}-caddy-config`,
+        // Not `-caddy-config`: that is Caddy's own /config volume below, and two resources naming
+        // one Docker volume would share it (and a destroy of this one would delete Caddy's).
+        name: `${prefix}-caddyfile`,
         image: caddyImage.imageId,
         files: [{ path: CADDY_FILES.config, content: this.caddyfile, secret: true }],
       },
