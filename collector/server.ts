@@ -21,11 +21,34 @@ export const SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds";
 /** Answer this much before Prometheus's deadline, so the answer (device down) still arrives. */
 export const SCRAPE_TIMEOUT_MARGIN_SECONDS = 0.5;
 
+/**
+ * The header is clamped to this range: below a second no SNMP poll can be promised (a scraper that
+ * sends 0.001 gets the time a healthy device needs, not a failure it did not cause), and above an
+ * hour the value means "no hurry" (a poll never outlives its poll interval anyway).
+ */
+export const SCRAPE_TIMEOUT_RANGE_SECONDS = { min: 1, max: 3600 } as const;
+
 /** The time a scrape may take, from Prometheus's header (as snmp_exporter does); none without it. */
 export function scrapeBudgetMs(header: string | undefined): number | undefined {
-  const seconds = Number(header);
-  if (!header || !Number.isFinite(seconds) || seconds <= 0) return undefined;
+  const given = Number(header);
+  if (!header || !Number.isFinite(given) || given <= 0) return undefined;
+  const { min, max } = SCRAPE_TIMEOUT_RANGE_SECONDS;
+  const seconds = Math.min(Math.max(given, min), max);
   return Math.max(seconds - SCRAPE_TIMEOUT_MARGIN_SECONDS, seconds / 2) * 1000;
+}
+
+/** The methods every route of the collector answers; others get 405 with this Allow header. */
+const ALLOWED_METHODS = "GET, HEAD";
+
+/** The one `target` of a scrape, or why the request is refused (pure). */
+export function targetOf(query: unknown): { ok: true; target: string } | { ok: false; message: string } {
+  if (Array.isArray(query))
+    return {
+      ok: false,
+      message: `target given ${query.length} times; give exactly one ?target=<device id>`,
+    };
+  if (typeof query !== "string" || query === "") return { ok: false, message: "missing ?target=<device id>" };
+  return { ok: true, target: query };
 }
 
 export interface MountedRouter {
@@ -70,13 +93,33 @@ export function createApp(options: AppOptions): Express {
   app.disable("x-powered-by");
   // Scrapes are never conditional requests: ETags only cost a hash of every body.
   app.set("etag", false);
+  // Every answer: no MIME sniffing, no framing, no referrer, nothing loaded from anywhere (a mounted
+  // page that needs more, like the report's, sets its own Content-Security-Policy).
+  app.use((_req, res, next) => {
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("Referrer-Policy", "no-referrer");
+    res.setHeader("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    next();
+  });
+
+  // HEAD answers what a GET would start with, without polling the device.
+  app.head("/snmp", (req, res) => {
+    const wanted = targetOf(req.query.target);
+    const known = wanted.ok && options.collector().targets().includes(wanted.target);
+    res
+      .status(!wanted.ok ? 400 : known ? 200 : 404)
+      .type(known ? EXPOSITION_CONTENT_TYPE : "text/plain")
+      .end();
+  });
 
   app.get("/snmp", async (req, res, next) => {
-    const target = typeof req.query.target === "string" ? req.query.target : "";
-    if (!target) {
-      res.status(400).type("text/plain").send("missing ?target=<device id>\n");
+    const wanted = targetOf(req.query.target);
+    if (!wanted.ok) {
+      res.status(400).type("text/plain").send(`${wanted.message}\n`);
       return;
     }
+    const target = wanted.target;
     try {
       const result = await options.collector().scrape(target, scrapeBudgetMs(req.get(SCRAPE_TIMEOUT_HEADER)));
       if (!result.ok) {
@@ -129,7 +172,15 @@ export function createApp(options: AppOptions): Express {
       );
   });
 
+  // The collector's own routes take GET (and HEAD) only: anything else is 405, not 404.
+  app.all(["/snmp", "/metrics", "/healthz", "/ready", "/"], (_req, res) => {
+    res.status(405).set("Allow", ALLOWED_METHODS).type("text/plain").send("method not allowed\n");
+  });
+
   for (const mounted of options.routers ?? []) app.use(mounted.path, mounted.router);
+
+  // express's own 404 would replace the Content-Security-Policy above with a weaker one.
+  app.use((_req, res) => void res.status(404).type("text/plain").send("not found\n"));
 
   // Last: an unexpected error is logged and answered 500 without a stack trace.
   app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -205,8 +205,12 @@ export class Fleet {
     this.reloads.inc({ result: "failure" });
   }
 
+  /** Stop polling: running polls end now (their scrapes are answered), sessions close. */
   close(): void {
-    for (const poller of this.pollers.values()) poller.close();
+    for (const poller of this.pollers.values()) {
+      poller.abort();
+      poller.close();
+    }
     this.pollers.clear();
   }
 

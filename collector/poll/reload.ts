@@ -4,11 +4,8 @@
 // validates the file and works out what changed for each device against the plans in force (by
 // digest), then sends the result in slices, one per turn of the event loop (the main thread asks
 // for each), and scrapes are answered in between. An unchanged device costs a few bytes.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startModuleWorker } from "../../core/worker.js";
 import type { Problem } from "../../core/load.js";
 import type { Inventory } from "../../core/schema.js";
 import type { PlanDigest, PlanUpdate, Shard } from "./plan.js";
@@ -48,27 +45,8 @@ export function assemble(messages: Iterable<ReloadMessage>): Reloaded {
   throw new Error("the reload worker stopped before it finished");
 }
 
-interface TsxPackage {
-  exports: { "./esm/api": { import: { default: string } } };
-}
-
-/**
- * The worker next to this module. Built, it is plain JavaScript. From source (tsx, or vitest, which
- * does not pass its loader on to workers), a small bootstrap registers tsx's loader in the worker
- * first, then imports the TypeScript file.
- */
 function startWorker(file: string, running: Map<string, PlanDigest>, shard: Shard | undefined): Worker {
-  const options = { workerData: { file, running, shard } };
-  if (!import.meta.url.endsWith(".ts"))
-    return new Worker(new URL("./reload-worker.js", import.meta.url), options);
-  // tsx's ESM API, found through its own exports map (a require() resolve would pick the CJS build).
-  const tsxPackage = createRequire(import.meta.url).resolve("tsx/package.json");
-  const exports = (JSON.parse(readFileSync(tsxPackage, "utf8")) as TsxPackage).exports["./esm/api"].import
-    .default;
-  const api = pathToFileURL(join(dirname(tsxPackage), exports)).href;
-  const script = new URL("./reload-worker.ts", import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true });
+  return startModuleWorker(import.meta.url, "reload-worker", { workerData: { file, running, shard } });
 }
 
 /**
