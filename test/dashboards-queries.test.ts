@@ -338,7 +338,7 @@ describe("the NOC board answers what its panels claim", () => {
 
   it("devices down: dist-2 by name, last up the minute before it went down", async () => {
     const overview = mixin.dashboards["kapasitas-noc-overview.json"]!;
-    const panel = panelsOf(overview).find((p) => p.title === "Perangkat mati" && p.type === "table")!;
+    const panel = panelsOf(overview).find((p) => p.title === "Perangkat mati: yang mana, sejak kapan")!;
     const [state, lastUp, duration] = (panel.targets ?? []) as unknown as Target[];
     expect((await prom.query(state!.expr, END)).map((r) => r.metric.device)).toEqual(["dist-2"]);
     expect(await one(lastUp!.expr)).toBe((INCIDENTS.deviceDownFrom - 60) * 1000);
