@@ -261,6 +261,7 @@ export function nocOverview(c: MixinConfig): Dashboard {
         ["opd"],
       )
         .dataLinks([opdDetailLink(w, "column")])
+        .noValue(say("Tidak ada OPD yang jenuh.", "No OPD is saturated."))
         .overrideByName(say("Arah", "Direction"), [{ id: "mappings", value: [directionMapping(w)] }])
         .sortBy([
           new common.TableSortByFieldStateBuilder()
@@ -288,6 +289,7 @@ export function nocOverview(c: MixinConfig): Dashboard {
           { expr: downFor(RECORDED.deviceUp, "device"), title: say("Selama", "For"), unit: "dtdurations" },
         ],
       )
+        .noValue(say("Semua perangkat menjawab.", "Every device answers."))
         .height(8)
         .span(6),
     )
@@ -309,6 +311,7 @@ export function nocOverview(c: MixinConfig): Dashboard {
         ],
         ["opd"],
       )
+        .noValue(say("Semua tautan OPD hidup.", "Every OPD link is up."))
         .dataLinks([opdDetailLink(w, "column")])
         .height(8)
         .span(8),
