@@ -77,3 +77,12 @@ export const RECORDED = {
 
 /** Prometheus job names the scrape config, the rules and the dashboards agree on. */
 export const JOBS = { snmp: "kapasitas-snmp", collector: "kapasitas-collector" } as const;
+
+/**
+ * Labels `kapasitas import` adds to the recorded series it writes (docs/import.md): `resolution`
+ * is how fine the source's averages were ("5m", "30m", "2h", "1d"), `source` where they came from.
+ * Collected series have neither label, which is how the report tells them apart.
+ */
+export const IMPORT_LABELS = { resolution: "resolution", source: "source" } as const;
+export const IMPORT_SOURCES = ["rrd", "mrtg", "csv", "prometheus"] as const;
+export type ImportSource = (typeof IMPORT_SOURCES)[number];

@@ -36,6 +36,8 @@ export interface KapasitasStack {
   hosting: AppHosting;
   urls: { grafana: string; reports: string; apps: Record<string, string> };
   grafanaAdminPassword: pulumi.Output<string>;
+  /** The report host's basic-auth password (user REPORT_USER). */
+  reportPassword: pulumi.Output<string>;
 }
 
 export function createStack(inputs: StackInputs, opts?: pulumi.ComponentResourceOptions): KapasitasStack {
@@ -106,6 +108,7 @@ export function createStack(inputs: StackInputs, opts?: pulumi.ComponentResource
     hosting,
     urls,
     grafanaAdminPassword: monitoring.grafanaAdminPassword,
+    reportPassword: hosting.reportPassword,
   };
 }
 

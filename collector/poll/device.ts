@@ -52,6 +52,9 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
   "malformed",
   "credentials",
   "fd_exhausted",
+  "refused",
+  "loop",
+  "too_many_rows",
   "error",
 ];
 
@@ -156,6 +159,8 @@ export class DevicePoller {
   private readonly devicePrefix: string;
   /** The running poll was already answered (and counted) as a timeout. */
   private pollCountedLate = false;
+  /** The running poll's scope: failing it ends the poll at its next request. */
+  private scope: PollScope | undefined;
 
   /** Digests of the plan: a reload keeps this poller when the device's new plan has the same identity. */
   digest: PlanDigest;
@@ -176,6 +181,8 @@ export class DevicePoller {
         retries: currentPlan.settings.retries,
         maxRepetitions: currentPlan.settings.maxRepetitions,
         getBatchSize: options.getBatchSize,
+        walkMaxRows: currentPlan.settings.walkMaxRows,
+        walkMaxRequests: currentPlan.settings.walkMaxRequests,
       },
       options.client,
       options.perDeviceConcurrency,
@@ -186,13 +193,14 @@ export class DevicePoller {
    * Poll now (or join a poll already running for another scraper) and return the exposition.
    * With a budget (Prometheus's scrape timeout, less a margin), a poll that runs late is answered
    * with `snmp_device_up 0` and reason timeout before Prometheus gives up on the scrape; the poll
-   * itself finishes in the background and keeps the counters right.
+   * itself finishes in the background and keeps the counters right. Without a budget (a scraper
+   * that sends no header, `kapasitas poll`) the device's poll interval is the budget: no scrape
+   * waits on a poll longer than that.
    */
-  async scrape(budgetMs?: number): Promise<string> {
+  async scrape(budgetMs = this.plan.settings.intervalSeconds * 1000): Promise<string> {
     const poll = (this.inflight ??= this.pollAndExpose().finally(() => {
       this.inflight = undefined;
     }));
-    if (budgetMs === undefined) return poll;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<string>((resolve) => {
       timer = setTimeout(() => resolve(this.lateAnswer(budgetMs)), budgetMs);
@@ -269,6 +277,15 @@ export class DevicePoller {
     return this.client.requestDeadlineMs / 1000;
   }
 
+  /**
+   * End the running poll now (shutdown): its queued requests leave, those on the wire fail, and
+   * every scrape waiting for it is answered at once.
+   */
+  abort(): void {
+    this.scope?.fail(new SnmpError("error", "collector shutting down"));
+    if (!this.clientHandedOn) this.client.reset();
+  }
+
   /** Close the session once any poll in flight has finished (a reload must not cut a scrape short). */
   close(): void {
     if (this.clientHandedOn) return;
@@ -283,7 +300,7 @@ export class DevicePoller {
     const out = new ExpositionWriter();
     let up = 0;
     if (started >= this.backoffUntilMs) {
-      const scope = new PollScope();
+      const scope = (this.scope = new PollScope());
       try {
         // A device that failed last time is asked one cheap question in the probe lane first:
         // while it stays silent it never takes a slot that a live device's poll needs.
@@ -297,6 +314,8 @@ export class DevicePoller {
         // Fail the scope first: requests of this poll still queued leave without being sent.
         scope.fail(error);
         this.recordFailure(error);
+      } finally {
+        this.scope = undefined;
       }
     }
     this.writeDeviceMetrics(out, up, (this.now() - started) / 1000);
