@@ -261,6 +261,7 @@ export function nocOverview(c: MixinConfig): Dashboard {
         ["opd"],
       )
         .dataLinks([opdDetailLink(w, "column")])
+        .noValue(say("Tidak ada OPD yang jenuh.", "No OPD is saturated."))
         .overrideByName(say("Arah", "Direction"), [{ id: "mappings", value: [directionMapping(w)] }])
         .sortBy([
           new common.TableSortByFieldStateBuilder()
@@ -272,7 +273,7 @@ export function nocOverview(c: MixinConfig): Dashboard {
     )
     .withPanel(
       labelTable(
-        say("Perangkat mati", "Devices down"),
+        say("Perangkat mati: yang mana, sejak kapan", "Devices down: which, since when"),
         say(
           "Perangkat yang kini tidak menjawab SNMP, sejak kapan (poll terakhir yang berhasil) dan sudah berapa lama.",
           "Devices that do not answer SNMP now, since when (the last poll that succeeded) and for how long.",
@@ -288,12 +289,13 @@ export function nocOverview(c: MixinConfig): Dashboard {
           { expr: downFor(RECORDED.deviceUp, "device"), title: say("Selama", "For"), unit: "dtdurations" },
         ],
       )
+        .noValue(say("Semua perangkat menjawab.", "Every device answers."))
         .height(8)
         .span(6),
     )
     .withPanel(
       labelTable(
-        say("Tautan OPD mati", "OPD links down"),
+        say("Tautan OPD mati: yang mana, berapa lama", "OPD links down: which, for how long"),
         say(
           "Tautan OPD yang kini mati (antarmuka down, antrean hilang atau berhenti, atau perangkat mati) dan sudah berapa lama. Klik baris untuk rincian OPD.",
           "OPD links down now (interface down, queue vanished or stopped, or device down) and for how long. Click a row for the OPD's detail.",
@@ -309,6 +311,7 @@ export function nocOverview(c: MixinConfig): Dashboard {
         ],
         ["opd"],
       )
+        .noValue(say("Semua tautan OPD hidup.", "Every OPD link is up."))
         .dataLinks([opdDetailLink(w, "column")])
         .height(8)
         .span(8),

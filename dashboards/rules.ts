@@ -225,7 +225,7 @@ export function alertingRules(c: MixinConfig): RuleGroup<AlertingRule> {
           `The {{ $labels.direction }} traffic on the {{ $labels.provider }} uplink {{ $labels.uplink }} has stayed above ` +
           `${pct(a.uplinkSaturation.ratio)} of the contracted ` +
           `${current(METRICS.uplinkContractedBps, ["uplink", "provider", "direction"])} for ${a.uplinkSaturation.for}: ` +
-          "every OPD behind it slows down. Check the NOC overview for the OPDs driving it, confirm the other " +
+          'every OPD behind it slows down. The NOC overview\'s "Siapa mengisi uplink" (who fills the uplinks) panel shows the OPDs driving it; confirm the other ' +
           "uplink has room and shift traffic if the router policy allows; call the provider if the traffic " +
           "is below the contract on their side.",
         runbook_url: runbook(c, "KapasitasUplinkSaturated"),

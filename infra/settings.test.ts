@@ -1,5 +1,7 @@
 // Stack settings: what Pulumi hands the program, and what the schema makes of it.
 import { describe, expect, it } from "vitest";
+import { buildMixin } from "../dashboards/index.js";
+import { mixinOverrides } from "./render/grafana.js";
 import { parseStackSettings, settingsFromConfigMap } from "./settings.js";
 import { stackFileSettings } from "./testing.js";
 
@@ -26,6 +28,23 @@ describe("stack settings", () => {
     expect(settings.prometheus.retention_time).toBe("800d");
     expect(settings.tls).toEqual({ mode: "internal" });
     expect(settings.ports).toEqual({ http: 80, https: 443, bind_address: "0.0.0.0" });
+  });
+
+  it("builds the dashboards in Bahasa Indonesia unless the stack asks for English", () => {
+    const base = { docker_host: "unix:///var/run/docker.sock", hosts: { grafana: "a.b", reports: "c.d" } };
+    expect(parseStackSettings(base).dashboard_language).toBe("id");
+    const en = parseStackSettings({ ...base, dashboard_language: "en" });
+    const mixin = buildMixin(
+      mixinOverrides({
+        publicUrl: "https://a.b/",
+        reportUrl: "https://c.d/reports",
+        prometheusUrl: "http://prometheus:9090",
+        scrapeInterval: "1m",
+        language: en.dashboard_language,
+      }),
+    );
+    expect(mixin.dashboards["kapasitas-noc-overview.json"]?.title).toBe("Kapasitas / NOC overview");
+    expect(() => parseStackSettings({ ...base, dashboard_language: "jv" })).toThrow(/dashboard_language/);
   });
 
   it("accepts both stack files in the repository", () => {

@@ -3,6 +3,7 @@
 // Secrets are NOT part of this object: they are read as Pulumi secret outputs in index.ts.
 import { z } from "zod";
 import { IMAGES, type ImageKey } from "./versions.js";
+import { LANGS } from "../core/terms.js";
 
 const hostname = z.string().regex(/^[a-z0-9.-]+$/, "must be a DNS name");
 const promDuration = z.string().regex(/^\d+[smhdwy]$/, 'must be a Prometheus duration such as "800d"');
@@ -104,6 +105,8 @@ export const stackSettings = z
           .optional(),
       })
       .default({ retention_time: "800d", external_labels: {} }),
+    /** Language of the NOC dashboards: Bahasa Indonesia (`id`) or English (`en`). */
+    dashboard_language: z.enum(LANGS).default("id"),
     /** Collectors to spread the devices over (Prometheus hashmod on the device id). */
     collector_shards: z.number().int().min(1).max(16).default(1),
     alerting: alerting.default({

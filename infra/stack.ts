@@ -58,6 +58,7 @@ export function createStack(inputs: StackInputs, opts?: pulumi.ComponentResource
       reportUrl: urls.reports,
       prometheusUrl: "http://prometheus:9090",
       scrapeInterval: formatSeconds(longest) as `${number}${"s" | "m" | "h"}`,
+      language: settings.dashboard_language,
     }),
   );
 

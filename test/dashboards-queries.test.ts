@@ -313,6 +313,25 @@ describe("the NOC board answers what its panels claim", () => {
     }
   });
 
+  it("OPD detail: the variable shows each OPD by name and queries by id", async () => {
+    const detail = mixin.dashboards["kapasitas-opd-detail.json"]!;
+    const v = detail.templating!.list!.find((x) => x.name === "opd")!;
+    const query = String(v.query).replace(/^query_result\((.*)\)$/, "$1");
+    const rows = await prom.query(query, END);
+    // Grafana's query_result: `name{label="value", ...} value timestamp`, labels as Prometheus sends them.
+    const lines = rows.map(
+      (r) =>
+        `opd_info{${Object.entries(r.metric)
+          .filter(([k]) => k !== "__name__")
+          .map(([k, val]) => `${k}="${val}"`)
+          .join(", ")}} 1 ${END * 1000}`,
+    );
+    const regex = new RegExp(v.regex!.replace(/^\/|\/$/g, ""));
+    const options = lines.map((l) => regex.exec(l)?.groups);
+    expect(options).toContainEqual({ text: "Dinas Kesehatan", value: "dinkes" });
+    expect(options).toHaveLength(OPDS.length);
+  });
+
   it("uplinks: the month's 95th percentile line is the 95th percentile of the recorded rates", async () => {
     const p95 = await one(`quantile_over_time(0.95, ${RECORDED.uplinkBits}{direction="download"}[30d])`);
     const max = await one(`max_over_time(${RECORDED.uplinkBits}{direction="download"}[30d])`);
@@ -338,7 +357,7 @@ describe("the NOC board answers what its panels claim", () => {
 
   it("devices down: dist-2 by name, last up the minute before it went down", async () => {
     const overview = mixin.dashboards["kapasitas-noc-overview.json"]!;
-    const panel = panelsOf(overview).find((p) => p.title === "Perangkat mati" && p.type === "table")!;
+    const panel = panelsOf(overview).find((p) => p.title === "Perangkat mati: yang mana, sejak kapan")!;
     const [state, lastUp, duration] = (panel.targets ?? []) as unknown as Target[];
     expect((await prom.query(state!.expr, END)).map((r) => r.metric.device)).toEqual(["dist-2"]);
     expect(await one(lastUp!.expr)).toBe((INCIDENTS.deviceDownFrom - 60) * 1000);

@@ -2,6 +2,7 @@
 // dashboards; this module decides where they live in the container, what the mixin is told about
 // this deployment (URLs, paths, scrape interval), and the server settings (GF_*, none secret).
 import type { MixinConfigOverrides } from "../../dashboards/index.js";
+import type { Lang } from "../../core/terms.js";
 import type { Mixin } from "../mixin.js";
 
 /** Where the config volume is mounted in the Grafana container. */
@@ -24,6 +25,8 @@ export interface GrafanaDeployment {
   prometheusUrl: string;
   /** Shortest scrape interval, so $__rate_interval spans at least four samples. */
   scrapeInterval: `${number}${"s" | "m" | "h"}`;
+  /** Language of titles, descriptions and legends (the stack's `dashboard_language`). */
+  language?: Lang;
 }
 
 /** What the mixin must know about this deployment. */
@@ -32,6 +35,7 @@ export function mixinOverrides(d: GrafanaDeployment): MixinConfigOverrides {
     datasource: { url: d.prometheusUrl, scrapeInterval: d.scrapeInterval },
     grafana: { url: d.publicUrl, dashboardsPath: `${GRAFANA_CONFIG_DIR}/${GRAFANA_FILES.dashboardsDir}` },
     reportUrl: d.reportUrl,
+    ...(d.language === undefined ? {} : { language: d.language }),
   };
 }
 
