@@ -93,7 +93,8 @@ function treeRss(pid: number): number {
   while (stack.length > 0) {
     const p = stack.pop()!;
     try {
-      total += rssBytes(p);
+      // A process without VmRSS (exiting, or a kernel thread) counts as 0.
+      total += rssBytes(p) || 0;
       for (const task of readdirSync(`/proc/${p}/task`)) {
         const children = readFileSync(`/proc/${p}/task/${task}/children`, "utf8").trim();
         if (children) stack.push(...children.split(" ").map(Number));
