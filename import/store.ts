@@ -39,8 +39,6 @@ export async function readLedger(tsdb: string): Promise<Ledger> {
   }
 }
 
-const MONTH_FAMILY_ORDER = (t: number): string => new Date(t * 1000).toISOString().slice(0, 7);
-
 const escapeLabel = (v: string): string =>
   v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 
@@ -61,14 +59,17 @@ export function seriesLines(series: OwnerSeries): Map<string, { month: string; t
     const head = `${series.metric}{${labels}} `;
     const chunks: { month: string; text: string }[] = [];
     let month = "";
+    // The next month's first second: the month's name is worked out once per month, not per sample.
+    let nextMonthS = -Infinity;
     let lines: string[] = [];
     for (const t of times) {
-      const m = MONTH_FAMILY_ORDER(t);
-      if (m !== month && lines.length > 0) {
-        chunks.push({ month, text: lines.join("") });
+      if (t >= nextMonthS) {
+        if (lines.length > 0) chunks.push({ month, text: lines.join("") });
         lines = [];
+        const d = new Date(t * 1000);
+        month = d.toISOString().slice(0, 7);
+        nextMonthS = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 1000;
       }
-      month = m;
       lines.push(`${head}${series.values.get(t)!.bps} ${t}\n`);
     }
     if (lines.length > 0) chunks.push({ month, text: lines.join("") });

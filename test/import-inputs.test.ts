@@ -1,15 +1,7 @@
 // `kapasitas import` as an operator runs it (the real command, rrdtool, promtool, Prometheus): a CSV
 // with a time-zone offset and a unit, a second Prometheus as the source, and every bad input the
 // issue lists, each refused with a clear message (no stack) and the store left exactly as it was.
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
