@@ -31,6 +31,8 @@ function duplicates<T>(
   section: string,
   field: string,
   what: string,
+  /** How a key is shown in the message (default: as it is). */
+  show: (item: T) => string = key,
 ): PathProblem[] {
   const first = new Map<string, number>();
   const problems: PathProblem[] = [];
@@ -42,7 +44,7 @@ function duplicates<T>(
     else
       problems.push({
         path: [section, i, field],
-        message: `duplicate ${what} "${k}" (first used at ${section}[${seen}])`,
+        message: `duplicate ${what} "${show(item)}" (first used at ${section}[${seen}])`,
       });
   });
   return problems;
@@ -66,7 +68,16 @@ export function crossCheck(inv: CheckInput | Inventory): PathProblem[] {
 
   problems.push(
     ...duplicates(inv.devices, (d) => d.id, "devices", "id", "device id"),
-    ...duplicates(inv.devices, (d) => `${d.host}:${d.port}`, "devices", "host", "device address"),
+    // One agent may answer as several devices (an SNMP proxy, or SNMPv3 contexts): a device is its
+    // address and the credentials (and context) it is asked with.
+    ...duplicates(
+      inv.devices,
+      (d) => `${d.host}:${d.port}\0${JSON.stringify(d.snmp)}`,
+      "devices",
+      "host",
+      "device address and credentials",
+      (d) => `${d.host}:${d.port}`,
+    ),
     ...duplicates(inv.opds, (o) => o.id, "opds", "id", "OPD id"),
     ...duplicates(inv.uplinks, (u) => u.id, "uplinks", "id", "uplink id"),
     ...duplicates(inv.apps, (a) => a.id, "apps", "id", "app id"),

@@ -21,6 +21,8 @@ import {
   queueRows,
   resolveInterface,
   resolveQueue,
+  selectorNames,
+  suggestions,
   type InterfaceRow,
   type Resolution,
 } from "./discovery.js";
@@ -78,8 +80,10 @@ interface Unresolved {
   linkId: string;
   owner: string;
   path: string;
-  problem: "none" | "several" | "unsupported";
+  problem: "none" | "several" | "unsupported" | "no_counters";
   candidates: number[];
+  /** For a selector that matched nothing: the device's names it probably meant. */
+  suggestions?: string[];
 }
 
 interface Discovery {
@@ -108,7 +112,8 @@ const HELP: Record<string, string> = {
   [METRICS.devicePollFailures]: "Failed polls of the device by reason.",
   [METRICS.deviceRestarts]: "Device restarts seen (sysUpTime went backwards).",
   [METRICS.counterWraps]: "32-bit counter wraps corrected.",
-  [METRICS.linkUnresolved]: "1 when an inventory selector matches no row or several rows on the device.",
+  [METRICS.linkUnresolved]:
+    "1 when an inventory selector matches no row or several rows on the device, or its interface has no octet counters.",
   [METRICS.counterDiscontinuities]:
     "Counter samples not counted: implausible delta, counter reset, row moved (reason).",
 };
@@ -122,9 +127,13 @@ function str(v: SnmpValue | undefined): string | undefined {
   return v?.kind === "string" ? v.value : undefined;
 }
 
+/** The fastest ifHighSpeed (Mbit/s) taken as a speed: 10 Tbit/s. */
+export const MAX_HIGH_SPEED_MBPS = 10_000_000;
+
 /** Bits per second from ifHighSpeed (Mbit/s), else ifSpeed; undefined when the agent does not know. */
 export function speedBps(highSpeed: number | undefined, speed: number | undefined): number | undefined {
-  if (highSpeed !== undefined && highSpeed > 0) return highSpeed * 1e6;
+  // Above 10 Tbit/s is no port's speed but a sentinel (FortiGate reports 4294901759 on down ports).
+  if (highSpeed !== undefined && highSpeed > 0 && highSpeed <= MAX_HIGH_SPEED_MBPS) return highSpeed * 1e6;
   // 4294967295 means "faster than ifSpeed can say": only ifHighSpeed knows.
   if (speed !== undefined && speed > 0 && speed < 4294967295) return speed;
   return undefined;
@@ -404,7 +413,17 @@ export class DevicePoller {
         target.kind === "interface" ? resolveInterface(ifRowList, target) : resolveQueue(qRows, target.queue);
       if (!resolution.ok) {
         const { problem, candidates } = resolution;
-        unresolved.push({ linkId: link.linkId, owner: link.ownerId, path: link.path, problem, candidates });
+        const names =
+          target.kind === "interface" ? selectorNames(ifRowList, target) : qRows.map((q) => q.name);
+        const wanted = String(target.kind === "interface" ? target.value : target.queue);
+        unresolved.push({
+          linkId: link.linkId,
+          owner: link.ownerId,
+          path: link.path,
+          problem,
+          candidates,
+          ...(problem === "none" && { suggestions: suggestions(wanted, names) }),
+        });
         continue;
       }
       const index = resolution.index;
@@ -416,7 +435,23 @@ export class DevicePoller {
         resolved.push({ link, kind: "queue", index, label: `queue/${target.queue}` });
       }
     }
-    await this.detectHighCapacity(interfaces, scope);
+    // An interface with neither 64- nor 32-bit octet counters cannot be measured: its links are
+    // reported, not resolved into series that would never appear.
+    const uncounted = await this.detectHighCapacity(interfaces, scope);
+    for (let i = resolved.length - 1; i >= 0; i--) {
+      const r = resolved[i]!;
+      if (r.kind !== "interface" || !uncounted.has(r.index)) continue;
+      resolved.splice(i, 1);
+      const l = r.link;
+      unresolved.push({
+        linkId: l.linkId,
+        owner: l.ownerId,
+        path: l.path,
+        problem: "no_counters",
+        candidates: [r.index],
+      });
+    }
+    for (const index of uncounted) interfaces.delete(index);
 
     const hotspots = this.plan.hotspots.map((h) => {
       const serverId = hotspotServerId(h.serverId);
@@ -445,21 +480,27 @@ export class DevicePoller {
     for (const key of this.counters.keys()) if (!live.has(key)) this.counters.delete(key);
   }
 
-  /** HC counters where the agent has them (SNMPv2c/v3 agents usually do), 32-bit otherwise. */
+  /**
+   * HC counters where the agent has them (SNMPv2c/v3 agents usually do), 32-bit otherwise. Returns
+   * the interfaces that have neither (a tunnel or a virtual port on some agents).
+   */
   private async detectHighCapacity(
     interfaces: Map<number, PlannedInterface>,
     scope: PollScope,
-  ): Promise<void> {
-    if (interfaces.size === 0) return;
+  ): Promise<Set<number>> {
+    const uncounted = new Set<number>();
+    if (interfaces.size === 0) return uncounted;
     const indexes = [...interfaces.keys()];
     const rows = await this.client.get(
-      indexes.map((i) => `${IF.hcInOctets}.${i}`),
+      [...indexes.map((i) => `${IF.hcInOctets}.${i}`), ...indexes.map((i) => `${IF.inOctets}.${i}`)],
       scope,
     );
-    rows.forEach((row, n) => {
-      const planned = interfaces.get(indexes[n]!);
-      if (planned) planned.hc = row.value.kind === "counter64";
+    indexes.forEach((index, n) => {
+      const planned = interfaces.get(index)!;
+      planned.hc = rows[n]?.value.kind === "counter64";
+      if (!planned.hc && rows[indexes.length + n]?.value.kind !== "int") uncounted.add(index);
     });
+    return uncounted;
   }
 
   private reportUnresolved(unresolved: Unresolved[]): void {
@@ -471,8 +512,10 @@ export class DevicePoller {
         u.problem === "unsupported"
           ? 'give the hotspot server\'s RouterOS id (server_id: "*1"): the MIB identifies servers only by id'
           : u.problem === "none"
-            ? "selector matches nothing on the device"
-            : `selector matches several rows (indexes ${u.candidates.join(", ")})`;
+            ? `selector matches nothing on the device${u.suggestions?.length ? `; did you mean ${u.suggestions.map((n) => JSON.stringify(n)).join(" or ")}?` : ""}`
+            : u.problem === "no_counters"
+              ? `interface (ifIndex ${u.candidates[0]}) has neither 64-bit (ifHCInOctets) nor 32-bit (ifInOctets) octet counters: its traffic cannot be measured here; measure the port it runs over`
+              : `selector matches several rows (indexes ${u.candidates.join(", ")})`;
       this.log.warn(
         { link: u.linkId, owner: u.owner, inventory: `${this.options.inventoryFile} ${u.path}` },
         `unresolved link: ${what}`,
