@@ -2,7 +2,16 @@
 // Pure: takes a parsed inventory, returns every problem with the path it belongs to.
 import { closest } from "./hint.js";
 import { claimKey } from "./model.js";
-import type { App, Device, Inventory, Link, Opd, PricingTier, Uplink } from "./schema.js";
+import {
+  weakProtocols,
+  type App,
+  type Device,
+  type Inventory,
+  type Link,
+  type Opd,
+  type PricingTier,
+  type Uplink,
+} from "./schema.js";
 
 /**
  * What the cross-checks read: a whole inventory, or (when the schema failed somewhere) the parts
@@ -110,6 +119,19 @@ export function crossCheck(inv: CheckInput | Inventory): PathProblem[] {
       problems.push({
         path: [...base, "priv_key"],
         message: `authPriv needs priv_key (a reference such as env:${envName}_PRIV_KEY)`,
+      });
+    const weak = [s.auth_protocol, s.priv_protocol].filter(
+      (p): p is NonNullable<typeof p> => p !== undefined && weakProtocols.includes(p),
+    );
+    if (weak.length > 0 && !s.allow_weak_crypto)
+      problems.push({
+        path: [...base, weak[0] === s.auth_protocol ? "auth_protocol" : "priv_protocol"],
+        message: `${weak.join(" and ")} ${weak.length > 1 ? "are" : "is"} broken: prefer sha/aes128; for a device that speaks nothing else, opt in with allow_weak_crypto: true (docs/inventory.md)`,
+      });
+    if (weak.length === 0 && s.allow_weak_crypto)
+      problems.push({
+        path: [...base, "allow_weak_crypto"],
+        message: "allow_weak_crypto is only for md5 or des: remove it",
       });
     if (!needsAuth && (s.auth_protocol || s.auth_key))
       problems.push({

@@ -108,6 +108,8 @@ const HELP: Record<string, string> = {
   [METRICS.interfaceErrors]: "Interface errors (ifInErrors/ifOutErrors), clean and monotonic.",
   [METRICS.interfaceDiscards]: "Interface discards (ifInDiscards/ifOutDiscards), clean and monotonic.",
   [METRICS.deviceUp]: "1 when the last poll of the device succeeded, else 0.",
+  [METRICS.deviceSecurityInfo]:
+    'How the device is asked (value 1): SNMP version, security level, and weak_crypto="true" for MD5/DES (allow_weak_crypto).',
   [METRICS.devicePollDuration]: "Seconds the last poll of the device took.",
   [METRICS.devicePollFailures]: "Failed polls of the device by reason.",
   [METRICS.deviceRestarts]: "Device restarts seen (sysUpTime went backwards).",
@@ -158,6 +160,8 @@ export class DevicePoller {
   private inflight: Promise<string> | undefined;
   private lastUnresolvedKey = "";
   private readonly devicePrefix: string;
+  /** The snmp_device_security_info series: no secret, only how the device is asked. */
+  private readonly securityPrefix: string;
   /** The running poll was already answered (and counted) as a timeout. */
   private pollCountedLate = false;
   /** The running poll's scope: failing it ends the poll at its next request. */
@@ -173,6 +177,13 @@ export class DevicePoller {
     this.id = currentPlan.device.id;
     this.digest = planDigest(currentPlan);
     this.devicePrefix = `{device="${this.id}"}`; // device ids are slugs: nothing to escape
+    const s = currentPlan.device.snmp;
+    this.securityPrefix = seriesPrefix(METRICS.deviceSecurityInfo, {
+      device: this.id,
+      version: s.version,
+      security_level: s.version === "v3" ? s.security_level : "community",
+      weak_crypto: s.version === "v3" && s.allow_weak_crypto ? "true" : "false",
+    });
     this.now = options.now ?? (() => performance.now());
     this.log = options.logger.child({ device: this.id });
     this.client = new SnmpClient(
@@ -614,6 +625,13 @@ export class DevicePoller {
     const c = (name: string, value: number) =>
       out.sample(name, "counter", HELP[name]!, `${name}${this.devicePrefix} `, value);
     g(METRICS.deviceUp, up);
+    out.sample(
+      METRICS.deviceSecurityInfo,
+      "gauge",
+      HELP[METRICS.deviceSecurityInfo]!,
+      this.securityPrefix,
+      1,
+    );
     g(METRICS.devicePollDuration, seconds);
     for (const [reason, n] of this.failures) {
       const name = METRICS.devicePollFailures;
