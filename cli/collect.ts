@@ -137,7 +137,7 @@ export async function runCollector(
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     try {
-      const result = await loadInBackground(options.inventory, collector.planDigests());
+      const result = await loadInBackground(options.inventory, collector.planDigests(), shard);
       if (!result.ok) {
         collector.reloadFailed();
         for (const p of result.problems) logger.error({ inventory: options.inventory }, formatProblem(p));

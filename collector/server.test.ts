@@ -60,3 +60,29 @@ describe("createApp", () => {
     }
   });
 });
+
+describe("security headers", () => {
+  it("are on every answer: pages, errors and 404s alike", async () => {
+    const app = createApp({
+      collector: () => ({ targets: () => ["r1"] }) as unknown as Fleet,
+      isReady: () => true,
+      logger: pino({ level: "silent" }),
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (const path of ["/", "/healthz", "/ready", "/snmp", "/no/such/page"]) {
+        const response = await fetch(`${base}${path}`);
+        expect(response.headers.get("x-content-type-options"), path).toBe("nosniff");
+        expect(response.headers.get("x-frame-options"), path).toBe("DENY");
+        expect(response.headers.get("referrer-policy"), path).toBe("no-referrer");
+        expect(response.headers.get("content-security-policy"), path).toBe(
+          "default-src 'none'; frame-ancestors 'none'",
+        );
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

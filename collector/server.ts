@@ -11,6 +11,7 @@ import express, {
   type Response,
 } from "express";
 import type { Logger } from "pino";
+import { acceptsGzip, encodeBody, type FixedBlock } from "./compress.js";
 import type { Fleet } from "./poll/fleet.js";
 
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -64,11 +65,43 @@ export interface AppOptions {
   logger?: Logger;
 }
 
+/**
+ * The hot path of every scrape: gzip when asked (on the thread pool), no ETag (express would SHA-1
+ * every body), no Buffer copy through res.send. `fixed`: blocks sent after the text, compressed once.
+ */
+async function sendExposition(
+  req: Request,
+  res: Response,
+  contentType: string,
+  text: string,
+  fixed: readonly FixedBlock[] = [],
+): Promise<void> {
+  const { parts, length, encoding } = await encodeBody(text, fixed, acceptsGzip(req.get("Accept-Encoding")));
+  res.writeHead(200, {
+    "Content-Type": contentType,
+    "Content-Length": length,
+    "Cache-Control": "no-store",
+    Vary: "Accept-Encoding",
+    ...(encoding && { "Content-Encoding": encoding }),
+  });
+  for (const part of parts) res.write(part);
+  res.end();
+}
+
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   // Scrapes are never conditional requests: ETags only cost a hash of every body.
   app.set("etag", false);
+  // Every answer: no MIME sniffing, no framing, no referrer, nothing loaded from anywhere (a mounted
+  // page that needs more, like the report's, sets its own Content-Security-Policy).
+  app.use((_req, res, next) => {
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("Referrer-Policy", "no-referrer");
+    res.setHeader("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    next();
+  });
 
   // HEAD answers what a GET would start with, without polling the device.
   app.head("/snmp", (req, res) => {
@@ -93,26 +126,19 @@ export function createApp(options: AppOptions): Express {
         res.status(result.status).type("text/plain").send(`${result.message}\n`);
         return;
       }
-      // The hot path: no ETag (express would SHA-1 every body), no Buffer copy through res.send.
-      res
-        .writeHead(200, {
-          "Content-Type": EXPOSITION_CONTENT_TYPE,
-          "Content-Length": Buffer.byteLength(result.text),
-          "Cache-Control": "no-store",
-        })
-        .end(result.text);
+      await sendExposition(req, res, EXPOSITION_CONTENT_TYPE, result.text);
     } catch (error) {
       next(error);
     }
   });
 
-  app.get("/metrics", async (_req, res, next) => {
+  app.get("/metrics", async (req, res, next) => {
     try {
-      const registry = options.collector().registry;
+      const fleet = options.collector();
       // prom-client prints NaN as "Nan" (event-loop lag before its first sample); Prometheus reads
       // either, stricter parsers only the canonical spelling.
-      const text = (await registry.metrics()).replace(/ Nan$/gm, " NaN");
-      res.status(200).set("Content-Type", registry.contentType).send(text);
+      const text = (await fleet.registry.metrics()).replace(/ Nan$/gm, " NaN");
+      await sendExposition(req, res, fleet.registry.contentType, text, fleet.inventoryGauges());
     } catch (error) {
       next(error);
     }
@@ -152,6 +178,9 @@ export function createApp(options: AppOptions): Express {
   });
 
   for (const mounted of options.routers ?? []) app.use(mounted.path, mounted.router);
+
+  // express's own 404 would replace the Content-Security-Policy above with a weaker one.
+  app.use((_req, res) => void res.status(404).type("text/plain").send("not found\n"));
 
   // Last: an unexpected error is logged and answered 500 without a stack trace.
   app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {

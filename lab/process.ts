@@ -152,7 +152,14 @@ export async function waitFor<T>(
     timeoutMs = 20_000,
     intervalMs = 100,
     daemon,
-  }: { timeoutMs?: number; intervalMs?: number; daemon?: Daemon } = {},
+    failFast,
+  }: {
+    timeoutMs?: number;
+    intervalMs?: number;
+    daemon?: Daemon;
+    /** An error for which waiting longer cannot help: thrown at once. */
+    failFast?: (error: unknown) => boolean;
+  } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -166,6 +173,7 @@ export async function waitFor<T>(
       const value = await check();
       if (value !== undefined && value !== false) return value;
     } catch (error) {
+      if (failFast?.(error)) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {

@@ -114,6 +114,20 @@ const broken: [file: string, expected: string[]][] = [
       "20-alias-bomb.yaml:39:38 YAML: aliases expand to more than 10000 nodes (a resource-exhaustion guard); write the repeated part out, or split the file",
     ],
   ],
+  [
+    "21-contract-misspelt.yaml",
+    [
+      '21-contract-misspelt.yaml:23:42 opds[1].contract.monthly_price: unknown field "monthly_price"; did you mean "monthly_price_idr"?',
+    ],
+  ],
+  [
+    "22-planning-out-of-range.yaml",
+    [
+      "22-planning-out-of-range.yaml:39:20 planning.max_overbooking: must be at least 1 (1.5: shared allocations may add up to 1.5× the uplinks)",
+      "22-planning-out-of-range.yaml:40:17 planning.min_coverage: must be a share between 0 and 1 (0.8 = 80%)",
+      '22-planning-out-of-range.yaml:43:58 report.signatories[0].nip: write the NIP in quotes ("196910031994032004"): as a bare number YAML loses digits',
+    ],
+  ],
 ];
 
 /** An inventory whose devices all share one anchored `snmp:` block, as a large city writes it. */
@@ -202,6 +216,17 @@ describe("kapasitas inventory check", () => {
     const { stdout } = await cli("inventory/tanjungpinang.yaml");
     expect(stdout).toContain("OPDs:      55 (8 internal, 47 public service)");
     expect(stdout).toContain("allocated: 850 Mbps down / 506 Mbps up to OPDs");
+    expect(stdout).toContain("paid as:   54 shared link(s) on 2 uplink(s) (800 Mbps), 1 own contract(s)");
+    expect(stdout).not.toContain("warning");
+    expect(stdout).toContain("inventory OK");
+  });
+
+  it("warns, without failing, when shared allocations exceed the uplinks × planning.max_overbooking", async () => {
+    const { stdout } = await cli(join(dir, "overbooked.yaml"));
+    expect(stdout).toContain(
+      "warning: shared download allocations (170 Mbps) are 1.70× the uplinks (100 Mbps), above planning.max_overbooking 1.5",
+    );
+    expect(stdout).not.toMatch(/warning: shared upload/);
     expect(stdout).toContain("inventory OK");
   });
 

@@ -39,12 +39,14 @@ import {
 } from "./plan.js";
 import {
   compileReadPlan,
+  queueStatePrefix,
   type CounterSlot,
   type PlannedInterface,
   type ReadPlan,
   type ResolvedLink,
   typeProblem,
 } from "./read-plan.js";
+import { queueUp, stallPolls, watchQueue, type QueueWatch } from "./queue-state.js";
 
 export const FAILURE_REASONS: readonly FailureReason[] = [
   "timeout",
@@ -84,6 +86,8 @@ interface Unresolved {
   candidates: number[];
   /** For a selector that matched nothing: the device's names it probably meant. */
   suggestions?: string[];
+  /** An OPD's queue that discovery could not find: its kapasitas_queue_up series, exported as 0. */
+  queueState?: string;
 }
 
 interface Discovery {
@@ -116,6 +120,8 @@ const HELP: Record<string, string> = {
   [METRICS.counterWraps]: "32-bit counter wraps corrected.",
   [METRICS.linkUnresolved]:
     "1 when an inventory selector matches no row or several rows on the device, or its interface has no octet counters.",
+  [METRICS.queueUp]:
+    "1 while an OPD's simple queue is in the table and counting; 0 when it is gone or its counters stood still.",
   [METRICS.counterDiscontinuities]:
     "Counter samples not counted: implausible delta, counter reset, row moved (reason).",
 };
@@ -150,6 +156,8 @@ export class DevicePoller {
   private readonly log: Logger;
   private discovery: Discovery | undefined;
   private readonly counters = new Map<string, CounterState>();
+  /** Each OPD queue's raw counters and how long they stood still (queue-state.ts). */
+  private readonly queues = new Map<string, QueueWatch>();
   private last: { atMs: number; uptimeTicks: number | undefined } | undefined;
   private restarts = 0;
   private wraps = 0;
@@ -258,6 +266,7 @@ export class DevicePoller {
    */
   adoptStateFrom(previous: DevicePoller): void {
     for (const [key, state] of previous.counters) this.counters.set(key, state);
+    for (const [key, watch] of previous.queues) this.queues.set(key, watch);
     this.last = previous.last;
     this.restarts = previous.restarts;
     this.wraps = previous.wraps;
@@ -427,6 +436,7 @@ export class DevicePoller {
         const names =
           target.kind === "interface" ? selectorNames(ifRowList, target) : qRows.map((q) => q.name);
         const wanted = String(target.kind === "interface" ? target.value : target.queue);
+        const queueState = queueStatePrefix(this.id, link);
         unresolved.push({
           linkId: link.linkId,
           owner: link.ownerId,
@@ -434,6 +444,7 @@ export class DevicePoller {
           problem,
           candidates,
           ...(problem === "none" && { suggestions: suggestions(wanted, names) }),
+          queueState,
         });
         continue;
       }
@@ -489,6 +500,8 @@ export class DevicePoller {
     for (const i of plan.interfaces) for (const slot of [...i.errors, ...i.discards]) live.add(slot.key);
     for (const link of plan.links) for (const slot of link.counters) live.add(slot.key);
     for (const key of this.counters.keys()) if (!live.has(key)) this.counters.delete(key);
+    const queues = new Set(plan.links.flatMap((l) => (l.queueState ? [l.queueState.key] : [])));
+    for (const key of this.queues.keys()) if (!queues.has(key)) this.queues.delete(key);
   }
 
   /**
@@ -608,7 +621,30 @@ export class DevicePoller {
     for (const link of plan.links) {
       const max = link.speedOf ? bytesPerSecond.get(link.speedOf.index) : undefined;
       for (const slot of link.counters) this.count(out, slot, values[slot.pos]?.value, ctx, max);
+      if (link.queueState) this.writeQueueState(out, link.queueState, link.counters, values);
     }
+    // A queue gone from the table is down while the device answers.
+    for (const u of this.discovery?.unresolved ?? []) {
+      if (u.queueState !== undefined)
+        out.sample(METRICS.queueUp, "gauge", HELP[METRICS.queueUp]!, u.queueState, 0);
+    }
+  }
+
+  private writeQueueState(
+    out: ExpositionWriter,
+    state: { key: string; prefix: string },
+    counters: CounterSlot[],
+    values: Row[],
+  ): void {
+    const raw = (slot: CounterSlot | undefined): bigint | undefined => {
+      const v = slot === undefined ? undefined : values[slot.pos]?.value;
+      return v?.kind === "counter64" ? v.value : v?.kind === "int" ? BigInt(v.value) : undefined;
+    };
+    const watch = watchQueue(this.queues.get(state.key), [raw(counters[0]), raw(counters[1])]);
+    if (watch === undefined) return;
+    this.queues.set(state.key, watch);
+    const up = queueUp(watch, stallPolls(this.plan.settings.intervalSeconds));
+    out.sample(METRICS.queueUp, "gauge", HELP[METRICS.queueUp]!, state.prefix, up);
   }
 
   private writeHotspots(out: ExpositionWriter, counts: Map<number, number>): void {
