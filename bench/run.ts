@@ -74,7 +74,6 @@ const V3_USER = "kapasitas";
 const V3_AUTH_KEY = `a${randomBytes(12).toString("hex")}`;
 const V3_PRIV_KEY = `p${randomBytes(12).toString("hex")}`;
 
-
 /** An OID is "polled" when it is an instance of a polled column or scalar (not a walk's overshoot). */
 function isPolled(oid: string): boolean {
   return POLLED.some((p) => (p.column ? oid.startsWith(`${p.oid}.`) : oid === `${p.oid}.0`));

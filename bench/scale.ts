@@ -25,12 +25,7 @@ import { snmpColumn } from "../lab/snmpclient.js";
 import { cpuSeconds } from "./cpu.js";
 import { withSection } from "./markdown.js";
 import { build, gitCommit, loadAverage } from "./measured.js";
-import {
-  POLLED,
-  renderSnmpExporterConfig,
-  snmpExporterModule,
-  startSnmpExporter,
-} from "./snmp-exporter.js";
+import { POLLED, renderSnmpExporterConfig, snmpExporterModule, startSnmpExporter } from "./snmp-exporter.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -77,7 +72,8 @@ function scrape(url: string): Promise<Answer> {
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
           const body = Buffer.concat(chunks);
-          const text = res.headers["content-encoding"] === "gzip" ? gunzipSync(body).toString() : body.toString();
+          const text =
+            res.headers["content-encoding"] === "gzip" ? gunzipSync(body).toString() : body.toString();
           resolve({
             status: res.statusCode ?? 0,
             ms: performance.now() - started,
@@ -311,7 +307,10 @@ function section(results: Measured[]): string {
     .join("\n");
   const ours = results
     .filter((r) => r.who === "kapasitas")
-    .map((r) => ({ devices: r.devices, peakMiB: Math.max(r.peakMiB, r.startupPeakMiB, r.reloadPeakMiB ?? 0) }));
+    .map((r) => ({
+      devices: r.devices,
+      peakMiB: Math.max(r.peakMiB, r.startupPeakMiB, r.reloadPeakMiB ?? 0),
+    }));
   const largest = largestWithin(ours, GOALS.peakMiB);
   return `## Scale: ${SIZES.join(" / ")} devices × ${INTERFACES} links, side by side with snmp_exporter
 

@@ -304,7 +304,7 @@ interface Fetched {
  * 8 bytes per 5-minute slot: 1.7 MB per entity for a fiscal year), plus the answers in flight,
  * whatever the size of the inventory: a province of 600 OPDs costs the same as a city of 20.
  */
-export const BATCH_ENTITIES = 24;
+export const BATCH_ENTITIES = 8;
 
 export interface Source {
   kind: EntityKind;

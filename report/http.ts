@@ -26,13 +26,13 @@ export interface ReportRouterOptions {
   /** Prometheus base URL; default $KAPASITAS_PROMETHEUS_URL, then http://127.0.0.1:9090. */
   prometheusUrl?: string;
   logger?: Pick<Logger, "info" | "warn" | "error">;
-  /** Reports built at once; more get 503 with Retry-After (a year takes seconds and ~100 MB). */
+  /** Reports built at once; more get 503 with Retry-After (each is a worker thread of its own). */
   maxConcurrent?: number;
   concurrency?: number;
   now?: () => Date;
   /** The longest period served; default $KAPASITAS_REPORT_MAX_YEARS, then 3 fiscal years. */
   maxFiscalYears?: number;
-  /** The report worker's heap limit, MiB; default $KAPASITAS_REPORT_HEAP_MB, then 192. */
+  /** The report worker's heap limit, MiB; default $KAPASITAS_REPORT_HEAP_MB, then 128. */
   heapLimitMb?: number;
   /** Reports per client; default 6 at once, then 6 a minute. */
   rateLimit?: RateLimitOptions;
@@ -41,7 +41,7 @@ export interface ReportRouterOptions {
 }
 
 /** A report worker's default heap: the collector's container has 256 MB in all (docs/security.md). */
-export const DEFAULT_REPORT_HEAP_MB = 192;
+export const DEFAULT_REPORT_HEAP_MB = 128;
 
 function positiveNumber(text: string | undefined, what: string): number | undefined {
   if (text === undefined || text === "") return undefined;
@@ -89,7 +89,7 @@ export function reportRouter(options: ReportRouterOptions): Router {
     typeof options.inventory === "function" ? options.inventory : () => options.inventory as Inventory;
   const prometheusUrl =
     options.prometheusUrl ?? process.env.KAPASITAS_PROMETHEUS_URL ?? "http://127.0.0.1:9090";
-  const maxConcurrent = options.maxConcurrent ?? 2;
+  const maxConcurrent = options.maxConcurrent ?? 1;
   const maxFiscalYears =
     options.maxFiscalYears ??
     positiveNumber(process.env.KAPASITAS_REPORT_MAX_YEARS, "KAPASITAS_REPORT_MAX_YEARS") ??

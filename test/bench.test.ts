@@ -11,6 +11,7 @@ import { decodeMessage, decodeOid, PDU } from "../bench/ber.js";
 import { parseCpuTicks } from "../bench/cpu.js";
 import { parseExposition, select } from "../lab/exposition.js";
 import { withSection } from "../bench/markdown.js";
+import { largestWithin } from "../bench/scale.js";
 import { hotSpots } from "../bench/profile.js";
 import { startCountingRelay } from "../bench/relay.js";
 import {
@@ -50,6 +51,12 @@ describe("bench helpers (pure)", () => {
     // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
     const stat = "4242 (node (worker) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0";
     expect(parseCpuTicks(stat)).toBe(300);
+  });
+
+  it("finds the largest fleet within a memory goal from a straight line through the sizes", () => {
+    const points = [100, 300, 1000].map((devices) => ({ devices, peakMiB: 150 + 0.5 * devices }));
+    expect(largestWithin(points, 256)).toBe(212);
+    expect(largestWithin(points.slice(0, 1), 256)).toBeNaN();
   });
 
   it("rewrites only its own BENCHMARKS.md section", () => {

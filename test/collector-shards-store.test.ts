@@ -98,16 +98,21 @@ describe("two collector shards, two Prometheus, one VictoriaMetrics", () => {
   });
 
   it("gives each Prometheus exactly its shard's devices, each scraped from the collector that polls it", async () => {
-    const active = await Promise.all(
-      prometheus.map((p) =>
-        p.api<{ activeTargets: { labels: Record<string, string>; scrapeUrl: string }[] }>("targets", {
-          state: "active",
-        }),
-      ),
+    type Targets = { activeTargets: { labels: Record<string, string>; scrapeUrl: string }[] };
+    const snmpTargets = async () =>
+      (await Promise.all(prometheus.map((p) => p.api<Targets>("targets", { state: "active" })))).map((a) =>
+        a.activeTargets.filter((t) => t.labels.job === "kapasitas-snmp"),
+      );
+    // Prometheus syncs its targets a moment after it starts.
+    await waitFor(
+      "both Prometheus to list their targets",
+      async () => (await snmpTargets()).flat().length >= DEVICES,
+      { timeoutMs: 60_000, intervalMs: 500 },
     );
+    const active = await snmpTargets();
     const seen: string[] = [];
-    active.forEach((a, shard) => {
-      for (const t of a.activeTargets.filter((t) => t.labels.job === "kapasitas-snmp")) {
+    active.forEach((targets, shard) => {
+      for (const t of targets) {
         const device = t.labels.instance!;
         seen.push(device);
         expect(hashmod(device, 2)).toBe(shard);
@@ -154,7 +159,7 @@ describe("two collector shards, two Prometheus, one VictoriaMetrics", () => {
       (s) => s.exposition.samples.find((x) => x.name === "kapasitas_collector_devices")?.value,
     );
     expect(counts.reduce((a, b) => a! + b!, 0)).toBe(DEVICES);
-  });
+  }, 240_000);
 });
 
 describe("the capacity report from VictoriaMetrics", () => {
@@ -177,7 +182,7 @@ describe("the capacity report from VictoriaMetrics", () => {
       };
       const series: WriteSeries[] = body.data.result.map((r) => ({
         labels: r.metric,
-        samples: r.values.map(([s, v]) => ({ t: Math.round(s * 1000), v: Number(v) })),
+        samples: r.values.map(([s, v]) => ({ t: s, v: Number(v) })),
       }));
       await remoteWrite(vm.url, series);
     }

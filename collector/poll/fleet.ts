@@ -125,6 +125,12 @@ export class Fleet {
     this.registerGauges();
     collectDefaultMetrics({ register: this.registry });
     this.pollers = this.buildPollers(inventory);
+    this.prepareInventoryGauges();
+  }
+
+  /** Compress the inventory gauges now, on the thread pool, not in the first scrape of /metrics. */
+  private prepareInventoryGauges(): void {
+    for (const block of this.inventoryGauges()) void block.gzipped();
   }
 
   currentInventory(): Inventory {
@@ -190,6 +196,7 @@ export class Fleet {
       if (!next.has(id)) summary.removed++;
     }
     this.inventory = inventory;
+    this.prepareInventoryGauges();
     this.reloads.inc({ result: "success" });
     return summary;
   }

@@ -1,6 +1,7 @@
 // What each device is polled for (pure): its links, its hotspot servers and its poll settings,
 // plus the shard a device belongs to, computed exactly like Prometheus's `hashmod` relabel action.
 import { createHash } from "node:crypto";
+import { hashmod } from "../../core/hashmod.js";
 import { measuredLinks, pollSettings, type MeasuredLink, type PollSettings } from "../../core/model.js";
 import type { Device, Inventory } from "../../core/schema.js";
 
@@ -133,16 +134,7 @@ function withoutPaths(value: unknown): string {
   return JSON.stringify(value, (key, v: unknown) => (key === "path" ? undefined : v));
 }
 
-/**
- * Prometheus `hashmod`: md5 of the label value, its last 8 bytes as a big-endian uint64, modulo n.
- * A collector started with `--shard k/n` serves the devices for which this is k, so one relabel
- * rule (`source_labels: [__param_target]`, `action: hashmod`, `modulus: n`) routes each target to
- * the collector that owns it.
- */
-export function hashmod(value: string, modulus: number): number {
-  const digest = createHash("md5").update(value).digest();
-  return Number(digest.readBigUInt64BE(8) % BigInt(modulus));
-}
+export { hashmod };
 
 export interface Shard {
   index: number;

@@ -4,7 +4,7 @@
 import { METRICS } from "../../core/contract.js";
 import { counterFor, DIRECTIONS, type Direction } from "../../core/model.js";
 import type { Row, SnmpValue } from "../snmp/session.js";
-import { seriesPrefix } from "./exposition.js";
+import { flat, seriesPrefix } from "./exposition.js";
 import { IF, MTXR_QUEUE, SYS_UPTIME } from "./oids.js";
 import type { PlannedLink } from "./plan.js";
 
@@ -104,17 +104,17 @@ export function compileReadPlan(
   links: readonly ResolvedLink[],
 ): ReadPlan {
   const oids: string[] = [SYS_UPTIME];
-  const at = (oid: string) => oids.push(oid) - 1;
+  const at = (oid: string) => oids.push(flat(oid)) - 1;
 
   const byIndex = new Map<number, InterfaceSlots>();
   for (const i of interfaces) {
     const idx = i.index;
     const labels = { device: deviceId, interface: i.label };
-    const instance = `interface:${idx}`;
+    const instance = flat(`interface:${idx}`);
     const dirSlots = (name: string, inCol: string, outCol: string, what: string): CounterSlot[] =>
       (["in", "out"] as const).map((direction) => ({
         pos: at(`${direction === "in" ? inCol : outCol}.${idx}`),
-        key: `interface:${i.label}:${what}:${direction}`,
+        key: flat(`interface:${i.label}:${what}:${direction}`),
         instance,
         prefix: seriesPrefix(name, { ...labels, direction }),
         name,
@@ -163,8 +163,8 @@ export function compileReadPlan(
       const prefix = linkPrefix(deviceId, r, direction);
       return {
         pos: once(`${column}.${r.index}`),
-        key: `link:${r.link.owner}:${r.link.ownerId}:${r.link.linkId}:${direction}`,
-        instance: `${r.kind}:${r.index}`,
+        key: flat(`link:${r.link.owner}:${r.link.ownerId}:${r.link.linkId}:${direction}`),
+        instance: flat(`${r.kind}:${r.index}`),
         prefix,
         name: r.link.owner === "opd" ? METRICS.opdLinkBytes : METRICS.uplinkBytes,
       };

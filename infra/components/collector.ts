@@ -11,7 +11,8 @@ import {
   snmpSecretUses,
 } from "../render/inventory.js";
 import { COLLECTOR_PORT } from "../render/prometheus.js";
-import { resourcesFor, type StackSettings } from "../settings.js";
+import { resourcesFor, type Resources, type StackSettings } from "../settings.js";
+import { busiestShardLinks, collectorMemoryMb } from "../sizing.js";
 import { IMAGE_USERS } from "../versions.js";
 import { ConfigBundle } from "./config-bundle.js";
 import { serviceContainerArgs } from "./container.js";
@@ -42,6 +43,17 @@ export const COLLECTOR_HEALTH = [
 /** host:port of each shard, as Prometheus scrapes them. */
 export function collectorAddresses(shards: number): string[] {
   return Array.from({ length: shards }, (_, i) => `collector-${i}:${COLLECTOR_PORT}`);
+}
+
+/**
+ * A collector's CPU and memory: the stack file's, but never less memory than the busiest shard
+ * needs by the sizing measured in bench:scale (infra/sizing.ts, docs/scaling.md). A limit below
+ * it would have the kernel kill the collector (exit 137) at its first reload.
+ */
+export function collectorResources(settings: StackSettings, inventory: Inventory): Resources {
+  const given = resourcesFor(settings, "collector");
+  const need = collectorMemoryMb(busiestShardLinks(inventory, settings.collector_shards));
+  return { ...given, memory_mb: Math.max(given.memory_mb, need) };
 }
 
 export interface CollectorArgs {
@@ -120,6 +132,7 @@ export class Collector extends pulumi.ComponentResource {
     );
 
     this.addresses = collectorAddresses(settings.collector_shards);
+    const resources = collectorResources(settings, args.inventory);
     this.containers = this.addresses.map(
       (_, shard) =>
         new docker.Container(
@@ -150,7 +163,7 @@ export class Collector extends pulumi.ComponentResource {
             // One UDP socket per device (its SNMP session): Docker's default 1,024 open files is a
             // fleet of about 1,000 devices; fd exhaustion would fail polls as reason fd_exhausted.
             ulimits: [{ name: "nofile", soft: COLLECTOR_OPEN_FILES, hard: COLLECTOR_OPEN_FILES }],
-            resources: resourcesFor(settings, "collector"),
+            resources,
             log: { maxSize: settings.log.max_size, maxFile: settings.log.max_file },
             labels: { "kapasitas.shard": `${shard}/${this.addresses.length}` },
             configRevision: config.revision,
