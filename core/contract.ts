@@ -13,6 +13,7 @@ export const METRICS = {
   interfaceErrors: "snmp_interface_errors_total",
   interfaceDiscards: "snmp_interface_discards_total",
   deviceUp: "snmp_device_up",
+  deviceSecurityInfo: "snmp_device_security_info",
   devicePollDuration: "snmp_device_poll_duration_seconds",
   devicePollFailures: "snmp_device_poll_failures_total",
   deviceRestarts: "snmp_device_restarts_total",

@@ -32,8 +32,10 @@ export const bandwidth = z.strictObject({
   upload_mbps: positiveMbps,
 });
 
-export const authProtocols = ["sha", "sha224", "sha256", "sha384", "sha512"] as const;
-export const privProtocols = ["aes128", "aes192", "aes256", "aes256c"] as const;
+export const authProtocols = ["sha", "sha224", "sha256", "sha384", "sha512", "md5"] as const;
+export const privProtocols = ["aes128", "aes192", "aes256", "aes256c", "des"] as const;
+/** Broken protocols, offered only behind `allow_weak_crypto: true` for devices that speak nothing else. */
+export const weakProtocols: readonly string[] = ["md5", "des"];
 
 const snmpV2c = z.strictObject({
   version: z.literal("v2c"),
@@ -49,6 +51,8 @@ const snmpV3 = z.strictObject({
   priv_protocol: z.enum(privProtocols).optional(),
   priv_key: secretRef.optional(),
   context: z.string().optional(),
+  /** The explicit opt-in to MD5 and DES (old devices); flagged by `inventory check` and a metric. */
+  allow_weak_crypto: z.literal(true).optional(),
 });
 
 export const snmpSettings = z.discriminatedUnion("version", [snmpV2c, snmpV3]);

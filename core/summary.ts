@@ -94,6 +94,11 @@ export function summarise(inv: Inventory): string {
     `  overbooking (shared ÷ uplinks): ${ratio(model.sharedAllocated.download_mbps, contracted.download_mbps)} down, ${ratio(model.sharedAllocated.upload_mbps, contracted.upload_mbps)} up (planning.max_overbooking ${inv.planning.max_overbooking})`,
     `  apps:      ${inv.apps.length} to host centrally`,
   ];
+  const weak = inv.devices.filter((d) => d.snmp.version === "v3" && d.snmp.allow_weak_crypto);
+  if (weak.length > 0)
+    lines.push(
+      `  WEAK: ${weak.length} device(s) on MD5/DES (allow_weak_crypto): ${weak.map((d) => d.id).join(", ")}; move them to SHA/AES when their firmware allows`,
+    );
   for (const w of warnings(inv)) lines.push(`  warning: ${w}`);
   if (unmeasured.length > 0)
     lines.push(`  note: ${unmeasured.length} OPD(s) have no link yet: ${unmeasured.join(", ")}`);

@@ -2,7 +2,16 @@
 // Pure: takes a parsed inventory, returns every problem with the path it belongs to.
 import { closest } from "./hint.js";
 import { claimKey } from "./model.js";
-import type { App, Device, Inventory, Link, Opd, PricingTier, Uplink } from "./schema.js";
+import {
+  weakProtocols,
+  type App,
+  type Device,
+  type Inventory,
+  type Link,
+  type Opd,
+  type PricingTier,
+  type Uplink,
+} from "./schema.js";
 
 /**
  * What the cross-checks read: a whole inventory, or (when the schema failed somewhere) the parts
@@ -31,6 +40,8 @@ function duplicates<T>(
   section: string,
   field: string,
   what: string,
+  /** How a key is shown in the message (default: as it is). */
+  show: (item: T) => string = key,
 ): PathProblem[] {
   const first = new Map<string, number>();
   const problems: PathProblem[] = [];
@@ -42,7 +53,7 @@ function duplicates<T>(
     else
       problems.push({
         path: [section, i, field],
-        message: `duplicate ${what} "${k}" (first used at ${section}[${seen}])`,
+        message: `duplicate ${what} "${show(item)}" (first used at ${section}[${seen}])`,
       });
   });
   return problems;
@@ -66,7 +77,16 @@ export function crossCheck(inv: CheckInput | Inventory): PathProblem[] {
 
   problems.push(
     ...duplicates(inv.devices, (d) => d.id, "devices", "id", "device id"),
-    ...duplicates(inv.devices, (d) => `${d.host}:${d.port}`, "devices", "host", "device address"),
+    // One agent may answer as several devices (an SNMP proxy, or SNMPv3 contexts): a device is its
+    // address and the credentials (and context) it is asked with.
+    ...duplicates(
+      inv.devices,
+      (d) => `${d.host}:${d.port}\0${JSON.stringify(d.snmp)}`,
+      "devices",
+      "host",
+      "device address and credentials",
+      (d) => `${d.host}:${d.port}`,
+    ),
     ...duplicates(inv.opds, (o) => o.id, "opds", "id", "OPD id"),
     ...duplicates(inv.uplinks, (u) => u.id, "uplinks", "id", "uplink id"),
     ...duplicates(inv.apps, (a) => a.id, "apps", "id", "app id"),
@@ -99,6 +119,19 @@ export function crossCheck(inv: CheckInput | Inventory): PathProblem[] {
       problems.push({
         path: [...base, "priv_key"],
         message: `authPriv needs priv_key (a reference such as env:${envName}_PRIV_KEY)`,
+      });
+    const weak = [s.auth_protocol, s.priv_protocol].filter(
+      (p): p is NonNullable<typeof p> => p !== undefined && weakProtocols.includes(p),
+    );
+    if (weak.length > 0 && !s.allow_weak_crypto)
+      problems.push({
+        path: [...base, weak[0] === s.auth_protocol ? "auth_protocol" : "priv_protocol"],
+        message: `${weak.join(" and ")} ${weak.length > 1 ? "are" : "is"} broken: prefer sha/aes128; for a device that speaks nothing else, opt in with allow_weak_crypto: true (docs/inventory.md)`,
+      });
+    if (weak.length === 0 && s.allow_weak_crypto)
+      problems.push({
+        path: [...base, "allow_weak_crypto"],
+        message: "allow_weak_crypto is only for md5 or des: remove it",
       });
     if (!needsAuth && (s.auth_protocol || s.auth_key))
       problems.push({

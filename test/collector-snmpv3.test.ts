@@ -31,11 +31,13 @@ const TOOL_AUTH: Record<AuthProtocol, ToolAuth> = {
   sha256: "SHA-256",
   sha384: "SHA-384",
   sha512: "SHA-512",
+  md5: "MD5",
 };
 const TOOL_PRIV: Partial<Record<PrivProtocol, ToolPriv>> = {
   aes128: "AES",
   aes192: "AES-192",
   aes256: "AES-256",
+  des: "DES",
 };
 
 const authKey = (c: Case) => `auth-${c.id}-secret`;

@@ -21,6 +21,8 @@ import {
   queueRows,
   resolveInterface,
   resolveQueue,
+  selectorNames,
+  suggestions,
   type InterfaceRow,
   type Resolution,
 } from "./discovery.js";
@@ -80,8 +82,10 @@ interface Unresolved {
   linkId: string;
   owner: string;
   path: string;
-  problem: "none" | "several" | "unsupported";
+  problem: "none" | "several" | "unsupported" | "no_counters";
   candidates: number[];
+  /** For a selector that matched nothing: the device's names it probably meant. */
+  suggestions?: string[];
   /** An OPD's queue that discovery could not find: its kapasitas_queue_up series, exported as 0. */
   queueState?: string;
 }
@@ -108,11 +112,14 @@ const HELP: Record<string, string> = {
   [METRICS.interfaceErrors]: "Interface errors (ifInErrors/ifOutErrors), clean and monotonic.",
   [METRICS.interfaceDiscards]: "Interface discards (ifInDiscards/ifOutDiscards), clean and monotonic.",
   [METRICS.deviceUp]: "1 when the last poll of the device succeeded, else 0.",
+  [METRICS.deviceSecurityInfo]:
+    'How the device is asked (value 1): SNMP version, security level, and weak_crypto="true" for MD5/DES (allow_weak_crypto).',
   [METRICS.devicePollDuration]: "Seconds the last poll of the device took.",
   [METRICS.devicePollFailures]: "Failed polls of the device by reason.",
   [METRICS.deviceRestarts]: "Device restarts seen (sysUpTime went backwards).",
   [METRICS.counterWraps]: "32-bit counter wraps corrected.",
-  [METRICS.linkUnresolved]: "1 when an inventory selector matches no row or several rows on the device.",
+  [METRICS.linkUnresolved]:
+    "1 when an inventory selector matches no row or several rows on the device, or its interface has no octet counters.",
   [METRICS.queueUp]:
     "1 while an OPD's simple queue is in the table and counting; 0 when it is gone or its counters stood still.",
   [METRICS.counterDiscontinuities]:
@@ -128,9 +135,13 @@ function str(v: SnmpValue | undefined): string | undefined {
   return v?.kind === "string" ? v.value : undefined;
 }
 
+/** The fastest ifHighSpeed (Mbit/s) taken as a speed: 10 Tbit/s. */
+export const MAX_HIGH_SPEED_MBPS = 10_000_000;
+
 /** Bits per second from ifHighSpeed (Mbit/s), else ifSpeed; undefined when the agent does not know. */
 export function speedBps(highSpeed: number | undefined, speed: number | undefined): number | undefined {
-  if (highSpeed !== undefined && highSpeed > 0) return highSpeed * 1e6;
+  // Above 10 Tbit/s is no port's speed but a sentinel (FortiGate reports 4294901759 on down ports).
+  if (highSpeed !== undefined && highSpeed > 0 && highSpeed <= MAX_HIGH_SPEED_MBPS) return highSpeed * 1e6;
   // 4294967295 means "faster than ifSpeed can say": only ifHighSpeed knows.
   if (speed !== undefined && speed > 0 && speed < 4294967295) return speed;
   return undefined;
@@ -157,6 +168,8 @@ export class DevicePoller {
   private inflight: Promise<string> | undefined;
   private lastUnresolvedKey = "";
   private readonly devicePrefix: string;
+  /** The snmp_device_security_info series: no secret, only how the device is asked. */
+  private readonly securityPrefix: string;
   /** The running poll was already answered (and counted) as a timeout. */
   private pollCountedLate = false;
   /** The running poll's scope: failing it ends the poll at its next request. */
@@ -172,6 +185,13 @@ export class DevicePoller {
     this.id = currentPlan.device.id;
     this.digest = planDigest(currentPlan);
     this.devicePrefix = `{device="${this.id}"}`; // device ids are slugs: nothing to escape
+    const s = currentPlan.device.snmp;
+    this.securityPrefix = seriesPrefix(METRICS.deviceSecurityInfo, {
+      device: this.id,
+      version: s.version,
+      security_level: s.version === "v3" ? s.security_level : "community",
+      weak_crypto: s.version === "v3" && s.allow_weak_crypto ? "true" : "false",
+    });
     this.now = options.now ?? (() => performance.now());
     this.log = options.logger.child({ device: this.id });
     this.client = new SnmpClient(
@@ -413,6 +433,9 @@ export class DevicePoller {
         target.kind === "interface" ? resolveInterface(ifRowList, target) : resolveQueue(qRows, target.queue);
       if (!resolution.ok) {
         const { problem, candidates } = resolution;
+        const names =
+          target.kind === "interface" ? selectorNames(ifRowList, target) : qRows.map((q) => q.name);
+        const wanted = String(target.kind === "interface" ? target.value : target.queue);
         const queueState = queueStatePrefix(this.id, link);
         unresolved.push({
           linkId: link.linkId,
@@ -420,6 +443,7 @@ export class DevicePoller {
           path: link.path,
           problem,
           candidates,
+          ...(problem === "none" && { suggestions: suggestions(wanted, names) }),
           queueState,
         });
         continue;
@@ -433,7 +457,23 @@ export class DevicePoller {
         resolved.push({ link, kind: "queue", index, label: `queue/${target.queue}` });
       }
     }
-    await this.detectHighCapacity(interfaces, scope);
+    // An interface with neither 64- nor 32-bit octet counters cannot be measured: its links are
+    // reported, not resolved into series that would never appear.
+    const uncounted = await this.detectHighCapacity(interfaces, scope);
+    for (let i = resolved.length - 1; i >= 0; i--) {
+      const r = resolved[i]!;
+      if (r.kind !== "interface" || !uncounted.has(r.index)) continue;
+      resolved.splice(i, 1);
+      const l = r.link;
+      unresolved.push({
+        linkId: l.linkId,
+        owner: l.ownerId,
+        path: l.path,
+        problem: "no_counters",
+        candidates: [r.index],
+      });
+    }
+    for (const index of uncounted) interfaces.delete(index);
 
     const hotspots = this.plan.hotspots.map((h) => {
       const serverId = hotspotServerId(h.serverId);
@@ -464,21 +504,27 @@ export class DevicePoller {
     for (const key of this.queues.keys()) if (!queues.has(key)) this.queues.delete(key);
   }
 
-  /** HC counters where the agent has them (SNMPv2c/v3 agents usually do), 32-bit otherwise. */
+  /**
+   * HC counters where the agent has them (SNMPv2c/v3 agents usually do), 32-bit otherwise. Returns
+   * the interfaces that have neither (a tunnel or a virtual port on some agents).
+   */
   private async detectHighCapacity(
     interfaces: Map<number, PlannedInterface>,
     scope: PollScope,
-  ): Promise<void> {
-    if (interfaces.size === 0) return;
+  ): Promise<Set<number>> {
+    const uncounted = new Set<number>();
+    if (interfaces.size === 0) return uncounted;
     const indexes = [...interfaces.keys()];
     const rows = await this.client.get(
-      indexes.map((i) => `${IF.hcInOctets}.${i}`),
+      [...indexes.map((i) => `${IF.hcInOctets}.${i}`), ...indexes.map((i) => `${IF.inOctets}.${i}`)],
       scope,
     );
-    rows.forEach((row, n) => {
-      const planned = interfaces.get(indexes[n]!);
-      if (planned) planned.hc = row.value.kind === "counter64";
+    indexes.forEach((index, n) => {
+      const planned = interfaces.get(index)!;
+      planned.hc = rows[n]?.value.kind === "counter64";
+      if (!planned.hc && rows[indexes.length + n]?.value.kind !== "int") uncounted.add(index);
     });
+    return uncounted;
   }
 
   private reportUnresolved(unresolved: Unresolved[]): void {
@@ -490,8 +536,10 @@ export class DevicePoller {
         u.problem === "unsupported"
           ? 'give the hotspot server\'s RouterOS id (server_id: "*1"): the MIB identifies servers only by id'
           : u.problem === "none"
-            ? "selector matches nothing on the device"
-            : `selector matches several rows (indexes ${u.candidates.join(", ")})`;
+            ? `selector matches nothing on the device${u.suggestions?.length ? `; did you mean ${u.suggestions.map((n) => JSON.stringify(n)).join(" or ")}?` : ""}`
+            : u.problem === "no_counters"
+              ? `interface (ifIndex ${u.candidates[0]}) has neither 64-bit (ifHCInOctets) nor 32-bit (ifInOctets) octet counters: its traffic cannot be measured here; measure the port it runs over`
+              : `selector matches several rows (indexes ${u.candidates.join(", ")})`;
       this.log.warn(
         { link: u.linkId, owner: u.owner, inventory: `${this.options.inventoryFile} ${u.path}` },
         `unresolved link: ${what}`,
@@ -613,6 +661,13 @@ export class DevicePoller {
     const c = (name: string, value: number) =>
       out.sample(name, "counter", HELP[name]!, `${name}${this.devicePrefix} `, value);
     g(METRICS.deviceUp, up);
+    out.sample(
+      METRICS.deviceSecurityInfo,
+      "gauge",
+      HELP[METRICS.deviceSecurityInfo]!,
+      this.securityPrefix,
+      1,
+    );
     g(METRICS.devicePollDuration, seconds);
     for (const [reason, n] of this.failures) {
       const name = METRICS.devicePollFailures;

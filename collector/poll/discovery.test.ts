@@ -8,6 +8,7 @@ import {
   queueRows,
   resolveInterface,
   resolveQueue,
+  suggestions,
 } from "./discovery.js";
 import { IF, indexOf, MTXR_HOTSPOT_SERVER_ID, MTXR_QUEUE } from "./oids.js";
 
@@ -78,5 +79,13 @@ describe("MikroTik tables", () => {
     expect(hotspotServerId("*1A")).toBe(26);
     expect(hotspotServerId("3")).toBe(3);
     expect(hotspotServerId("hs-setda")).toBeUndefined();
+  });
+});
+
+describe("suggestions", () => {
+  it("offers the same name in another case, a name carrying it, then near names", () => {
+    expect(suggestions("te0/30", ["Te0/30", "Te0/31", "Gi0/1"])).toEqual(["Te0/30", "Te0/31"]);
+    expect(suggestions("eth1", ["wan: STCable (eth1)", "ether2", "bridge"])).toEqual(["wan: STCable (eth1)"]);
+    expect(suggestions("uplink", ["ether1", "bridge"])).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // Discovery decisions (pure): which row of a device's tables an inventory selector means.
 // A selector that matches nothing or several rows is a finding to report, never an exception.
+import { editDistance } from "../../core/hint.js";
 import type { InterfaceTarget } from "../../core/model.js";
 import type { Row } from "../snmp/session.js";
 import { IF, indexOf, MTXR_QUEUE } from "./oids.js";
@@ -65,6 +66,35 @@ export function resolveInterface(rows: readonly InterfaceRow[], target: Interfac
 
 export function resolveQueue(rows: readonly QueueRow[], name: string): Resolution {
   return single(rows.filter((r) => r.name === name).map((r) => r.index));
+}
+
+/**
+ * The names on the device an unmatched selector probably meant, best first (at most three): the same
+ * name in another case (`te0/30` for `Te0/30`), a name that carries it in brackets or after a colon
+ * (RouterOS puts the interface's comment into ifName: `wan: STCable (eth1)` for `eth1`), then the
+ * names within a small edit distance.
+ */
+export function suggestions(wanted: string, names: readonly string[]): string[] {
+  const lower = wanted.toLowerCase();
+  const unique = [...new Set(names.filter((n) => n !== "" && n !== wanted))];
+  const sameCase = unique.filter((n) => n.toLowerCase() === lower);
+  const tokens = (n: string) => n.toLowerCase().split(/[\s:()[\],;]+/);
+  const carrying = unique.filter((n) => !sameCase.includes(n) && tokens(n).includes(lower));
+  const limit = Math.max(2, Math.floor(wanted.length / 3));
+  const near = unique
+    .filter((n) => !sameCase.includes(n) && !carrying.includes(n))
+    .map((n) => ({ n, d: editDistance(lower, n.toLowerCase()) }))
+    .filter((x) => x.d <= limit)
+    .sort((a, b) => a.d - b.d)
+    .map((x) => x.n);
+  return [...sameCase, ...carrying, ...near].slice(0, 3);
+}
+
+/** The values of the column a selector matches on (what a suggestion is chosen from). */
+export function selectorNames(rows: readonly InterfaceRow[], target: InterfaceTarget): string[] {
+  if (target.by === "index") return [];
+  const column = target.by as "name" | "alias" | "descr";
+  return rows.flatMap((r) => (r[column] === undefined ? [] : [r[column]]));
 }
 
 /** The `interface` label: ifName, as operators know it, falling back to ifDescr, then the index. */

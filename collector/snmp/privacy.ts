@@ -5,6 +5,7 @@
 // ("aes256r", what Cisco calls AES256C). It has no AES-192, so we register one: the same CFB
 // encrypt/decrypt functions and the same Blumenthal key extension, with a 24-byte key, exactly as
 // Net-SNMP's AES-192 does. The extension only adds a table entry; it patches no net-snmp code.
+import { createCipheriv } from "node:crypto";
 import snmp from "net-snmp";
 import type { AuthProtocol, PrivProtocol } from "../../core/schema.js";
 
@@ -35,6 +36,22 @@ export function netSnmpPrivProtocol(protocol: PrivProtocol): number | string {
       return snmp.PrivProtocols.aes256b!;
     case "aes256c":
       return snmp.PrivProtocols.aes256r!;
+    case "des":
+      if (!desAvailable())
+        throw new Error(
+          "DES needs Node's legacy OpenSSL provider: start the collector with NODE_OPTIONS=--openssl-legacy-provider",
+        );
+      return snmp.PrivProtocols.des!;
+  }
+}
+
+/** Whether this Node's OpenSSL offers DES-CBC (OpenSSL 3 keeps it in the legacy provider). */
+export function desAvailable(): boolean {
+  try {
+    createCipheriv("des-cbc", Buffer.alloc(8), Buffer.alloc(8));
+    return true;
+  } catch {
+    return false;
   }
 }
 
