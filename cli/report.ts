@@ -22,6 +22,7 @@ interface ReportOptions {
   out: string;
   concurrency: string;
   timeout: string;
+  maxYears: string;
 }
 
 /** `--out` cannot be created or written: exit 4, with the reason, never a stack trace. */
@@ -122,6 +123,7 @@ async function runReport(options: ReportOptions, { generate, validateRequest }: 
       lang: options.lang,
     },
     inventory,
+    Math.max(1, Number.parseInt(options.maxYears, 10) || 1),
   );
   const progress = stderrProgress("Prometheus");
   const started = Date.now();
@@ -162,6 +164,11 @@ export function registerReportCommands(program: Command): void {
     .option("-o, --out <dir>", "directory for the files", ".")
     .option("--concurrency <n>", "range queries in flight at once", "3")
     .option("--timeout <duration>", "give up on a Prometheus request after this long (30s, 2m)", "120s")
+    .option(
+      "--max-years <n>",
+      "the longest period to read, in fiscal years",
+      process.env.KAPASITAS_REPORT_MAX_YEARS ?? "3",
+    )
     .action(async (options: ReportOptions) => {
       const service = await import("../report/service.js");
       try {

@@ -60,6 +60,8 @@ const pollSettings = {
   timeout: duration.optional(),
   retries: z.number().int().min(0).max(10).optional(),
   max_repetitions: z.number().int().min(1).max(200).optional(),
+  walk_max_rows: z.number().int().min(1).optional(),
+  walk_max_requests: z.number().int().min(1).optional(),
 };
 
 export const device = z.strictObject({
@@ -237,13 +239,24 @@ export const defaults = z.strictObject({
   timeout: duration.default(2),
   retries: z.number().int().min(0).max(10).default(1),
   max_repetitions: z.number().int().min(1).max(200).default(25),
+  /** A walk (one table's columns) is abandoned past this many rows: an agent that never stops. */
+  walk_max_rows: z.number().int().min(1).default(100_000),
+  /** ... or past this many GetBulk requests. */
+  walk_max_requests: z.number().int().min(1).default(10_000),
 });
 
 export const inventory = z.strictObject({
   version: z.literal(1),
   organisation: z.string().min(1),
   timezone: z.string().default("Asia/Jakarta"),
-  defaults: defaults.default({ poll_interval: 60, timeout: 2, retries: 1, max_repetitions: 25 }),
+  defaults: defaults.default({
+    poll_interval: 60,
+    timeout: 2,
+    retries: 1,
+    max_repetitions: 25,
+    walk_max_rows: 100_000,
+    walk_max_requests: 10_000,
+  }),
   devices: z.array(device).min(1, "list at least one device"),
   opds: z.array(opd).default([]),
   uplinks: z.array(uplink).default([]),

@@ -23,6 +23,10 @@ export const TEST_SECRETS = {
   smtpPassword: "test-secret-smtp-0e9f",
   telegramBotToken: "123456:test-secret-telegram-aa18",
   grafanaPassword: "test-secret-grafana-admin-61b2",
+  /** What the mocks answer for every RandomPassword's bcryptHash (`caddy hash-password` of it). */
+  passwordHash: "$2a$14$ZI0vaPoDUq0Dp0aiBsfV3OjnHsqF85H0.P4VLAe9X5j.1nslP93Hq",
+  /** The plaintext of passwordHash. */
+  hashedPassword: "test-report-password",
 } as const;
 
 /** A stack file's `kapasitas:*` config as the program sees it. */
@@ -36,9 +40,22 @@ export function stackFileSettings(file: string): StackSettings {
   return parseStackSettings(raw);
 }
 
+/** A registered resource with the one resource option a replay must honour. */
+export interface CapturedResource extends RegisteredResource {
+  /** `protect`: `pulumi destroy` refuses to delete it (data volumes with `protect_data`). */
+  protect: boolean;
+}
+
 export interface MockedStack {
   stack: KapasitasStack;
-  resources: RegisteredResource[];
+  resources: CapturedResource[];
+}
+
+interface MonitorWithRegister {
+  registerResource(
+    req: { getType(): string; getName(): string; getProtect(): boolean | undefined },
+    cb: unknown,
+  ): void;
 }
 
 /** Outputs resolve once their resources are registered; wait for all of them. */
@@ -50,16 +67,24 @@ export async function mockedStack(
   settings: StackSettings,
   secrets: Partial<StackSecrets> = {},
 ): Promise<MockedStack> {
-  const resources: RegisteredResource[] = [];
+  const resources: CapturedResource[] = [];
+  // Mocks see inputs but not resource options: note `protect` as the request passes the monitor.
+  const protect = new Map<string, boolean>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, unknown>,
+          protect: protect.get(`${args.type}::${args.name}`) ?? false,
+        });
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:mock-${args.name}`;
         if (args.type === "docker:index/image:Image") state.repoDigest = `sha256:mock-${args.name}`;
         if (args.type === "random:index/randomPassword:RandomPassword") {
           state.result = TEST_SECRETS.grafanaPassword;
+          state.bcryptHash = TEST_SECRETS.passwordHash;
         }
         return { id: `${args.name}-id`, state };
       },
@@ -69,6 +94,12 @@ export async function mockedStack(
     "test",
     false,
   );
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    protect.set(`${req.getType()}::${req.getName()}`, req.getProtect() ?? false);
+    register(req, cb);
+  };
   // Imported after setMocks, as Pulumi's testing guide asks.
   const { createStack } = await import("./stack.js");
   const inventory = loadInventoryOrThrow(SAMPLE_INVENTORY);

@@ -32,6 +32,9 @@ export const DEBIAN_PACKAGE_OF = {
   dockerd: "docker.io",
   docker: "docker.io",
   debootstrap: "debootstrap",
+  "victoria-metrics": "victoria-metrics",
+  rrdtool: "rrdtool",
+  mrtg: "mrtg",
 } as const;
 
 export type KnownBinary = keyof typeof DEBIAN_PACKAGE_OF;

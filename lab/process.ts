@@ -73,6 +73,8 @@ export interface Daemon {
   output(): string;
   /** True once the process has exited. */
   exited(): boolean;
+  /** The exit status once it has exited (null: not yet, or killed by a signal). */
+  exitCode(): number | null;
   /** SIGTERM, then SIGKILL if it has not exited within graceMs; resolves when it is gone. Idempotent. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -111,9 +113,11 @@ export function startDaemon(
   child.stdout.setEncoding("utf8").on("data", append);
   child.stderr.setEncoding("utf8").on("data", append);
   let hasExited = false;
+  let status: number | null = null;
   const exit = new Promise<void>((resolve) => {
-    child.once("exit", () => {
+    child.once("exit", (code) => {
       hasExited = true;
+      status = code;
       unregister();
       resolve();
     });
@@ -123,6 +127,7 @@ export function startDaemon(
     pid,
     output: () => log,
     exited: () => hasExited,
+    exitCode: () => status,
     stop(graceMs = 5_000) {
       stopping ??= (async () => {
         if (hasExited) return;
@@ -147,7 +152,14 @@ export async function waitFor<T>(
     timeoutMs = 20_000,
     intervalMs = 100,
     daemon,
-  }: { timeoutMs?: number; intervalMs?: number; daemon?: Daemon } = {},
+    failFast,
+  }: {
+    timeoutMs?: number;
+    intervalMs?: number;
+    daemon?: Daemon;
+    /** An error for which waiting longer cannot help: thrown at once. */
+    failFast?: (error: unknown) => boolean;
+  } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -161,6 +173,7 @@ export async function waitFor<T>(
       const value = await check();
       if (value !== undefined && value !== false) return value;
     } catch (error) {
+      if (failFast?.(error)) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {

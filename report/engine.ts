@@ -1,6 +1,6 @@
 // The report engine: read a period of the recorded series from Prometheus, then compute every
 // figure with the pure functions in figures.ts. I/O is here; decisions are there.
-import { METRICS, RECORDED } from "../core/contract.js";
+import { IMPORT_LABELS, METRICS, RECORDED } from "../core/contract.js";
 import type { Inventory, PricingTier } from "../core/schema.js";
 import { DIRECTIONS, type Direction } from "../core/model.js";
 import {
@@ -30,7 +30,7 @@ import {
   evidenceOf,
   lastSampleEndS,
   splitAcrossContracts,
-  sumPerSlot,
+  SlotSums,
   type AllocationPlan,
   type ContractLine,
   type Evidence,
@@ -60,6 +60,15 @@ export interface DirectionFigures extends Summary {
   needMbps: number | null;
   /** The tier the need rounds up to, Mbps. */
   recommendedMbps: number | null;
+  /**
+   * What the figures rest on (kapasitas import, docs/import.md): the share of the slots holding a
+   * value that hold a 5-minute average (collected, or imported at 5 minutes), and the share that
+   * hold a coarser imported average (30 minutes, 2 hours, a day). Null without samples.
+   */
+  fiveMinuteShare: number | null;
+  coarserShare: number | null;
+  /** The p95 rests partly on averages coarser than 5 minutes: the true p95 is likely higher. */
+  p95LowerBound: boolean;
 }
 
 export interface Recommendation {
@@ -222,6 +231,8 @@ export interface BuildOptions {
   /** Range queries in flight at once. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Entities read at once (default BATCH_ENTITIES): bounds the report's memory. */
+  batchEntities?: number;
 }
 
 /**
@@ -237,94 +248,180 @@ type SeriesKey = `${EntityKind}\0${string}\0${Direction}`;
 const keyOf = (kind: EntityKind, id: string, direction: Direction): SeriesKey =>
   `${kind}\0${id}\0${direction}`;
 
+/**
+ * What a slot's value rests on: 0 empty, 1 collected, otherwise the step (s) of the imported
+ * average. Collected data wins over imported; among imported, the finer average wins.
+ */
+export const COLLECTED = 1;
+export function takes(held: number, offered: number): boolean {
+  if (held === 0) return true;
+  if (offered === COLLECTED) return held !== COLLECTED;
+  return held !== COLLECTED && offered < held;
+}
+
+/** The step a series' samples stand for: imported series carry `resolution` ("5m", "2h", "1d"). */
+export function stepOfLabels(labels: Labels): number {
+  if (labels[IMPORT_LABELS.source] === undefined) return COLLECTED;
+  const m = /^(\d+)(s|m|h|d)$/.exec(labels[IMPORT_LABELS.resolution] ?? "");
+  if (!m) return SLOT_SECONDS;
+  return Math.max(
+    SLOT_SECONDS,
+    Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as "s" | "m" | "h" | "d"],
+  );
+}
+
+/** Shares of the slots holding a value: 5-minute (collected or imported at 5 min) and coarser. */
+export function resolutionShares(
+  basis: Uint32Array,
+  from = 0,
+  to = basis.length,
+): { fiveMinuteShare: number | null; coarserShare: number | null } {
+  let fine = 0;
+  let coarse = 0;
+  for (let i = from; i < to; i++) {
+    const b = basis[i]!;
+    if (b === 0) continue;
+    if (b <= SLOT_SECONDS) fine++;
+    else coarse++;
+  }
+  const n = fine + coarse;
+  return n === 0
+    ? { fiveMinuteShare: null, coarserShare: null }
+    : { fiveMinuteShare: fine / n, coarserShare: coarse / n };
+}
+
 interface Fetched {
   series: Map<SeriesKey, Float64Array>;
+  /** Per series, what each slot rests on (takes()). */
+  basis: Map<SeriesKey, Uint32Array>;
   allocations: Map<SeriesKey, number>;
   /** `opd/<id>` or `uplink/<id>` of series Prometheus has but the inventory does not name. */
   unmatched: Set<string>;
 }
 
-async function fetchSeries(
+/**
+ * Entities read from Prometheus at once. Memory is this many entities' series (two directions,
+ * 8 bytes per 5-minute slot: 1.7 MB per entity for a fiscal year), plus the answers in flight,
+ * whatever the size of the inventory: a province of 600 OPDs costs the same as a city of 20.
+ */
+export const BATCH_ENTITIES = 24;
+
+export interface Source {
+  kind: EntityKind;
+  metric: string;
+  idLabel: string;
+}
+
+const SOURCES: Record<EntityKind, Source> = {
+  opd: { kind: "opd", metric: RECORDED.opdBits, idLabel: "opd" },
+  uplink: { kind: "uplink", metric: RECORDED.uplinkBits, idLabel: "uplink" },
+};
+
+/** `metric{label=~"a|b"}`: one batch's series (ids are slugs; escaped all the same). */
+export function batchSelector(source: Source, ids: readonly string[]): string {
+  const alternatives = ids.map((id) => id.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&")).join("|");
+  return `${source.metric}{${source.idLabel}=~${JSON.stringify(alternatives)}}`;
+}
+
+/** Small answers first: the allocations in force and the ids Prometheus holds in the period. */
+async function fetchIndex(
   options: BuildOptions,
   startS: number,
-  slots: number,
   endS: number,
-): Promise<Fetched> {
+): Promise<Omit<Fetched, "series" | "basis">> {
   const { client, inventory } = options;
-  const chunks = slots > 0 ? chunkRange(startS + SLOT_SECONDS, endS, SLOT_SECONDS) : [];
-  const sources = [
-    { kind: "opd" as const, metric: RECORDED.opdBits, idLabel: "opd", wanted: inventory.opds.length > 0 },
-    {
-      kind: "uplink" as const,
-      metric: RECORDED.uplinkBits,
-      idLabel: "uplink",
-      wanted: inventory.uplinks.length > 0,
-    },
-  ].filter((s) => s.wanted);
+  const allocations = new Map<SeriesKey, number>();
   const allocationSources = [
     { kind: "opd" as const, metric: METRICS.opdAllocatedBps, idLabel: "opd" },
     { kind: "uplink" as const, metric: METRICS.uplinkContractedBps, idLabel: "uplink" },
   ];
-  const tasks = [
-    ...sources.flatMap((source) => chunks.map((chunk) => ({ type: "range" as const, source, chunk }))),
-    ...allocationSources.map((source) => ({ type: "allocation" as const, source })),
-  ];
-  const series = new Map<SeriesKey, Float64Array>();
-  const allocations = new Map<SeriesKey, number>();
+  for (const source of allocationSources) {
+    // The allocation in force at the end of the period (a week back covers a collector restart);
+    // max by drops the collector's instance/shard labels.
+    const { metric, idLabel } = source;
+    const result = await client.query(`max by (${idLabel}, direction) (last_over_time(${metric}[7d]))`, endS);
+    for (const s of result) {
+      const id = s.metric[idLabel];
+      const direction = s.metric.direction;
+      const value = Number(s.value[1]);
+      if (id && (direction === "download" || direction === "upload") && value > 0) {
+        allocations.set(keyOf(source.kind, id, direction), value);
+      }
+    }
+  }
   const known = new Set([
     ...inventory.opds.map((o) => `opd/${o.id}`),
     ...inventory.uplinks.map((u) => `uplink/${u.id}`),
   ]);
   const unmatched = new Set<string>();
-  const seriesFor = (kind: EntityKind, labels: Labels, idLabel: string): Float64Array | null => {
+  for (const source of Object.values(SOURCES)) {
+    // The label-values endpoint reads the index only, whatever the period's length.
+    for (const id of await client.labelValues(source.idLabel, source.metric, startS, endS)) {
+      if (!known.has(`${source.kind}/${id}`)) unmatched.add(`${source.kind}/${id}`);
+    }
+  }
+  return { allocations, unmatched };
+}
+
+/** One batch of entities' series, every chunk of the period. */
+async function fetchBatch(
+  options: BuildOptions,
+  batch: readonly EntityInput[],
+  startS: number,
+  slots: number,
+  endS: number,
+  onQuery: () => void,
+): Promise<Pick<Fetched, "series" | "basis">> {
+  const { client } = options;
+  const chunks = slots > 0 ? chunkRange(startS + SLOT_SECONDS, endS, SLOT_SECONDS) : [];
+  const kinds = (["opd", "uplink"] as const).filter((k) => batch.some((e) => e.kind === k));
+  const tasks = kinds.flatMap((kind) => {
+    const selector = batchSelector(
+      SOURCES[kind],
+      batch.filter((e) => e.kind === kind).map((e) => e.id),
+    );
+    return chunks.map((chunk) => ({ source: SOURCES[kind], selector, chunk }));
+  });
+  const wanted = new Set(batch.map((e) => `${e.kind}/${e.id}`));
+  const series = new Map<SeriesKey, Float64Array>();
+  const basis = new Map<SeriesKey, Uint32Array>();
+  const seriesFor = (
+    kind: EntityKind,
+    labels: Labels,
+    idLabel: string,
+  ): { values: Float64Array; basis: Uint32Array } | null => {
     const id = labels[idLabel];
     const direction = labels.direction;
     if (!id || (direction !== "download" && direction !== "upload")) return null;
-    if (!known.has(`${kind}/${id}`)) {
-      unmatched.add(`${kind}/${id}`);
-      return null;
-    }
+    if (!wanted.has(`${kind}/${id}`)) return null;
     const key = keyOf(kind, id, direction);
     let values = series.get(key);
-    if (!values) {
+    let held = basis.get(key);
+    if (!values || !held) {
       values = new Float64Array(slots).fill(NaN);
+      held = new Uint32Array(slots);
       series.set(key, values);
+      basis.set(key, held);
     }
-    return values;
+    return { values, basis: held };
   };
-
-  let done = 0;
-  options.onProgress?.(0, tasks.length);
   await mapLimit(tasks, options.concurrency ?? 3, async (task) => {
-    if (task.type === "range") {
-      await client.queryRangeInto(slotQuery(task.source.metric), task.chunk, SLOT_SECONDS, (labels) => {
-        const values = seriesFor(task.source.kind, labels, task.source.idLabel);
-        if (!values) return null;
-        return (t, value) => {
-          const slot = Math.round((t - startS) / SLOT_SECONDS) - 1;
-          if (slot >= 0 && slot < slots && Number.isFinite(value)) values[slot] = value;
-        };
-      });
-    } else {
-      // The allocation in force at the end of the period (a week back covers a collector restart);
-      // max by drops the collector's instance/shard labels.
-      const { metric, idLabel } = task.source;
-      const result = await client.query(
-        `max by (${idLabel}, direction) (last_over_time(${metric}[7d]))`,
-        endS,
-      );
-      for (const s of result) {
-        const id = s.metric[task.source.idLabel];
-        const direction = s.metric.direction;
-        const value = Number(s.value[1]);
-        if (id && (direction === "download" || direction === "upload") && value > 0) {
-          allocations.set(keyOf(task.source.kind, id, direction), value);
+    await client.queryRangeInto(slotQuery(task.selector), task.chunk, SLOT_SECONDS, (labels) => {
+      const target = seriesFor(task.source.kind, labels, task.source.idLabel);
+      if (!target) return null;
+      const { values, basis: held } = target;
+      const step = stepOfLabels(labels);
+      return (t, value) => {
+        const slot = Math.round((t - startS) / SLOT_SECONDS) - 1;
+        if (slot >= 0 && slot < slots && Number.isFinite(value) && takes(held[slot]!, step)) {
+          values[slot] = value;
+          held[slot] = step;
         }
-      }
-    }
-    options.onProgress?.(++done, tasks.length);
+      };
+    });
+    onQuery();
   });
-  return { series, allocations, unmatched };
+  return { series, basis };
 }
 
 export interface EntityInput extends EntityIdentity {
@@ -375,6 +472,7 @@ interface Context {
 function directionFigures(
   ctx: Context,
   values: Float64Array,
+  basis: Uint32Array,
   allocatedBps: number,
   allocationSource: DirectionFigures["allocationSource"],
   direction: Direction,
@@ -395,6 +493,7 @@ function directionFigures(
         ? Math.max(0, trendAt(trend, ctx.nextFyLastMonth))
         : summary.p95Bps;
   const needMbps = projected === null ? null : (projected * (1 + planning.headroom)) / BITS_PER_MBPS;
+  const shares = resolutionShares(basis);
   return {
     ...summary,
     direction,
@@ -410,6 +509,8 @@ function directionFigures(
     projectedP95Bps: projected,
     needMbps,
     recommendedMbps: needMbps === null ? null : roundUpToTier(needMbps, pricing.tiers).mbps,
+    ...shares,
+    p95LowerBound: summary.p95Bps !== null && (shares.coarserShare ?? 0) > 0,
   };
 }
 
@@ -492,14 +593,12 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
   const slots = Math.floor((endS - startS) / SLOT_SECONDS);
   const measuredEnd = new Date((startS + slots * SLOT_SECONDS) * 1000);
 
-  const fetched = await fetchSeries(options, startS, slots, startS + slots * SLOT_SECONDS);
-  const hasData = [...fetched.series.values()].some((v) => v.some((x) => !Number.isNaN(x)));
-  if (!hasData) {
-    throw new NoDataError("no-data", {
+  const noData = () =>
+    new NoDataError("no-data", {
       url: options.client.url,
       series: `${RECORDED.opdBits} / ${RECORDED.uplinkBits}`,
     });
-  }
+  if (slots === 0) throw noData();
 
   const months = monthsIn(period.start, measuredEnd, timeZone).map((m) => ({
     month: m.month,
@@ -517,7 +616,7 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
     nextFyLastMonth: fiscalYearLastMonth(nextFy, startMonth),
   };
 
-  const build = (entity: EntityInput): EntityReport => {
+  const build = (entity: EntityInput, fetched: Omit<Fetched, "unmatched">): EntityReport => {
     const figures = {} as Record<Direction, DirectionFigures>;
     for (const direction of DIRECTIONS) {
       const key = keyOf(entity.kind, entity.id, direction);
@@ -525,6 +624,7 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
       figures[direction] = directionFigures(
         ctx,
         fetched.series.get(key) ?? new Float64Array(slots).fill(NaN),
+        fetched.basis.get(key) ?? new Uint32Array(slots),
         fromPrometheus ?? entity.allocatedMbps[direction] * BITS_PER_MBPS,
         fromPrometheus === undefined ? "inventory" : "prometheus",
         direction,
@@ -557,25 +657,71 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
     };
   };
 
+  // Read and figure the entities a batch at a time: only one batch's series are ever in memory.
+  // The city's simultaneous demand is summed per slot as the batches go by (sumPerSlot, streamed).
   const inputs = entitiesOf(inventory);
-  const entities = inputs.map(build);
+  const batchSize = Math.max(1, options.batchEntities ?? BATCH_ENTITIES);
+  const batches = Array.from({ length: Math.ceil(inputs.length / batchSize) }, (_, b) =>
+    inputs.slice(b * batchSize, (b + 1) * batchSize),
+  );
+  const chunkCount = chunkRange(startS + SLOT_SECONDS, measuredEnd.getTime() / 1000, SLOT_SECONDS).length;
+  const total = 2 + batches.reduce((n, batch) => n + chunkCount * new Set(batch.map((e) => e.kind)).size, 0);
+  let done = 0;
+  options.onProgress?.(0, total);
+  const index = await fetchIndex(options, startS, measuredEnd.getTime() / 1000);
+  options.onProgress?.((done += 2), total);
+  const entities: EntityReport[] = [];
+  const sums = { uplinks: new SlotSums(slots), sharedOpds: new SlotSums(slots) };
+  let lastSlotEnd = -1;
+  for (const batch of batches) {
+    const { series, basis } = await fetchBatch(
+      options,
+      batch,
+      startS,
+      slots,
+      measuredEnd.getTime() / 1000,
+      () => options.onProgress?.(++done, total),
+    );
+    lastSlotEnd = Math.max(lastSlotEnd, lastSampleEndS(series.values(), startS, SLOT_SECONDS) ?? -1);
+    for (const input of batch) {
+      const entity = build(input, { series, basis, allocations: index.allocations });
+      entities.push(entity);
+      const group =
+        entity.kind === "uplink"
+          ? sums.uplinks
+          : entity.paidBy === "shared" && entity.p95Ratio !== null
+            ? sums.sharedOpds
+            : undefined;
+      for (const d of DIRECTIONS) {
+        const key = keyOf(entity.kind, entity.id, d);
+        const values = series.get(key);
+        if (group && values) group.add(d, values, basis.get(key)!);
+      }
+    }
+  }
+  if (lastSlotEnd < 0) throw noData();
   const opds = entities.filter((e) => e.kind === "opd");
   const uplinks = entities.filter((e) => e.kind === "uplink");
-  const seriesOf = (e: EntityReport, d: Direction) => fetched.series.get(keyOf(e.kind, e.id, d));
-  const aggregate = (members: readonly EntityReport[]): Record<Direction, DirectionFigures> => {
+  const shared = opds.filter((e) => e.paidBy === "shared");
+  const aggregate = (
+    sum: SlotSums,
+    members: readonly EntityReport[],
+  ): Record<Direction, DirectionFigures> => {
     const figures = {} as Record<Direction, DirectionFigures>;
     for (const d of DIRECTIONS) {
-      const present = members.map((e) => seriesOf(e, d)).filter((v): v is Float64Array => v !== undefined);
       const allocated = members.reduce((s, e) => s + e[d].allocatedBps, 0);
-      figures[d] = directionFigures(ctx, sumPerSlot(present, slots), allocated || 1, "inventory", d);
+      figures[d] = directionFigures(ctx, sum.of(d), sum.basisOf(d), allocated || 1, "inventory", d);
     }
     return figures;
   };
   const city = cityProposal(
     ctx,
-    aggregate(uplinks),
-    opds.filter((e) => e.paidBy === "shared"),
-    aggregate,
+    aggregate(sums.uplinks, uplinks),
+    shared,
+    aggregate(
+      sums.sharedOpds,
+      shared.filter((e) => e.p95Ratio !== null),
+    ),
     uplinks,
   );
   for (const line of city.lines) {
@@ -591,7 +737,6 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
       changeRatio: today > 0 ? (line.yearlyCostIdr - today) / today : null,
     };
   }
-  const shared = opds.filter((e) => e.paidBy === "shared");
   const overbooking = inventory.planning.max_overbooking;
   const capacity = city.recommendedMbps ?? city.todayMbps;
   const plan = allocationPlan(
@@ -609,7 +754,6 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
     { download: capacity * overbooking, upload: capacity * overbooking },
   );
   const budget = budgetOf([...uplinks, ...opds.filter((e) => e.paidBy === "own")]);
-  const lastSample = lastSampleEndS(fetched.series.values(), startS, SLOT_SECONDS);
   const evidenceSummary: EvidenceSummary = {
     opds: { passed: opds.filter((e) => e.evidence.ok).length, total: opds.length },
     uplinks: { passed: uplinks.filter((e) => e.evidence.ok).length, total: uplinks.length },
@@ -622,7 +766,7 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
     timeZone,
     period,
     measuredEnd,
-    lastSampleAt: lastSample === null ? null : new Date(lastSample * 1000),
+    lastSampleAt: new Date(lastSlotEnd * 1000),
     generatedAt: now,
     source: options.client.url,
     planning: inventory.planning,
@@ -642,7 +786,7 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
     evidence: evidenceSummary,
     signatories: inventory.report.signatories,
     ranking: rank(opds, plan),
-    unmatchedSeries: [...fetched.unmatched].sort(),
+    unmatchedSeries: [...index.unmatched].sort(),
   };
 }
 
@@ -654,12 +798,11 @@ function cityProposal(
   ctx: Context,
   atUplinks: Record<Direction, DirectionFigures>,
   shared: readonly EntityReport[],
-  aggregate: (members: readonly EntityReport[]) => Record<Direction, DirectionFigures>,
+  sharedAggregate: Record<Direction, DirectionFigures>,
   uplinks: readonly EntityReport[],
 ): CityProposal {
   const { planning, pricing } = ctx.inventory;
   const measuredShared = shared.filter((e) => e.p95Ratio !== null);
-  const sharedAggregate = aggregate(measuredShared);
   const perDirection = <T>(pick: (d: Direction) => T): Record<Direction, T> => ({
     download: pick("download"),
     upload: pick("upload"),

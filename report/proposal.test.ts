@@ -10,6 +10,7 @@ import {
   roundUpToStep,
   routerOsScript,
   splitAcrossContracts,
+  SlotSums,
   sumPerSlot,
   type PlanInput,
 } from "./proposal.js";
@@ -46,6 +47,18 @@ describe("simultaneous demand", () => {
     const b = Float64Array.from([1, NaN, 3, 4]);
     expect([...sumPerSlot([a, b], 4)]).toEqual([2, NaN, NaN, 8]);
     expect([...sumPerSlot([], 2)]).toEqual([NaN, NaN]);
+  });
+
+  it("SlotSums, fed a series at a time, equals sumPerSlot over all of them", () => {
+    const a = Float64Array.from([1, 2, NaN, 4]);
+    const b = Float64Array.from([1, NaN, 3, 4]);
+    const sums = new SlotSums(4);
+    expect([...sums.of("download")]).toEqual([NaN, NaN, NaN, NaN]);
+    sums.add("download", a, Uint32Array.from([1, 1, 0, 1]));
+    sums.add("download", b, Uint32Array.from([7200, 0, 1, 1]));
+    expect([...sums.of("download")]).toEqual([...sumPerSlot([a, b], 4)]);
+    expect([...sums.basisOf("download")]).toEqual([7200, 1, 1, 1]); // a sum rests on its coarsest member
+    expect([...a]).toEqual([1, 2, NaN, 4]); // the first series is copied, never summed into
   });
 
   it("the last sample is the end of the last slot holding one", () => {

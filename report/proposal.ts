@@ -49,6 +49,39 @@ export function sumPerSlot(series: readonly Float64Array[], slots: number): Floa
   return out;
 }
 
+/**
+ * sumPerSlot, fed one series at a time: a group's per-slot sum in each direction, so a report
+ * reading its entities a batch at a time never holds more than the batch and these sums. A sum
+ * rests on its coarsest member: each slot's basis (what it rests on, engine's takes()) is the
+ * largest of its members'.
+ */
+export class SlotSums {
+  private readonly sums = new Map<Direction, { values: Float64Array; basis: Uint32Array }>();
+
+  constructor(private readonly slots: number) {}
+
+  add(direction: Direction, values: Float64Array, basis: Uint32Array): void {
+    const sum = this.sums.get(direction);
+    if (!sum) {
+      this.sums.set(direction, { values: Float64Array.from(values), basis: Uint32Array.from(basis) });
+      return;
+    }
+    for (let i = 0; i < this.slots; i++) {
+      sum.values[i]! += values[i]!; // NaN spreads, as in sumPerSlot
+      sum.basis[i] = Math.max(sum.basis[i]!, basis[i]!);
+    }
+  }
+
+  /** The sum so far; all NaN when no series was added (as sumPerSlot of none). */
+  of(direction: Direction): Float64Array {
+    return this.sums.get(direction)?.values ?? sumPerSlot([], this.slots);
+  }
+
+  basisOf(direction: Direction): Uint32Array {
+    return this.sums.get(direction)?.basis ?? new Uint32Array(this.slots);
+  }
+}
+
 /** Last slot holding a sample, across series: its end (unix seconds), or null without samples. */
 export function lastSampleEndS(series: Iterable<Float64Array>, startS: number, stepS: number): number | null {
   let last = -1;

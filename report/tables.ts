@@ -66,6 +66,9 @@ export function detailTable(report: Report, f: Formatter): Table {
     { key: "coverage", header: t.coverage, kind: "ratio" },
     { key: "gaps", header: t.gapCount, kind: "int" },
     { key: "gap_periods", header: `${t.gaps} (${t.wib})`, kind: "text" },
+    { key: "five_minute_share", header: t.fiveMinuteShare, kind: "ratio" },
+    { key: "coarser_share", header: t.coarserShare, kind: "ratio" },
+    { key: "p95_lower_bound", header: t.p95LowerBound, kind: "text" },
     { key: "trend_mbps_per_month", header: t.trendMbps, kind: "mbps" },
     { key: "trend_ratio_per_month", header: t.trendPercent, kind: "ratio" },
     { key: "saturation", header: t.saturation, kind: "text" },
@@ -102,6 +105,9 @@ export function detailTable(report: Report, f: Formatter): Table {
         d.gaps
           .map((g) => `${f.dateTime(new Date(g.startS * 1000))} – ${f.dateTime(new Date(g.endS * 1000))}`)
           .join("; "),
+        d.fiveMinuteShare,
+        d.coarserShare,
+        d.p95LowerBound ? t.lowerBoundMark : "",
         d.trend ? d.trend.slopeBpsPerMonth / BITS_PER_MBPS : null,
         d.trend ? d.trend.ratioPerMonth : null,
         f.saturation(d.saturation),

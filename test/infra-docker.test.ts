@@ -7,95 +7,34 @@
 //    settings the program declares (user, read-only root, tmpfs, dropped capabilities, limits).
 // No registry is reachable, so the base images are made here: busybox from Debian's busybox-static,
 // and a stand-in for node:20-bookworm-slim from the host's own node, npm, libraries and CA bundle.
-import { request } from "node:http";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-  copyFileSync,
-} from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findBinary, requireBinary } from "../lab/binaries.js";
-import { run, runOrThrow, startDaemon, waitFor, type Daemon, type RunResult } from "../lab/process.js";
+import {
+  importNodeBase,
+  importRootfs,
+  putArchive as putArchiveOn,
+  stageBuildContext,
+  startDockerd,
+  uploadTar as uploadTarIn,
+  type Dockerd,
+  type Upload,
+} from "../lab/docker.js";
+import { waitFor } from "../lab/process.js";
 import { CONTAINER_TYPE, unwrapSecrets } from "../infra/policy.js";
 import { mockedStack, stackFileSettings, TEST_SECRETS, type MockedStack } from "../infra/testing.js";
 
 const IMAGE = "kapasitas-test/busybox:1";
 
-interface Upload {
-  file: string;
-  content: string;
-  permissions: string;
-  owner?: string;
-}
-
 let dir: string;
-let socket: string;
-let dockerd: Daemon | undefined;
+let engine: Dockerd | undefined;
 let m: MockedStack;
 
-const docker = (args: string[], timeoutMs = 60_000): Promise<RunResult> =>
-  run(requireBinary("docker"), args, {
-    env: { ...process.env, DOCKER_HOST: `unix://${socket}` },
-    timeoutMs,
-  });
-const dockerOk = async (args: string[], timeoutMs = 60_000): Promise<string> => {
-  const result = await docker(args, timeoutMs);
-  if (result.code !== 0) {
-    throw new Error(`docker ${args.join(" ")}:\n${`${result.stdout}${result.stderr}`.trim().slice(-4000)}`);
-  }
-  return result.stdout.trim();
-};
-
-/** A tar with one entry per upload, named by its absolute path, with its mode and owner. */
-async function uploadTar(uploads: readonly Upload[]): Promise<Buffer> {
-  const staging = join(dir, `staging-${Math.random().toString(36).slice(2)}`);
-  const archive = `${staging}.tar`;
-  for (const u of uploads) {
-    const path = join(staging, u.file);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, u.content);
-    const owner = u.owner ?? "0";
-    await runOrThrow("tar", [
-      "-rf",
-      archive,
-      "--numeric-owner",
-      `--owner=${owner}`,
-      `--group=${owner}`,
-      `--mode=${u.permissions}`,
-      "-C",
-      staging,
-      u.file.slice(1),
-    ]);
-  }
-  return readFileSync(archive);
-}
-
-/** The Docker provider's upload: one PUT of the archive to "/" of the created container. */
-function putArchive(container: string, body: Buffer): Promise<{ status: number; message: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        socketPath: socket,
-        method: "PUT",
-        path: `/containers/${container}/archive?path=/`,
-        headers: { "Content-Type": "application/x-tar", "Content-Length": body.length },
-      },
-      (res) => {
-        let message = "";
-        res.setEncoding("utf8").on("data", (chunk: string) => (message += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, message }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+const docker = (args: string[], timeoutMs = 60_000) => engine!.cli(args, timeoutMs);
+const dockerOk = (args: string[], timeoutMs = 60_000) => engine!.cliOk(args, timeoutMs);
+const uploadTar = (uploads: readonly Upload[]) => uploadTarIn(dir, uploads);
+const putArchive = (container: string, body: Buffer) => putArchiveOn(engine!.socket, container, body);
 
 function seedUploads(seedName: string): Upload[] {
   const seed = m.resources
@@ -107,56 +46,16 @@ function seedUploads(seedName: string): Upload[] {
 }
 
 beforeAll(async () => {
-  const dockerdBinary = requireBinary("dockerd");
-  requireBinary("docker");
-  const busybox = findBinary("busybox");
-  if (!busybox) throw new Error("missing busybox: apt-get install -y busybox-static");
   m = await mockedStack(stackFileSettings("Pulumi.production.yaml"));
-
   dir = mkdtempSync(join(tmpdir(), "kp-dockerd-"));
-  socket = join(dir, "docker.sock");
-  dockerd = startDaemon(dockerdBinary, [
-    `--data-root=${join(dir, "data")}`,
-    `--exec-root=${join(dir, "exec")}`,
-    `--pidfile=${join(dir, "docker.pid")}`,
-    `--host=unix://${socket}`,
-    "--bridge=none",
-    "--iptables=false",
-  ]);
-  await waitFor("dockerd to answer", async () => (await docker(["info"])).code === 0, {
-    daemon: dockerd,
-    timeoutMs: 30_000,
-    intervalMs: 200,
-  });
-
+  engine = await startDockerd({ dir });
   // The smallest image with a shell: busybox-static and its applet links.
-  const rootfs = join(dir, "rootfs");
-  mkdirSync(join(rootfs, "bin"), { recursive: true });
-  copyFileSync(busybox, join(rootfs, "bin/busybox"));
-  for (const applet of ["sh", "cat", "true", "stat", "touch", "grep"])
-    symlinkSync("busybox", join(rootfs, "bin", applet));
-  const tarball = join(dir, "rootfs.tar");
-  await runOrThrow("tar", ["-cf", tarball, "-C", rootfs, "."]);
-  await dockerOk(["import", tarball, IMAGE]);
+  await importRootfs(engine, dir, IMAGE, { applets: ["sh", "cat", "true", "stat", "touch", "grep"] });
 }, 90_000);
 
 afterAll(async () => {
-  if (dockerd && !dockerd.exited()) {
-    const ids = (await docker(["ps", "-aq"])).stdout.split("\n").filter(Boolean);
-    if (ids.length > 0) await docker(["rm", "-f", ...ids]);
-    await docker(["volume", "prune", "-f"]);
-    await dockerd.stop(15_000);
-  }
-  if (dir) {
-    // dockerd leaves its network namespace file mounted under the exec root.
-    const mounts = readFileSync("/proc/self/mounts", "utf8")
-      .split("\n")
-      .map((line) => line.split(" ")[1])
-      .filter((target): target is string => target !== undefined && target.startsWith(dir))
-      .reverse();
-    for (const target of mounts) await run("umount", [target]);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await engine?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
 describe("config volumes on a real Docker engine", () => {
@@ -281,98 +180,14 @@ function createFlags(c: ContainerInputs): string[] {
   ];
 }
 
-/**
- * A stand-in for node:20-bookworm-slim: the host's node (Node 20) with the libraries it links,
- * npm, busybox for /bin/sh, the CA bundle, and the `node` user (uid 1000) the real image has.
- */
-async function importNodeBase(tag: string): Promise<void> {
-  const root = join(dir, "node-rootfs");
-  for (const d of [
-    "bin",
-    "usr/bin",
-    "usr/local/bin",
-    "usr/local/lib/node_modules",
-    "etc/ssl/certs",
-    "tmp",
-    "home/node",
-  ]) {
-    mkdirSync(join(root, d), { recursive: true });
-  }
-  const busybox = findBinary("busybox")!;
-  copyFileSync(busybox, join(root, "bin/busybox"));
-  const applets = (await runOrThrow(busybox, ["--list"])).stdout.split("\n").filter(Boolean);
-  for (const applet of applets) if (applet !== "busybox") symlinkSync("busybox", join(root, "bin", applet));
-  symlinkSync("/bin/busybox", join(root, "usr/bin/env"));
-  const node = process.execPath;
-  copyFileSync(node, join(root, "usr/local/bin/node"));
-  const libraries = (await runOrThrow("ldd", [node])).stdout
-    .split("\n")
-    .map((line) => /(\/\S+) \(0x/.exec(line)?.[1])
-    .filter((lib): lib is string => lib !== undefined);
-  for (const lib of libraries) {
-    mkdirSync(join(root, dirname(lib)), { recursive: true });
-    copyFileSync(lib, join(root, lib));
-  }
-  await runOrThrow("cp", ["-a", "/usr/lib/node_modules/npm", join(root, "usr/local/lib/node_modules/npm")]);
-  for (const [name, cli] of [
-    ["npm", "npm-cli.js"],
-    ["npx", "npx-cli.js"],
-  ] as const) {
-    writeFileSync(
-      join(root, "usr/local/bin", name),
-      `#!/bin/sh\nexec /usr/local/bin/node /usr/local/lib/node_modules/npm/bin/${cli} "$@"\n`,
-      { mode: 0o755 },
-    );
-  }
-  writeFileSync(
-    join(root, "etc/passwd"),
-    "root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n",
-  );
-  writeFileSync(join(root, "etc/group"), "root:x:0:\nnode:x:1000:\n");
-  copyFileSync("/etc/ssl/certs/ca-certificates.crt", join(root, "etc/ssl/certs/ca-certificates.crt"));
-  await runOrThrow("chmod", ["1777", join(root, "tmp")]);
-  await runOrThrow("chown", ["1000:1000", join(root, "home/node")]);
-  const tarball = join(dir, "node-rootfs.tar");
-  await runOrThrow("tar", ["-cf", tarball, "-C", root, "."]);
-  await dockerOk([
-    "import",
-    "--change=ENV PATH=/usr/local/bin:/usr/bin:/bin",
-    "--change=ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt",
-    "--change=ENV HOME=/root",
-    '--change=CMD ["node"]',
-    tarball,
-    tag,
-  ]);
-}
-
-/**
- * The build context the repository's one .dockerignore admits (its `!path/**` lines: package files,
- * tsconfigs, core/, collector/, report/, cli/; less its other patterns: no tests), as committed
- * (`git archive HEAD`), so colleagues' work in progress in the same tree cannot break the build.
- */
-async function stageBuildContext(): Promise<string> {
-  const context = join(dir, "build-context");
-  mkdirSync(context, { recursive: true });
-  const lines = readFileSync(".dockerignore", "utf8")
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#") && line !== "**");
-  const admitted = lines.filter((l) => l.startsWith("!")).map((l) => l.slice(1).replace(/\/\*\*$/, ""));
-  const excluded = lines.filter((l) => !l.startsWith("!")).map((l) => l.replace(/^\*\*\//, ""));
-  const archive = join(dir, "build-context.tar");
-  await runOrThrow("git", ["archive", "--format=tar", `--output=${archive}`, "HEAD", "--", ...admitted]);
-  await runOrThrow("tar", ["-xf", archive, "-C", context, ...excluded.map((p) => `--exclude=${p}`)]);
-  return context;
-}
-
 describe("the collector image under the program's container settings", () => {
   const image = "kapasitas/collector:docker-test";
 
   beforeAll(async () => {
-    await importNodeBase("node:20-bookworm-slim");
+    await importNodeBase(engine!, dir, "node:20-bookworm-slim");
     // Build collector/Dockerfile as docker.Image does on the host (npm ci inside needs the host's
     // network: the engine here has no bridge), from the files its ignore file admits.
-    const context = await stageBuildContext();
+    const context = await stageBuildContext(dir);
     await dockerOk(
       ["build", "--network=host", "--file=collector/Dockerfile", `--tag=${image}`, context],
       15 * 60_000,

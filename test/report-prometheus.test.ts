@@ -267,6 +267,17 @@ describe("figures from Prometheus match the construction", () => {
     const d = days.opds.find((e) => e.id === "dinkes")!.download;
     expect([d.slots, d.samples, d.coverage]).toEqual([288, 0, 0]);
   });
+
+  it("reads one entity at a time to the same figures (memory is bounded by the batch)", async () => {
+    const client = new PrometheusClient({ url: prometheus.url });
+    const one = await buildReport({
+      inventory,
+      period: parsePeriod("2025", TZ, 1),
+      client,
+      batchEntities: 1,
+    });
+    expect({ ...one, generatedAt: report.generatedAt }).toEqual(report);
+  });
 });
 
 describe("files", () => {
