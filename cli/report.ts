@@ -1,6 +1,6 @@
 // `kapasitas report`: the capacity report from the command line.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { accessSync, constants, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { InventoryError, loadInventoryOrThrow } from "../core/load.js";
 import { stderrProgress } from "../report/progress.js";
@@ -21,7 +21,71 @@ interface ReportOptions {
   prometheus: string;
   out: string;
   concurrency: string;
+  timeout: string;
   maxYears: string;
+}
+
+/** `--out` cannot be created or written: exit 4, with the reason, never a stack trace. */
+export class OutputError extends Error {
+  override name = "OutputError";
+  constructor(
+    readonly dir: string,
+    cause: NodeJS.ErrnoException,
+  ) {
+    super(
+      `cannot write the report into ${dir}: ${cause.code ?? ""} ${describeErrno(cause)}`.replace(/\s+/g, " "),
+    );
+  }
+}
+
+function describeErrno(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case "EACCES":
+    case "EPERM":
+      return "permission denied (choose another --out or fix its permissions)";
+    case "ENOTDIR":
+      return "a file is in the way (--out must be a directory)";
+    case "EROFS":
+      return "read-only file system";
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EEXIST":
+      return "a file with that name is in the way";
+    default:
+      return error.message;
+  }
+}
+
+/** "30s", "2m", "90" (seconds) → ms; rejects anything else. */
+export function parseTimeout(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match || Number(match[1]) <= 0)
+    throw new Error(`--timeout: "${text}" is not a duration such as 30s or 2m`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[(match[2] ?? "s") as "ms" | "s" | "m"];
+}
+
+/**
+ * Fail before an hour of Prometheus work if `--out` cannot be written: the nearest existing
+ * ancestor must be a writable directory (nothing is created yet).
+ */
+export function checkWritable(dir: string): void {
+  let probe = resolve(dir);
+  for (;;) {
+    try {
+      const stat = statSync(probe);
+      if (!stat.isDirectory()) {
+        throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" }) as NodeJS.ErrnoException;
+      }
+      accessSync(probe, constants.W_OK | constants.X_OK);
+      return;
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      if (e.code !== "ENOENT") throw new OutputError(dir, e);
+      const parent = dirname(probe);
+      if (parent === probe) throw new OutputError(dir, e);
+      probe = parent;
+    }
+  }
 }
 
 /**
@@ -29,9 +93,9 @@ interface ReportOptions {
  * a failure leaves no half-written report behind (rename is atomic within one file system).
  */
 export function writeAtomically(dir: string, files: readonly ReportFile[]): string[] {
-  mkdirSync(dir, { recursive: true });
   const staged: { tmp: string; final: string }[] = [];
   try {
+    mkdirSync(dir, { recursive: true });
     for (const file of files) {
       const tmp = join(dir, `.${file.name}.${process.pid}.tmp`);
       staged.push({ tmp, final: join(dir, file.name) });
@@ -40,6 +104,7 @@ export function writeAtomically(dir: string, files: readonly ReportFile[]): stri
     for (const { tmp, final } of staged) renameSync(tmp, final);
   } catch (error) {
     for (const { tmp } of staged) rmSync(tmp, { force: true });
+    if ((error as NodeJS.ErrnoException).code) throw new OutputError(dir, error as NodeJS.ErrnoException);
     throw error;
   }
   return staged.map((s) => s.final);
@@ -47,6 +112,8 @@ export function writeAtomically(dir: string, files: readonly ReportFile[]): stri
 
 async function runReport(options: ReportOptions, { generate, validateRequest }: Service): Promise<void> {
   const inventory = loadInventoryOrThrow(options.inventory);
+  const timeoutMs = parseTimeout(options.timeout);
+  checkWritable(options.out);
   const request = validateRequest(
     {
       period: options.period,
@@ -64,6 +131,7 @@ async function runReport(options: ReportOptions, { generate, validateRequest }: 
     inventory,
     prometheusUrl: options.prometheus,
     concurrency: Math.max(1, Number.parseInt(options.concurrency, 10) || 3),
+    timeoutMs,
     onProgress: (done, total) => progress.update(done, total),
   });
   progress.done();
@@ -95,6 +163,7 @@ export function registerReportCommands(program: Command): void {
     )
     .option("-o, --out <dir>", "directory for the files", ".")
     .option("--concurrency <n>", "range queries in flight at once", "3")
+    .option("--timeout <duration>", "give up on a Prometheus request after this long (30s, 2m)", "120s")
     .option(
       "--max-years <n>",
       "the longest period to read, in fiscal years",
@@ -108,6 +177,16 @@ export function registerReportCommands(program: Command): void {
         if (error instanceof InventoryError) {
           console.error(error.message);
           process.exitCode = 1;
+          return;
+        }
+        if (error instanceof OutputError) {
+          console.error(`report: ${error.message}`);
+          process.exitCode = 4;
+          return;
+        }
+        if (error instanceof Error && error.message.startsWith("--timeout:")) {
+          console.error(`report: ${error.message}`);
+          process.exitCode = 2;
           return;
         }
         const status = service.statusOf(error);

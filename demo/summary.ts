@@ -26,6 +26,56 @@ export interface ReportJson {
     } | null;
   }[];
   ranking: { underProvisioned: string[] };
+  evidence: {
+    opds: { passed: number; total: number };
+    uplinks: { passed: number; total: number };
+    coverage: number;
+    none: boolean;
+  };
+  city: {
+    uplinks: Record<Direction, { p95Bps: number | null }>;
+    concurrency: Record<Direction, number | null>;
+    overbooking: Record<Direction, number | null>;
+    recommendedMbps: number | null;
+    todayMbps: number;
+  };
+  budget: { todayYearlyCostIdr: number; proposedYearlyCostIdr: number; changeIdr: number };
+  plan: {
+    rows: {
+      id: string;
+      today: Record<Direction, number>;
+      proposed: Record<Direction, number>;
+      changeMbps: number;
+    }[];
+    gains: string[];
+    givesBack: string[];
+  };
+}
+
+/** The city-level proposal, then the allocation plan: what a planner reads first. */
+export function proposalLines(report: ReportJson): string[] {
+  const { city, budget, plan, evidence } = report;
+  const ratio = (x: number | null) => (x === null ? "–" : x.toFixed(2));
+  const row = (id: string) => plan.rows.find((r) => r.id === id)!;
+  const change = (id: string) => {
+    const r = row(id);
+    return `${id} ${r.today.download}->${r.proposed.download} Mbps`;
+  };
+  return [
+    `City-level proposal (simultaneous demand at the uplinks):`,
+    `  p95 of the uplinks' sum ${mbps(city.uplinks.download.p95Bps)} Mbps unduh; concurrency factor ${ratio(city.concurrency.download)}, overbooking ${ratio(city.overbooking.download)}`,
+    city.recommendedMbps === null
+      ? `  uplinks: ${city.todayMbps} Mbps kept (bukti belum cukup)`
+      : `  uplinks: ${city.todayMbps} -> ${city.recommendedMbps} Mbps`,
+    `  contracts the city pays: ${rupiah(budget.todayYearlyCostIdr)} -> ${rupiah(budget.proposedYearlyCostIdr)}/tahun (${budget.changeIdr > 0 ? "+" : ""}${rupiah(budget.changeIdr)})`,
+    evidence.none
+      ? "  evidence: no row passes the gate yet (coverage, 3 covered months): nothing proposed"
+      : `  evidence: ${evidence.opds.passed} of ${evidence.opds.total} OPDs, ${evidence.uplinks.passed} of ${evidence.uplinks.total} uplinks, coverage ${percent(evidence.coverage)}`,
+    "",
+    `Allocation plan for the shared OPDs (no rupiah per OPD; RouterOS script with --format rsc):`,
+    `  gains (${plan.gains.length}): ${plan.gains.slice(0, 5).map(change).join(", ") || "none"}`,
+    `  gives back (${plan.givesBack.length}): ${plan.givesBack.slice(0, 5).map(change).join(", ") || "none"}`,
+  ];
 }
 
 /** Bits per second, by OPD id and direction. */
@@ -71,13 +121,18 @@ export function summaryText(input: SummaryInput): string {
     `Capacity report ${report.period.spec} (Bahasa Indonesia), history generated in ${input.historySeconds}:`,
     ...input.files.map((f) => `  ${f}`),
     "",
+    ...proposalLines(report),
+    "",
     `Most under-provisioned OPDs (p95 vs allocation, the tighter direction; recommendation for next year):`,
     ...top.map((o, i) => {
       const d = tighter(o);
       const r = o.recommendation;
+      const planned = report.plan.rows.find((p) => p.id === o.id);
       const advice = r
-        ? `-> ${r.mbps} Mbps, ${rupiah(r.yearlyCostIdr)}/tahun (kini ${rupiah(r.todayYearlyCostIdr)})`
-        : "-> no recommendation";
+        ? `-> ${r.mbps} Mbps, ${rupiah(r.yearlyCostIdr)}/tahun (saat ini ${rupiah(r.todayYearlyCostIdr)})`
+        : planned && planned.changeMbps !== 0
+          ? `-> planned limit ${planned.proposed.download}/${planned.proposed.upload} Mbps (shared: no rupiah)`
+          : "-> no change proposed";
       return (
         `  ${i + 1}. ${o.shortName.padEnd(width)}  p95 ${mbps(o[d].p95Bps)} of ${mbps(o[d].allocatedBps)} Mbps ` +
         `${label[d]} (${percent(o.p95Ratio ?? 0)}), jenuh: ${o[d].saturation.text}\n` +

@@ -72,6 +72,8 @@ export interface GenerateOptions {
   prometheusUrl: string;
   now?: Date;
   concurrency?: number;
+  /** How long one Prometheus request may take before the report gives up (default 120 s). */
+  timeoutMs?: number;
   batchEntities?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -81,7 +83,10 @@ export async function generate(
   request: ValidRequest,
   options: GenerateOptions,
 ): Promise<{ report: Report; files: ReportFile[] }> {
-  const client = new PrometheusClient({ url: options.prometheusUrl });
+  const client = new PrometheusClient({
+    url: options.prometheusUrl,
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
   let report: Report;
   try {
     report = await buildReport({

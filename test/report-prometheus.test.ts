@@ -2,6 +2,8 @@
 // statistics are known by construction (test/fixtures/report/scenario.ts): the figures, the four
 // files (XLSX reopened with exceljs, PDF read back with pdftotext) and the CLI.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
@@ -494,5 +496,45 @@ describe("kapasitas report (CLI)", () => {
     expect(down.code).toBe(3);
     expect(down.stderr).toMatch(/cannot be reached: ECONNREFUSED/);
     expect(() => readdirSync(out)).toThrow(/ENOENT/); // not even the directory
+  });
+
+  it("an unwritable --out is a clear message and exit 4, before any query", async () => {
+    const inTheWay = join(work, "a-file");
+    writeFileSync(inTheWay, "");
+    const result = await cli([
+      "--period",
+      "2025",
+      "--prometheus",
+      prometheus.url,
+      "--out",
+      join(inTheWay, "out"),
+    ]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/cannot write the report into .*a-file\/out: ENOTDIR a file is in the way/);
+    expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
+    expect(result.stderr).not.toMatch(/Prometheus \d+%/);
+  });
+
+  it("--timeout gives up on a Prometheus that never answers", async () => {
+    const silent = createServer(() => undefined); // accepts, never responds
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const result = await cli([
+        "--period",
+        "2025",
+        "--prometheus",
+        `http://127.0.0.1:${port}`,
+        "--timeout",
+        "1s",
+        "--out",
+        join(work, "never"),
+      ]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/cannot be reached/);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });

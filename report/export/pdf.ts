@@ -1,14 +1,48 @@
-// PDF: cover, summary (city totals, ranked bars, the rankings), one block per OPD and uplink
-// (figures table, monthly p95 trend chart, recommendation, gaps), and the methodology.
-// Charts are pdfkit vector graphics; text uses the standard Helvetica fonts (WinAnsi covers
-// Indonesian and the few symbols used), so the PDF needs no font files and pdftotext reads it.
+// PDF: cover (evidence, grand total), executive summary, city proposal, budget, signature block,
+// allocation plan, rankings, one block per OPD and uplink (figures table, monthly p95 trend chart,
+// proposal, gaps), and the methodology. Tables wrap their cells and continue across pages, never
+// cut. Charts are pdfkit vector graphics; fonts are embedded (DejaVu Sans Condensed).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import PDFDocument from "pdfkit";
 import { BITS_PER_MBPS, trendAt } from "../figures.js";
 import type { DirectionFigures, EntityReport, Report } from "../engine.js";
 import type { Formatter } from "../i18n.js";
-import { formatCell, rankingTable, totalsTable, type Cell, type CellKind, type Table } from "../tables.js";
+import {
+  budgetTable,
+  cityTable,
+  evidenceText,
+  formatCell,
+  paidByText,
+  planTable,
+  rankingTable,
+  totalsTable,
+  type CellKind,
+  type Table,
+} from "../tables.js";
 
 type Doc = PDFKit.PDFDocument;
+
+/**
+ * Embedded fonts (a PDF a reviewer archives must not depend on the reader's fonts): DejaVu Sans
+ * Condensed from Debian's fonts-dejavu-core, registered under the standard names the drawing code
+ * uses. Without it, the standard (not embedded) Helvetica.
+ */
+const FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu"];
+const EMBEDDED: Record<"Helvetica" | "Helvetica-Bold", string> = {
+  Helvetica: "DejaVuSansCondensed.ttf",
+  "Helvetica-Bold": "DejaVuSansCondensed-Bold.ttf",
+};
+
+export function embeddedFontFiles(): Record<string, string> | null {
+  const found: Record<string, string> = {};
+  for (const [name, file] of Object.entries(EMBEDDED)) {
+    const dir = FONT_DIRS.find((d) => existsSync(join(d, file)));
+    if (!dir) return null;
+    found[name] = join(dir, file);
+  }
+  return found;
+}
 
 const MARGIN = 40;
 const PAGE = { width: 595.28, height: 841.89 }; // A4
@@ -42,24 +76,14 @@ function heading(doc: Doc, text: string, size = 14): void {
   doc.moveDown(0.4);
 }
 
-/** The longest prefix of `text` (with "…") that fits `width` in the current font: a cell never wraps. */
-function fitToWidth(doc: Doc, text: string, width: number): string {
-  if (doc.widthOfString(text) <= width) return text;
-  let lo = 0;
-  let hi = text.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (doc.widthOfString(`${text.slice(0, mid)}…`) <= width) lo = mid;
-    else hi = mid - 1;
-  }
-  return `${text.slice(0, lo).trimEnd()}…`;
-}
-
-/** A simple table: column widths proportional to `weights`, numbers right-aligned. */
+/**
+ * A table: column widths proportional to `weights`, numbers right-aligned, text wrapped inside its
+ * cell (never cut), every row drawn: a row that does not fit starts a new page under a repeated
+ * header.
+ */
 function drawTable(doc: Doc, table: Table, f: Formatter, weights: number[], fontSize = 7): void {
   const total = weights.reduce((a, b) => a + b, 0);
   const widths = weights.map((w) => (w / total) * CONTENT_WIDTH);
-  const rowHeight = fontSize + 5;
   const headerHeight = Math.max(
     ...table.columns.map((c, i) =>
       doc
@@ -82,9 +106,15 @@ function drawTable(doc: Doc, table: Table, f: Formatter, weights: number[], font
     });
     doc.y = y + headerHeight + 6;
   };
-  ensureSpace(doc, headerHeight + rowHeight * 2);
+  doc.font("Helvetica").fontSize(fontSize);
+  const texts = table.rows.map((row) => row.map((cell, i) => formatCell(cell, table.columns[i]!.kind, f)));
+  const heights = texts.map(
+    (row) => Math.max(...row.map((text, i) => doc.heightOfString(text, { width: widths[i]! - 4 }))) + 3,
+  );
+  ensureSpace(doc, headerHeight + 6 + (heights[0] ?? 0) * 2);
   drawHeader();
-  for (const row of table.rows) {
+  texts.forEach((row, r) => {
+    const rowHeight = heights[r]!;
     if (doc.y + rowHeight > BOTTOM) {
       doc.addPage();
       drawHeader();
@@ -92,23 +122,19 @@ function drawTable(doc: Doc, table: Table, f: Formatter, weights: number[], font
     const y = doc.y;
     let x = MARGIN;
     doc.font("Helvetica").fontSize(fontSize).fillColor(COLOURS.text);
-    row.forEach((cell: Cell, i) => {
+    row.forEach((text, i) => {
       const kind: CellKind = table.columns[i]!.kind;
-      doc.text(fitToWidth(doc, formatCell(cell, kind, f), widths[i]! - 4), x + 2, y, {
-        width: widths[i]! - 4,
-        align: kind === "text" ? "left" : "right",
-        lineBreak: false,
-      });
+      doc.text(text, x + 2, y, { width: widths[i]! - 4, align: kind === "text" ? "left" : "right" });
       x += widths[i]!;
     });
     doc
-      .moveTo(MARGIN, y + rowHeight - 2)
-      .lineTo(MARGIN + CONTENT_WIDTH, y + rowHeight - 2)
+      .moveTo(MARGIN, y + rowHeight - 1.5)
+      .lineTo(MARGIN + CONTENT_WIDTH, y + rowHeight - 1.5)
       .lineWidth(0.3)
       .strokeColor(COLOURS.grid)
       .stroke();
     doc.y = y + rowHeight;
-  }
+  });
   doc.x = MARGIN;
   doc.moveDown(0.6);
 }
@@ -124,13 +150,18 @@ function drawRankedBars(
   const measured = entities.filter((e) => e.p95Ratio !== null).sort((a, b) => b.p95Ratio! - a.p95Ratio!);
   const ranked = measured.slice(0, limit);
   if (ranked.length === 0) return;
-  const barHeight = 10;
-  const labelWidth = 120;
+  const barHeight = 9;
+  const labelWidth = 150;
   const valueWidth = 45;
   const plotWidth = CONTENT_WIDTH - labelWidth - valueWidth;
   const scaleMax = Math.max(1, ...ranked.map((e) => e.p95Ratio!));
-  const height = ranked.length * (barHeight + 3) + 24;
-  ensureSpace(doc, height + 20);
+  doc.font("Helvetica").fontSize(6.5);
+  // A long name wraps inside its label column; the row grows with it.
+  const rowHeights = ranked.map(
+    (e) => Math.max(barHeight, doc.heightOfString(e.shortName, { width: labelWidth - 4 })) + 3,
+  );
+  const height = rowHeights.reduce((a, b) => a + b, 0) + 24;
+  ensureSpace(doc, Math.min(height + 20, BOTTOM - MARGIN));
   doc
     .font("Helvetica-Bold")
     .fontSize(9)
@@ -142,22 +173,20 @@ function drawRankedBars(
     );
   const top = doc.y + 4;
   const threshold = report.planning.saturation_threshold;
+  let y = top;
   ranked.forEach((e, i) => {
-    const y = top + i * (barHeight + 3);
     const ratio = e.p95Ratio!;
     const colour = ratio >= threshold ? COLOURS.bad : ratio >= 0.7 ? COLOURS.warn : COLOURS.ok;
-    doc.font("Helvetica").fontSize(7).fillColor(COLOURS.text);
-    doc.text(fitToWidth(doc, e.shortName, labelWidth - 4), MARGIN, y + 1.5, {
-      width: labelWidth - 4,
-      lineBreak: false,
-    });
+    doc.font("Helvetica").fontSize(6.5).fillColor(COLOURS.text);
+    doc.text(e.shortName, MARGIN, y + 1, { width: labelWidth - 4 });
     doc.rect(MARGIN + labelWidth, y, (ratio / scaleMax) * plotWidth, barHeight).fill(colour);
     doc.fillColor(COLOURS.text).text(f.percent(ratio, 0), MARGIN + labelWidth + plotWidth + 4, y + 1.5, {
       width: valueWidth - 4,
       lineBreak: false,
     });
+    y += rowHeights[i]!;
   });
-  const bottom = top + ranked.length * (barHeight + 3);
+  const bottom = y;
   for (const mark of [threshold, 1]) {
     const x = MARGIN + labelWidth + (mark / scaleMax) * plotWidth;
     doc
@@ -266,11 +295,12 @@ function drawTrendChart(
   ];
   legend.forEach(([colour, label], i) => {
     const lx = x + 32 + i * ((w - 36) / 4);
-    doc.rect(lx, y + 3, 6, 3).fill(colour);
+    // Above the frame, outside the plotted area: never over a line.
+    doc.rect(lx, y - 6, 6, 3).fill(colour);
     doc
       .fillColor(COLOURS.muted)
       .fontSize(5.5)
-      .text(label, lx + 8, y + 1.5, { width: (w - 36) / 4 - 10, lineBreak: false });
+      .text(label, lx + 8, y - 7.5, { width: (w - 36) / 4 - 10, lineBreak: false });
   });
 }
 
@@ -279,8 +309,8 @@ function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): v
   ensureSpace(doc, 215);
   const title = `${e.shortName} — ${e.name}${e.kind === "opd" ? ` (${f.category(e.category)})` : ""}`;
   doc.font("Helvetica-Bold").fontSize(9.5).fillColor(COLOURS.text);
-  doc.text(fitToWidth(doc, title, CONTENT_WIDTH), MARGIN, doc.y, { lineBreak: false });
-  doc.y += 13;
+  doc.text(title, MARGIN, doc.y, { width: CONTENT_WIDTH });
+  doc.y += 3;
   const table: Table = {
     columns: [
       { key: "direction", header: t.direction, kind: "text" },
@@ -310,6 +340,7 @@ function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): v
     ]),
   };
   drawTable(doc, table, f, [8, 8, 7, 7, 8, 7, 7, 7, 7, 7, 17], 6.5);
+  doc.y += 8; // the chart's legend sits above its frame
   const chartTop = doc.y - 4;
   const chartWidth = CONTENT_WIDTH * 0.48;
   drawTrendChart(doc, report, f, e, MARGIN, chartTop, chartWidth, 92);
@@ -319,26 +350,44 @@ function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): v
   const tw = CONTENT_WIDTH - chartWidth - 12;
   doc.y = chartTop;
   const rec = e.recommendation;
+  const planned = report.plan.rows.find((r) => r.id === e.id);
+  const proposal: [string, string] =
+    e.paidBy === "shared"
+      ? [
+          `${t.planTitle} (${t.fiscalYear(report.nextFiscalYear.year)})`,
+          planned && e.evidence.ok
+            ? `${f.direction("download")} ${f.number(planned.proposed.download, 1)} Mbps, ${f.direction("upload").toLowerCase()} ${f.number(planned.proposed.upload, 1)} Mbps`
+            : evidenceText(e.evidence, f),
+        ]
+      : [
+          t.recommendationFor(t.fiscalYear(report.nextFiscalYear.year)),
+          rec
+            ? `${f.number(rec.mbps, 1)} Mbps (${t.setBy(f.direction(rec.basis).toLowerCase())}) — ${f.idr(rec.yearlyCostIdr)}`
+            : evidenceText(e.evidence, f),
+        ];
   const lines: [string, string][] = [
-    [t.todayMbps, `${f.number(e.today.mbps, 1)} Mbps — ${f.idr(e.today.yearlyCostIdr)}`],
+    [t.paidBy, `${paidByText(e.paidBy, f)}${e.paidBy === "shared" ? "" : ` (${e.provider ?? ""})`}`],
+    [
+      t.todayMbps,
+      `${f.number(e.today.mbps, 1)} Mbps${e.today.yearlyCostIdr === null ? "" : ` — ${f.idr(e.today.yearlyCostIdr)}`}`,
+    ],
     [
       t.projectedP95,
       [e.download, e.upload]
         .map((d) => `${f.direction(d.direction)} ${f.mbps(d.projectedP95Bps)}`)
         .join(", "),
     ],
-    [
-      t.recommendationFor(t.fiscalYear(report.nextFiscalYear.year)),
-      rec
-        ? `${f.number(rec.mbps, 1)} Mbps (${t.setBy(f.direction(rec.basis).toLowerCase())}) — ${f.idr(rec.yearlyCostIdr)}`
-        : t.noData,
-    ],
-    [
-      t.change,
-      rec
-        ? `${rec.changeIdr > 0 ? "+" : ""}${f.idr(rec.changeIdr)}${rec.changeRatio === null ? "" : ` (${rec.changeRatio > 0 ? "+" : ""}${f.percent(rec.changeRatio, 0)})`}`
-        : t.none,
-    ],
+    proposal,
+    ...(e.paidBy === "shared"
+      ? [[t.budgetTitle, t.sharedNoPrice] as [string, string]]
+      : [
+          [
+            t.change,
+            rec
+              ? `${rec.changeIdr > 0 ? "+" : ""}${f.idr(rec.changeIdr)}${rec.changeRatio === null ? "" : ` (${rec.changeRatio > 0 ? "+" : ""}${f.percent(rec.changeRatio, 0)})`}`
+              : t.none,
+          ] as [string, string],
+        ]),
   ];
   for (const [label, value] of lines) {
     doc.font("Helvetica-Bold").fontSize(7).fillColor(COLOURS.text).text(label, tx, doc.y, { width: tw });
@@ -354,7 +403,7 @@ function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): v
   for (const g of gaps.slice(0, 3)) {
     const hours = (g.endS - g.startS) / 3600;
     doc.text(
-      `${f.dateTime(new Date(g.startS * 1000))} – ${f.dateTime(new Date(g.endS * 1000))} (${f.number(hours, 1)} h)`,
+      `${f.dateTime(new Date(g.startS * 1000))} – ${f.dateTime(new Date(g.endS * 1000))} ${t.wib} (${f.number(hours, 1)} ${f.lang === "id" ? "jam" : "h"})`,
       tx,
       doc.y,
       { width: tw },
@@ -385,13 +434,64 @@ function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): v
   doc.y += 4;
 }
 
+/** "47 dari 55 OPD, 2 dari 2 uplink, cakupan 96%", or that nothing passed the gate. */
+function evidenceLine(report: Report, f: Formatter): string {
+  const ev = report.evidence;
+  if (ev.none) return f.t.nothingPasses;
+  return f.t.evidenceSummary(
+    ev.opds.passed,
+    ev.opds.total,
+    ev.uplinks.passed,
+    ev.uplinks.total,
+    f.percent(ev.coverage, 0),
+  );
+}
+
+const signed = (x: number, f: Formatter) => `${x > 0 ? "+" : ""}${f.idr(x)}`;
+
+/**
+ * The executive summary, generated: what is measured, what is proposed, the change in rupiah,
+ * how solid the evidence is. Indonesian or English from the same figures.
+ */
+export function executiveSummary(report: Report, f: Formatter): string {
+  const c = report.city;
+  const b = report.budget;
+  const ev = report.evidence;
+  const fy = f.t.fiscalYear(report.nextFiscalYear.year);
+  const p95 = f.mbps(c.uplinks.download.p95Bps);
+  const conc = c.concurrency.download === null ? f.t.none : f.number(c.concurrency.download, 2);
+  const own = b.lines.filter((l) => l.kind === "own").length;
+  const gains = report.plan.gains.length;
+  const gives = report.plan.givesBack.length;
+  if (f.lang === "id") {
+    return [
+      `Laporan ini mengukur pemakaian bandwidth ${ev.opds.total} OPD dan ${ev.uplinks.total} uplink ISP ${f.period(report.period)} dalam slot 5 menit.`,
+      c.recommendedMbps === null
+        ? `Beban serentak kota di uplink belum cukup bukti untuk usulan; kontrak uplink saat ini (${f.number(c.todayMbps, 0)} Mbps) dipertahankan.`
+        : `Beban serentak kota di uplink (p95 gabungan) ${p95} Mbps; OPD tidak memuncak bersamaan (faktor konkurensi ${conc}). Untuk ${fy} diusulkan kapasitas uplink ${f.number(c.recommendedMbps, 0)} Mbps (saat ini ${f.number(c.todayMbps, 0)} Mbps).`,
+      `Total kontrak yang dibayar kota (uplink${own > 0 ? ` dan ${own} kontrak sendiri OPD` : ""}) ${f.idr(b.proposedYearlyCostIdr)} per tahun, selisih ${signed(b.changeIdr, f)} dari saat ini ${f.idr(b.todayYearlyCostIdr)}.`,
+      `Rencana alokasi OPD berbagi: ${gains} OPD bertambah, ${gives} OPD berkurang, tanpa rupiah per OPD.`,
+      ev.none ? f.t.nothingPasses : `Usulan bertumpu pada data yang cukup untuk ${evidenceLine(report, f)}.`,
+    ].join(" ");
+  }
+  return [
+    `This report measures the bandwidth of ${ev.opds.total} OPDs and ${ev.uplinks.total} ISP uplinks over ${f.period(report.period)} in 5-minute slots.`,
+    c.recommendedMbps === null
+      ? `The city's simultaneous demand at the uplinks lacks the evidence for a proposal; today's uplink contracts (${f.number(c.todayMbps, 0)} Mbps) are kept.`
+      : `The city's simultaneous demand at the uplinks (p95 of the sum) is ${p95} Mbps; OPDs do not peak together (concurrency factor ${conc}). For ${fy} the proposal is ${f.number(c.recommendedMbps, 0)} Mbps of uplinks (today ${f.number(c.todayMbps, 0)} Mbps).`,
+    `The contracts the city pays for (uplinks${own > 0 ? ` and ${own} OPD own line(s)` : ""}) total ${f.idr(b.proposedYearlyCostIdr)} a year, ${signed(b.changeIdr, f)} against ${f.idr(b.todayYearlyCostIdr)} today.`,
+    `Allocation plan for the shared OPDs: ${gains} gain, ${gives} give back, no rupiah per OPD.`,
+    ev.none ? f.t.nothingPasses : `The proposal rests on solid data for ${evidenceLine(report, f)}.`,
+  ].join(" ");
+}
+
 function cover(doc: Doc, report: Report, f: Formatter): void {
   const { t } = f;
   doc
     .font("Helvetica-Bold")
     .fontSize(26)
     .fillColor(COLOURS.text)
-    .text(t.title, MARGIN, 150, { width: CONTENT_WIDTH });
+    .text(t.title, MARGIN, 130, { width: CONTENT_WIDTH });
   doc.moveDown(0.5);
   doc.font("Helvetica").fontSize(12).fillColor(COLOURS.muted).text(t.subtitle, { width: CONTENT_WIDTH });
   doc.moveDown(2);
@@ -400,30 +500,40 @@ function cover(doc: Doc, report: Report, f: Formatter): void {
   const rows: [string, string][] = [
     [t.organisation, report.organisation],
     [t.period, `${f.date(report.period.start)} – ${f.date(new Date(report.period.end.getTime() - 1))}`],
-    [t.measuredTo, f.dateTime(report.measuredEnd)],
-    [t.generated, f.dateTime(report.generatedAt)],
+    [t.measuredTo, report.lastSampleAt ? `${f.dateTime(report.lastSampleAt)} ${t.wib}` : t.none],
+    [t.generated, `${f.dateTime(report.generatedAt)} ${t.wib}`],
     [t.source, report.source],
+    [t.evidenceLabel, evidenceLine(report, f)],
   ];
   for (const [k, v] of rows) {
-    doc.font("Helvetica-Bold").fontSize(10).text(`${k}: `, { continued: true }).font("Helvetica").text(v);
+    doc
+      .font("Helvetica-Bold")
+      .fontSize(10)
+      .text(`${k}: `, MARGIN, doc.y, { continued: true, width: CONTENT_WIDTH })
+      .font("Helvetica")
+      .text(v);
     doc.moveDown(0.2);
   }
-  doc.moveDown(2);
-  const o = report.totals.opds;
-  const u = report.totals.uplinks;
-  const change = (x: number) => `${x > 0 ? "+" : ""}${f.idr(x)}`;
+  doc.moveDown(1.5);
+  const c = report.city;
+  const b = report.budget;
   const box: [string, string][] = [
-    [`${t.opds}: ${t.todayCost}`, f.idr(o.todayYearlyCostIdr)],
-    [`${t.opds}: ${t.recommendedCost}`, `${f.idr(o.recommendedYearlyCostIdr)} (${change(o.changeIdr)})`],
-    [`${t.uplinks}: ${t.todayCost}`, f.idr(u.todayYearlyCostIdr)],
-    [`${t.uplinks}: ${t.recommendedCost}`, `${f.idr(u.recommendedYearlyCostIdr)} (${change(u.changeIdr)})`],
+    [
+      t.cityProposed,
+      c.recommendedMbps === null
+        ? `${f.number(c.todayMbps, 0)} Mbps (${t.noEvidence})`
+        : `${f.number(c.todayMbps, 0)} → ${f.number(c.recommendedMbps, 0)} Mbps`,
+    ],
+    [t.todayCost, f.idr(b.todayYearlyCostIdr)],
+    [t.recommendedCost, f.idr(b.proposedYearlyCostIdr)],
+    [t.change, signed(b.changeIdr, f)],
   ];
   const top = doc.y;
   doc.rect(MARGIN, top, CONTENT_WIDTH, box.length * 18 + 12).fill("#f3f6fa");
   box.forEach(([k, v], i) => {
     doc
       .fillColor(COLOURS.text)
-      .font("Helvetica")
+      .font(i === 2 ? "Helvetica-Bold" : "Helvetica")
       .fontSize(10)
       .text(k, MARGIN + 10, top + 8 + i * 18, { width: 260, lineBreak: false });
     doc.font("Helvetica-Bold").text(v, MARGIN + 270, top + 8 + i * 18, {
@@ -432,6 +542,54 @@ function cover(doc: Doc, report: Report, f: Formatter): void {
       lineBreak: false,
     });
   });
+  doc.y = top + box.length * 18 + 20;
+  doc.font("Helvetica").fontSize(9).fillColor(COLOURS.muted).text(t.sharedNoPrice, MARGIN, doc.y, {
+    width: CONTENT_WIDTH,
+  });
+  if (report.evidence.none) {
+    doc.moveDown(0.8);
+    doc.font("Helvetica-Bold").fontSize(11).fillColor(COLOURS.bad).text(t.nothingPasses, {
+      width: CONTENT_WIDTH,
+    });
+  }
+}
+
+/** Names and NIP from the inventory (report.signatories), side by side, with room to sign. */
+function signatureBlock(doc: Doc, report: Report, f: Formatter): void {
+  const people = report.signatories;
+  if (people.length === 0) return;
+  const { t } = f;
+  ensureSpace(doc, 130);
+  heading(doc, t.signatures, 11);
+  const place = report.organisation.replace(/^Pemerintah\s+(Kota|Kabupaten)\s+/i, "").split(/\s+[—-]\s+/)[0]!;
+  doc
+    .font("Helvetica")
+    .fontSize(9)
+    .fillColor(COLOURS.text)
+    .text(t.signedAt(place, "......................"), MARGIN, doc.y, {
+      width: CONTENT_WIDTH,
+      align: "right",
+    });
+  doc.moveDown(0.8);
+  const width = CONTENT_WIDTH / people.length;
+  const top = doc.y;
+  let bottom = top;
+  people.forEach((p, i) => {
+    const x = MARGIN + i * width;
+    doc
+      .font("Helvetica")
+      .fontSize(9)
+      .text(p.role, x + 4, top, { width: width - 8, align: "center" });
+    const nameY = Math.max(doc.y, top + 24) + 48;
+    doc
+      .font("Helvetica-Bold")
+      .text(p.name, x + 4, nameY, { width: width - 8, align: "center", underline: true });
+    if (p.nip)
+      doc.font("Helvetica").text(`${t.nip} ${p.nip}`, x + 4, doc.y, { width: width - 8, align: "center" });
+    bottom = Math.max(bottom, doc.y);
+  });
+  doc.x = MARGIN;
+  doc.y = bottom + 10;
 }
 
 function methodology(doc: Doc, report: Report, f: Formatter): void {
@@ -450,6 +608,8 @@ function methodology(doc: Doc, report: Report, f: Formatter): void {
   const settings: [string, string][] = [
     [t.headroom, f.percent(report.planning.headroom, 0)],
     [t.threshold, f.percent(report.planning.saturation_threshold, 0)],
+    [t.minCoverage, f.percent(report.planning.min_coverage, 0)],
+    [t.maxOverbooking, f.number(report.planning.max_overbooking, 2)],
     [t.fiscalStart, f.month(2000 * 12 + report.planning.fiscal_year_start_month - 1).replace(/\s*2000$/, "")],
     [
       t.nextFiscalYear,
@@ -506,8 +666,10 @@ function footers(doc: Doc, report: Report, f: Formatter): void {
 
 export async function renderPdf(report: Report, f: Formatter): Promise<Buffer> {
   const { t } = f;
+  const fonts = embeddedFontFiles();
   const doc = new PDFDocument({
     size: "A4",
+    font: fonts?.Helvetica ?? "Helvetica", // or pdfkit adds its (unembedded) default font
     margin: MARGIN,
     bufferPages: true,
     info: {
@@ -516,6 +678,7 @@ export async function renderPdf(report: Report, f: Formatter): Promise<Buffer> {
       Creator: "kapasitas",
     },
   });
+  for (const [name, path] of Object.entries(fonts ?? {})) doc.registerFont(name, path);
   const chunks: Buffer[] = [];
   doc.on("data", (chunk: Buffer) => chunks.push(chunk));
   const finished = new Promise<void>((resolve, reject) => {
@@ -526,29 +689,55 @@ export async function renderPdf(report: Report, f: Formatter): Promise<Buffer> {
   cover(doc, report, f);
 
   doc.addPage();
-  heading(doc, t.sheetSummary, 16);
+  heading(doc, t.summaryTitle, 16);
+  doc
+    .font("Helvetica")
+    .fontSize(9.5)
+    .fillColor(COLOURS.text)
+    .text(executiveSummary(report, f), MARGIN, doc.y, { width: CONTENT_WIDTH, align: "justify" });
+  doc.moveDown(0.8);
+  heading(doc, t.cityTitle, 11);
+  drawTable(doc, cityTable(report, f), f, [30, 10, 10], 7.5);
+  heading(doc, t.budgetTitle, 11);
+  drawTable(doc, budgetTable(report, f), f, [9, 9, 14, 7, 11, 8, 11, 11, 10], 6.5);
+  doc.font("Helvetica").fontSize(8).fillColor(COLOURS.muted).text(t.sharedNoPrice, MARGIN, doc.y, {
+    width: CONTENT_WIDTH,
+  });
+  doc.moveDown(0.8);
+  signatureBlock(doc, report, f);
+
+  doc.addPage();
+  heading(doc, t.planTitle, 14);
+  doc
+    .font("Helvetica")
+    .fontSize(8)
+    .fillColor(COLOURS.text)
+    .text(
+      t.planIntro(
+        f.number(report.plan.capacityMbps.download, 0),
+        f.number(report.planning.max_overbooking, 2),
+      ),
+      MARGIN,
+      doc.y,
+      { width: CONTENT_WIDTH },
+    );
+  doc.moveDown(0.5);
+  drawTable(doc, planTable(report, f), f, [9, 22, 9, 7, 7, 8, 8, 7, 13], 6.5);
+  heading(doc, t.sheetSummary, 14);
   drawTable(doc, totalsTable(report, f), f, [10, 5, 8, 8, 9, 9, 12, 12, 12], 7);
   drawRankedBars(doc, report, f, report.opds);
   heading(doc, t.underProvisioned, 10);
-  drawTable(
-    doc,
-    rankingTable(report, report.ranking.underProvisioned.slice(0, 15), f),
-    f,
-    [6, 10, 24, 8, 8, 8, 12],
-  );
+  drawTable(doc, rankingTable(report, report.ranking.underProvisioned, f), f, [6, 10, 24, 8, 10, 8, 8, 12]);
   heading(doc, t.overProvisioned, 10);
-  drawTable(
-    doc,
-    rankingTable(report, report.ranking.overProvisioned.slice(0, 15), f),
-    f,
-    [6, 10, 24, 8, 8, 8, 12],
-  );
-  if (report.ranking.noData.length > 0) {
-    heading(doc, t.noData, 10);
-    doc
-      .font("Helvetica")
-      .fontSize(8)
-      .text(report.ranking.noData.join(", "), MARGIN, doc.y, { width: CONTENT_WIDTH });
+  drawTable(doc, rankingTable(report, report.ranking.overProvisioned, f), f, [6, 10, 24, 8, 10, 8, 8, 12]);
+  for (const [title, ids] of [
+    [t.noData, report.ranking.noData],
+    [t.noEvidence, report.ranking.noEvidence],
+  ] as const) {
+    if (ids.length === 0) continue;
+    heading(doc, title, 10);
+    doc.font("Helvetica").fontSize(8).text(ids.join(", "), MARGIN, doc.y, { width: CONTENT_WIDTH });
+    doc.moveDown(0.6);
   }
 
   for (const [title, entities] of [

@@ -1,0 +1,83 @@
+/**
+ * Read a PDF's word boxes with poppler's `pdftotext -bbox` and check its layout: every word on its
+ * page inside the margins, no two words drawn over each other (a cell's text running into the
+ * next, a label over a line of text).
+ */
+import { requireBinary } from "./binaries.js";
+import { runOrThrow } from "./process.js";
+
+export interface WordBox {
+  page: number;
+  text: string;
+  xMin: number;
+  yMin: number;
+  xMax: number;
+  yMax: number;
+}
+
+export interface PdfWords {
+  pages: { width: number; height: number }[];
+  words: WordBox[];
+}
+
+const unescape = (s: string) =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
+
+export async function pdfWords(file: string): Promise<PdfWords> {
+  const { stdout } = await runOrThrow(requireBinary("pdftotext"), ["-bbox", file, "-"]);
+  const pages: PdfWords["pages"] = [];
+  const words: WordBox[] = [];
+  const token =
+    /<page width="([\d.]+)" height="([\d.]+)">|<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)<\/word>/g;
+  for (const m of stdout.matchAll(token)) {
+    if (m[1] !== undefined) pages.push({ width: Number(m[1]), height: Number(m[2]) });
+    else
+      words.push({
+        page: pages.length,
+        xMin: Number(m[3]),
+        yMin: Number(m[4]),
+        xMax: Number(m[5]),
+        yMax: Number(m[6]),
+        text: unescape(m[7]!),
+      });
+  }
+  return { pages, words };
+}
+
+/** Words outside [margin, page - margin] horizontally or off the page vertically. */
+export function wordsOutside(pdf: PdfWords, margin: number, slack = 1): WordBox[] {
+  return pdf.words.filter((w) => {
+    const page = pdf.pages[w.page - 1]!;
+    return (
+      w.xMin < margin - slack || w.xMax > page.width - margin + slack || w.yMin < 0 || w.yMax > page.height
+    );
+  });
+}
+
+/**
+ * Pairs of words on the same page whose boxes overlap by more than `tolerance` points both ways
+ * (glyph boxes of adjacent lines touch; text drawn over text overlaps by several points).
+ */
+export function overlappingWords(pdf: PdfWords, tolerance = 1.5): [WordBox, WordBox][] {
+  const found: [WordBox, WordBox][] = [];
+  const byPage = new Map<number, WordBox[]>();
+  for (const w of pdf.words) byPage.set(w.page, [...(byPage.get(w.page) ?? []), w]);
+  for (const words of byPage.values()) {
+    const sorted = [...words].sort((a, b) => a.yMin - b.yMin);
+    for (let i = 0; i < sorted.length; i++) {
+      const a = sorted[i]!;
+      for (let j = i + 1; j < sorted.length && sorted[j]!.yMin < a.yMax - tolerance; j++) {
+        const b = sorted[j]!;
+        const dx = Math.min(a.xMax, b.xMax) - Math.max(a.xMin, b.xMin);
+        const dy = Math.min(a.yMax, b.yMax) - Math.max(a.yMin, b.yMin);
+        if (dx > tolerance && dy > tolerance) found.push([a, b]);
+      }
+    }
+  }
+  return found;
+}
