@@ -154,7 +154,9 @@ export const CHECKS: Record<string, Check> = {
           const down = [...collector, ...device].filter((t) => t.health !== "up");
           // A name that does not resolve on the network never will: say so at once. Anything
           // else (the collector still starting) gets the next scrape.
-          const unresolved = down.filter((t) => /no such host|server misbehaving/.test(t.lastError));
+          const unresolved = down.filter((t) =>
+            /no such host|server misbehaving|lookup \S+ on /.test(t.lastError),
+          );
           if (unresolved.length > 0) throw new FatalError(describe(unresolved));
           if (down.length > 0) throw new Error(describe(down));
           return [...collector, ...device].map((t) => t.scrapeUrl);

@@ -16,7 +16,7 @@ import { findBinary, requireBinary } from "../lab/binaries.js";
 import { removeDirOnExit } from "../lab/cleanup.js";
 import { startDockerd, type Dockerd } from "../lab/docker.js";
 import { createLab, type Lab } from "../lab/netns.js";
-import { runOrThrow, startDaemon } from "../lab/process.js";
+import { runOrThrow, startDaemon, type Daemon } from "../lab/process.js";
 import { BREAKS } from "./breaks.js";
 import { CHECKS, type StackUnderTest } from "./checks.js";
 import { Applier } from "./engine.js";
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
   let builder: Dockerd | undefined;
   let engine: Dockerd | undefined;
   let lab: Lab | undefined;
+  let outside: Daemon | undefined;
   try {
     let plan!: Plan;
     let baseGraph: GraphResource[] = [];
@@ -169,7 +170,7 @@ async function main(): Promise<void> {
       rmSync(www, { recursive: true, force: true });
       await runOrThrow("mkdir", ["-p", www]);
       writeFileSync(join(www, "index.html"), "outside the data centre\n");
-      startDaemon("nsenter", [
+      outside = startDaemon("nsenter", [
         `--net=/run/netns/${mgmt}`,
         findBinary("busybox")!,
         "httpd",
@@ -320,6 +321,7 @@ async function main(): Promise<void> {
     say("cleaning up: containers, dockerd, namespaces, temp dir");
     await builder?.stop();
     await engine?.stop();
+    await outside?.stop();
     await lab?.cleanup();
     rmSync(dir, { recursive: true, force: true });
     forgetDir();
