@@ -1,14 +1,14 @@
 // The import rules between kapasitas's parts (docs/architecture.md draws them), checked by
 // `npm run deps` (part of `npm run lint`). A rule that fails names the file and the import.
 //
-//   product parts: core  collector  report  cli  dashboards  infra
+//   product parts: core  collector  report  import  cli  dashboards  infra
 //   tooling:       lab (real agents, Prometheus, ...)  demo  bench  rehearse  test
 //
 // Type-only imports count (tsPreCompilationDeps): a cycle through a type is still a cycle.
 
 /** A part's own folder, as a path pattern. */
 const part = (...names) => `^(${names.join("|")})/`;
-const PRODUCT = ["core", "collector", "report", "cli", "dashboards", "infra"];
+const PRODUCT = ["core", "collector", "report", "import", "cli", "dashboards", "infra"];
 const TOOLING = ["lab", "demo", "bench", "rehearse", "test"];
 const UNIT_TEST = `${part(...PRODUCT)}.+\\.test\\.ts$`;
 
@@ -43,13 +43,23 @@ module.exports = {
       comment: "collector/ is SNMP polling only: it builds on core/ and nothing else of ours.",
       severity: "error",
       from: { path: part("collector") },
-      to: { path: part("report", "cli", "dashboards", "infra") },
+      to: { path: part("report", "import", "cli", "dashboards", "infra") },
     },
     {
       name: "report-imports-only-core",
       comment: "report/ reads Prometheus, not the collector: it builds on core/ only.",
       severity: "error",
       from: { path: part("report") },
+      to: { path: part("collector", "import", "cli", "dashboards", "infra") },
+    },
+    {
+      name: "import-imports-core-and-report",
+      comment:
+        "import/ (kapasitas import) writes history as the recorded series: the inventory and the " +
+        "contract from core/, the Prometheus client, periods and progress from report/; never the " +
+        "collector (counterFor, in core/, is the one in/out decision both share).",
+      severity: "error",
+      from: { path: part("import") },
       to: { path: part("collector", "cli", "dashboards", "infra") },
     },
     {
@@ -57,13 +67,13 @@ module.exports = {
       comment: "The mixin is generated from the metric contract and the inventory: core/ only.",
       severity: "error",
       from: { path: part("dashboards") },
-      to: { path: part("collector", "report", "cli", "infra") },
+      to: { path: part("collector", "report", "import", "cli", "infra") },
     },
     {
       name: "cli-imports-no-infra-or-mixin",
       comment:
-        "cli/ wires core/, collector/ and report/ into the kapasitas command; the collector image " +
-        "(collector/Dockerfile) builds exactly those four folders.",
+        "cli/ wires core/, collector/, report/ and import/ into the kapasitas command; the collector " +
+        "image (collector/Dockerfile) builds exactly those five folders.",
       severity: "error",
       from: { path: part("cli") },
       to: { path: part("dashboards", "infra") },
@@ -75,7 +85,7 @@ module.exports = {
         "collector as an image, never as code.",
       severity: "error",
       from: { path: part("infra") },
-      to: { path: part("collector", "report", "cli") },
+      to: { path: part("collector", "report", "import", "cli") },
     },
     {
       name: "lab-imports-no-demo-bench-test",
@@ -124,12 +134,17 @@ module.exports = {
       to: { path: "^infra/testing\\.ts$" },
     },
     {
-      name: "product-needs-no-dev-dependency",
+      name: "image-needs-no-dev-dependency",
       comment:
-        "Product code runs with production dependencies only (the collector image prunes the rest): " +
-        "a devDependency it needs belongs in dependencies.",
+        "The collector image (core, collector, report, cli) runs with production dependencies only " +
+        "(its Dockerfile prunes the rest): a devDependency it needs belongs in dependencies. The " +
+        "Pulumi program (infra/) and the mixin build (dashboards/) run from a full checkout, so " +
+        "Pulumi and the Grafana SDK are devDependencies and stay out of the image.",
       severity: "error",
-      from: { path: part(...PRODUCT), pathNot: ["\\.test\\.ts$", "^infra/testing\\.ts$"] },
+      from: {
+        path: part("core", "collector", "report", "cli"),
+        pathNot: ["\\.test\\.ts$"],
+      },
       to: { dependencyTypes: ["npm-dev"], dependencyTypesNot: ["type-only"] },
     },
     {

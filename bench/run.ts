@@ -38,10 +38,10 @@ import {
 } from "../lab/kapasitas.js";
 import { startCountingRelay, type CountingRelay, type RelayCounts } from "./relay.js";
 import {
+  POLLED,
   renderSnmpExporterConfig,
   snmpExporterModule,
   startSnmpExporter,
-  type PolledOid,
   type SnmpExporter,
 } from "./snmp-exporter.js";
 
@@ -74,20 +74,6 @@ const V3_USER = "kapasitas";
 const V3_AUTH_KEY = `a${randomBytes(12).toString("hex")}`;
 const V3_PRIV_KEY = `p${randomBytes(12).toString("hex")}`;
 
-/** What the collector reads per poll (collector/poll/device.ts readOids), as snmp_exporter metrics. */
-const POLLED: PolledOid[] = [
-  { name: "sysUpTime", oid: "1.3.6.1.2.1.1.3", type: "gauge", column: false },
-  { name: "ifHCInOctets", oid: "1.3.6.1.2.1.31.1.1.1.6", type: "counter", column: true },
-  { name: "ifHCOutOctets", oid: "1.3.6.1.2.1.31.1.1.1.10", type: "counter", column: true },
-  { name: "ifHighSpeed", oid: "1.3.6.1.2.1.31.1.1.1.15", type: "gauge", column: true },
-  { name: "ifSpeed", oid: "1.3.6.1.2.1.2.2.1.5", type: "gauge", column: true },
-  { name: "ifOperStatus", oid: "1.3.6.1.2.1.2.2.1.8", type: "gauge", column: true },
-  { name: "ifInErrors", oid: "1.3.6.1.2.1.2.2.1.14", type: "counter", column: true },
-  { name: "ifOutErrors", oid: "1.3.6.1.2.1.2.2.1.20", type: "counter", column: true },
-  { name: "ifInDiscards", oid: "1.3.6.1.2.1.2.2.1.13", type: "counter", column: true },
-  { name: "ifOutDiscards", oid: "1.3.6.1.2.1.2.2.1.19", type: "counter", column: true },
-  { name: "ifName", oid: "1.3.6.1.2.1.31.1.1.1.1", type: "DisplayString", column: true },
-];
 
 /** An OID is "polled" when it is an instance of a polled column or scalar (not a walk's overshoot). */
 function isPolled(oid: string): boolean {

@@ -23,6 +23,21 @@ export interface PolledOid {
   column: boolean;
 }
 
+/** What the collector reads per poll (collector/poll/device.ts readOids), as snmp_exporter metrics. */
+export const POLLED: PolledOid[] = [
+  { name: "sysUpTime", oid: "1.3.6.1.2.1.1.3", type: "gauge", column: false },
+  { name: "ifHCInOctets", oid: "1.3.6.1.2.1.31.1.1.1.6", type: "counter", column: true },
+  { name: "ifHCOutOctets", oid: "1.3.6.1.2.1.31.1.1.1.10", type: "counter", column: true },
+  { name: "ifHighSpeed", oid: "1.3.6.1.2.1.31.1.1.1.15", type: "gauge", column: true },
+  { name: "ifSpeed", oid: "1.3.6.1.2.1.2.2.1.5", type: "gauge", column: true },
+  { name: "ifOperStatus", oid: "1.3.6.1.2.1.2.2.1.8", type: "gauge", column: true },
+  { name: "ifInErrors", oid: "1.3.6.1.2.1.2.2.1.14", type: "counter", column: true },
+  { name: "ifOutErrors", oid: "1.3.6.1.2.1.2.2.1.20", type: "counter", column: true },
+  { name: "ifInDiscards", oid: "1.3.6.1.2.1.2.2.1.13", type: "counter", column: true },
+  { name: "ifOutDiscards", oid: "1.3.6.1.2.1.2.2.1.19", type: "counter", column: true },
+  { name: "ifName", oid: "1.3.6.1.2.1.31.1.1.1.1", type: "DisplayString", column: true },
+];
+
 /** SNMPv3 credentials in snmp_exporter 0.21's terms (auth_protocol SHA256, priv_protocol AES...). */
 export interface V3Auth {
   username: string;

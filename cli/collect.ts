@@ -24,6 +24,8 @@ export interface CollectOptions {
 
 /** Longest a SIGTERM waits for scrapes in progress before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 15_000;
+/** How long a SIGTERM lets running polls finish before it ends them. */
+const SHUTDOWN_POLL_GRACE_MS = 3_000;
 
 /** Paths pino must never print, wherever a config object ends up in a log line. */
 export const REDACT_PATHS = [
@@ -135,7 +137,7 @@ export async function runCollector(
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     try {
-      const result = await loadInBackground(options.inventory, collector.planDigests());
+      const result = await loadInBackground(options.inventory, collector.planDigests(), shard);
       if (!result.ok) {
         collector.reloadFailed();
         for (const p of result.problems) logger.error({ inventory: options.inventory }, formatProblem(p));
@@ -182,8 +184,13 @@ export async function runCollector(
       ready = false;
       logger.info("shutting down: finishing scrapes in progress");
       process.off("SIGHUP", onHup);
-      // close() waits for in-flight requests; idle keep-alive sockets are closed at once.
+      // close() waits for in-flight requests; idle keep-alive sockets are closed at once. Polls
+      // still running after a short grace are ended, so their scrapes answer and nothing holds
+      // the exit (a device that never stops answering, say).
+      const abort = setTimeout(() => collector.close(), SHUTDOWN_POLL_GRACE_MS);
+      abort.unref();
       server.close(() => {
+        clearTimeout(abort);
         collector.close();
         logger.info("stopped");
         resolve();

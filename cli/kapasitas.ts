@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { registerInventoryCommands } from "./inventory.js";
 import { registerCollectCommands } from "./collect.js";
 import { registerReportCommands } from "./report.js";
+import { registerImportCommands } from "./import.js";
 
 export function buildCli(): Command {
   const program = new Command()
@@ -16,6 +17,7 @@ export function buildCli(): Command {
   registerInventoryCommands(program);
   registerCollectCommands(program);
   registerReportCommands(program);
+  registerImportCommands(program);
   return program;
 }
 

@@ -21,6 +21,7 @@ interface ReportOptions {
   prometheus: string;
   out: string;
   concurrency: string;
+  maxYears: string;
 }
 
 /**
@@ -55,6 +56,7 @@ async function runReport(options: ReportOptions, { generate, validateRequest }: 
       lang: options.lang,
     },
     inventory,
+    Math.max(1, Number.parseInt(options.maxYears, 10) || 1),
   );
   const progress = stderrProgress("Prometheus");
   const started = Date.now();
@@ -93,6 +95,11 @@ export function registerReportCommands(program: Command): void {
     )
     .option("-o, --out <dir>", "directory for the files", ".")
     .option("--concurrency <n>", "range queries in flight at once", "3")
+    .option(
+      "--max-years <n>",
+      "the longest period to read, in fiscal years",
+      process.env.KAPASITAS_REPORT_MAX_YEARS ?? "3",
+    )
     .action(async (options: ReportOptions) => {
       const service = await import("../report/service.js");
       try {

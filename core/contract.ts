@@ -20,6 +20,12 @@ export const METRICS = {
   // The collector's own series beyond the design's contract (docs/metrics.md).
   /** 1 when a link's selector matches no interface/queue, or several. */
   linkUnresolved: "kapasitas_link_unresolved",
+  /**
+   * 1 while an OPD's MikroTik simple queue is there and counting, 0 when it vanished from the queue
+   * table or its byte counters stood still for 10 minutes of answered polls: {opd, link, device,
+   * interface="queue/<name>"} (docs/metrics.md, Queue state).
+   */
+  queueUp: "kapasitas_queue_up",
   /** Counter samples not counted: {device, reason: implausible|reset|moved}. */
   counterDiscontinuities: "kapasitas_counter_discontinuities_total",
   /** SIGHUP reloads of the inventory: {result: success|failure} (on /metrics). */
@@ -56,7 +62,27 @@ export const RECORDED = {
   uplinkBits: "uplink_direction:uplink_bits:rate5m",
   /** uplinkBits / uplink_contracted_bps */
   uplinkUtilisation: "uplink_direction:uplink_utilisation:ratio_rate5m",
+  /** 1 while the device answers SNMP, 0 while it does not (one series per device). */
+  deviceUp: "device:snmp_device_up:max",
+  /**
+   * 1 while an OPD link is up, 0 while it is down: its interface operationally down, its queue
+   * down (kapasitas_queue_up), or its device not answering. {opd, link, device, interface}
+   */
+  opdLinkUp: "opd_link:opd_link_up:min",
+  /** The share of the month (avg_over_time of deviceUp over 30 days) the device answered. */
+  deviceAvailability: "device:snmp_device_up:avg_over_time_30d",
+  /** The share of the month (avg_over_time of opdLinkUp over 30 days) the OPD link was up. */
+  opdLinkAvailability: "opd_link:opd_link_up:avg_over_time_30d",
 } as const;
 
 /** Prometheus job names the scrape config, the rules and the dashboards agree on. */
 export const JOBS = { snmp: "kapasitas-snmp", collector: "kapasitas-collector" } as const;
+
+/**
+ * Labels `kapasitas import` adds to the recorded series it writes (docs/import.md): `resolution`
+ * is how fine the source's averages were ("5m", "30m", "2h", "1d"), `source` where they came from.
+ * Collected series have neither label, which is how the report tells them apart.
+ */
+export const IMPORT_LABELS = { resolution: "resolution", source: "source" } as const;
+export const IMPORT_SOURCES = ["rrd", "mrtg", "csv", "prometheus"] as const;
+export type ImportSource = (typeof IMPORT_SOURCES)[number];

@@ -1,11 +1,14 @@
-// Load an inventory file: YAML with source positions, schema, then cross-checks.
-// Every problem is reported at once, each with file:line:column, the path and a hint.
+// Load an inventory file: YAML, schema, then cross-checks. Every problem is reported at once, each
+// with file:line:column, the path and a hint. A valid file is read once, without source positions
+// (core/plain-yaml.ts: a tenth of the memory and time); positions are read only when there is a
+// problem to place.
 import { readFileSync } from "node:fs";
-import { isMap, LineCounter, parseDocument, type Document } from "yaml";
+import { isAlias, isMap, LineCounter, parseDocument, visit, type Document } from "yaml";
 import type { z } from "zod";
 import * as schemas from "./schema.js";
 import { inventory as inventorySchema, type Inventory } from "./schema.js";
 import { closest } from "./hint.js";
+import { readPlainYaml } from "./plain-yaml.js";
 import { crossCheck, type CheckInput, type PathProblem } from "./validate.js";
 
 export type PathSegment = string | number;
@@ -40,7 +43,7 @@ export function formatProblem(p: Problem): string {
 }
 
 /** Find the closest source position for a path: the node itself, or its nearest existing parent. */
-function positionOf(
+export function positionOf(
   doc: Document,
   lines: LineCounter,
   path: readonly PathSegment[],
@@ -66,13 +69,16 @@ function positionOf(
   return { line: 1, column: 1 };
 }
 
-function toPos(lines: LineCounter, offset: number): { line: number; column: number } {
+export function toPos(lines: LineCounter, offset: number): { line: number; column: number } {
   const { line, col } = lines.linePos(offset);
   return { line, column: col };
 }
 
 /** Pick the most relevant branch of a failed union: the one that got furthest into the input. */
-function flattenIssues(issues: readonly z.core.$ZodIssue[], base: PathSegment[] = []): z.core.$ZodIssue[] {
+export function flattenIssues(
+  issues: readonly z.core.$ZodIssue[],
+  base: PathSegment[] = [],
+): z.core.$ZodIssue[] {
   return issues.flatMap((issue) => {
     const path = [...base, ...(issue.path as PathSegment[])];
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
@@ -85,12 +91,23 @@ function flattenIssues(issues: readonly z.core.$ZodIssue[], base: PathSegment[] 
   });
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+export function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_type" && issue.input === undefined) return `is required (${issue.expected})`;
   return issue.message;
 }
 
 export function parseInventory(text: string, file: string): LoadResult {
+  const plain = readPlainYaml(text);
+  if (plain !== undefined) {
+    const parsed = inventorySchema.safeParse(plain);
+    if (parsed.success && crossCheck(parsed.data).length === 0) return { ok: true, inventory: parsed.data };
+  }
+  // A problem, or YAML the fast reader leaves alone: read again with positions, to place each one.
+  return parseWithPositions(text, file);
+}
+
+/** Every problem of the file, at file:line:column (the YAML document with source positions). */
+function parseWithPositions(text: string, file: string): LoadResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const problems: Problem[] = [];
@@ -99,6 +116,7 @@ export function parseInventory(text: string, file: string): LoadResult {
     const { line, column } = toPos(lines, err.pos[0]);
     problems.push({ file, line, column, path: "", message: `YAML: ${err.message.split("\n")[0]}` });
   }
+  if (problems.length === 0) problems.push(...aliasProblems(doc, lines, file));
   if (problems.length > 0) return { ok: false, problems };
   if (!isMap(doc.contents)) {
     return {
@@ -114,7 +132,15 @@ export function parseInventory(text: string, file: string): LoadResult {
     message,
   });
 
-  const parsed = inventorySchema.safeParse(doc.toJS());
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // aliasProblems() found nothing, yet the YAML library refused: still a problem, never a throw.
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, problems: [{ file, line: 1, column: 1, path: "", message: `YAML: ${message}` }] };
+  }
+  const parsed = inventorySchema.safeParse(raw);
   if (!parsed.success) {
     const issues = flattenIssues(parsed.error.issues);
     // A missing field whose misspelling sits beside it is reported once, as the misspelling.
@@ -137,7 +163,7 @@ export function parseInventory(text: string, file: string): LoadResult {
       problems.push(at(issue.path as PathSegment[], describeIssue(issue)));
     }
     // Cross-check whatever parts did parse, so one run lists every problem.
-    const cross = crossCheck(salvage(doc.toJS()));
+    const cross = crossCheck(salvage(raw));
     problems.push(...cross.map((p) => at(p.path, p.message, p.atKey ?? false)));
     return { ok: false, problems: sortProblems(problems) };
   }
@@ -147,6 +173,61 @@ export function parseInventory(text: string, file: string): LoadResult {
     return { ok: false, problems: sortProblems(cross.map((p) => at(p.path, p.message, p.atKey ?? false))) };
   }
   return { ok: true, inventory: parsed.data };
+}
+
+/**
+ * Expansions of aliases the YAML library allows before it calls the file an attack ("billion
+ * laughs"): an expansion counts the aliases inside what it expands, so one anchor (`&creds`) used by
+ * every device of a large city stays well inside it, while nested aliases that multiply do not.
+ */
+export const MAX_ALIAS_COUNT = 10_000;
+
+/**
+ * Aliases the YAML library would throw on when the document is turned into data, as located
+ * problems: an alias to an anchor not defined before it (a typo such as `*cred` for `&creds`), and
+ * expansions past MAX_ALIAS_COUNT (reported once, at the alias that crosses the limit).
+ */
+function aliasProblems(doc: Document, lines: LineCounter, file: string): Problem[] {
+  const problems: Problem[] = [];
+  const anchors = new Map<string, number>(); // name → aliases (direct and nested) its node expands to
+  let expansions = 0;
+  let excessive = false;
+  visit(doc, (_key, node) => {
+    const position = () => toPos(lines, (node as { range?: [number, number, number] }).range?.[0] ?? 0);
+    if (isAlias(node)) {
+      const size = anchors.get(node.source);
+      if (size === undefined) {
+        const hint = closest(node.source, [...anchors.keys()]);
+        problems.push({
+          file,
+          ...position(),
+          path: "",
+          message: `YAML: alias *${node.source} has no anchor &${node.source} before it${hint ? `; did you mean *${hint}?` : ""}`,
+        });
+        return;
+      }
+      expansions += 1 + size;
+      if (expansions > MAX_ALIAS_COUNT && !excessive) {
+        excessive = true;
+        problems.push({
+          file,
+          ...position(),
+          path: "",
+          message: `YAML: aliases expand to more than ${MAX_ALIAS_COUNT} nodes (a resource-exhaustion guard); write the repeated part out, or split the file`,
+        });
+      }
+      return;
+    }
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (anchor) {
+      let nested = 0;
+      visit(node as Parameters<typeof visit>[0], {
+        Alias: (_k, a) => void (nested += 1 + (anchors.get(a.source) ?? 0)),
+      });
+      anchors.set(anchor, nested);
+    }
+  });
+  return problems;
 }
 
 /** The sections that parse on their own, with failed list items left as holes (keeping indexes). */
@@ -203,7 +284,7 @@ function knownKeyHint(key: string, parentPath: PathSegment[]): string | undefine
   return closest(key, KNOWN_KEYS[section] ?? []);
 }
 
-function sortProblems(problems: Problem[]): Problem[] {
+export function sortProblems(problems: Problem[]): Problem[] {
   return [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
@@ -218,7 +299,13 @@ export function loadInventory(file: string): LoadResult {
       problems: [{ file, line: 0, column: 0, path: "", message: `cannot read the inventory: ${reason}` }],
     };
   }
-  return parseInventory(text, file);
+  try {
+    return parseInventory(text, file);
+  } catch (error) {
+    // Loading never throws past its list of problems: a reload must not take the collector down.
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, problems: [{ file, line: 1, column: 1, path: "", message }] };
+  }
 }
 
 /** Load or throw an InventoryError listing every problem. */

@@ -89,6 +89,8 @@ export interface PollSettings {
   timeoutSeconds: number;
   retries: number;
   maxRepetitions: number;
+  walkMaxRows: number;
+  walkMaxRequests: number;
 }
 
 export function pollSettings(inv: Inventory, device: Device): PollSettings {
@@ -97,6 +99,8 @@ export function pollSettings(inv: Inventory, device: Device): PollSettings {
     timeoutSeconds: device.timeout ?? inv.defaults.timeout,
     retries: device.retries ?? inv.defaults.retries,
     maxRepetitions: device.max_repetitions ?? inv.defaults.max_repetitions,
+    walkMaxRows: device.walk_max_rows ?? inv.defaults.walk_max_rows,
+    walkMaxRequests: device.walk_max_requests ?? inv.defaults.walk_max_requests,
   };
 }
 

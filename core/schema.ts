@@ -60,6 +60,8 @@ const pollSettings = {
   timeout: duration.optional(),
   retries: z.number().int().min(0).max(10).optional(),
   max_repetitions: z.number().int().min(1).max(200).optional(),
+  walk_max_rows: z.number().int().min(1).optional(),
+  walk_max_requests: z.number().int().min(1).optional(),
 };
 
 export const device = z.strictObject({
@@ -136,12 +138,24 @@ export const hotspot = z.strictObject({
     .optional(),
 });
 
+/**
+ * How an OPD's connection is paid for when it is not a share of the city's uplinks: its own
+ * line (e.g. a Mal Pelayanan Publik bought separately). Its `allocated` is the contracted size.
+ */
+export const ownContract = z.strictObject({
+  provider: z.string().min(1),
+  monthly_price_idr: z.number().nonnegative(),
+});
+
 export const opd = z.strictObject({
   id: slug,
   name: z.string().min(1),
   short_name: z.string().optional(),
   category: z.enum(["public_service", "internal"]),
+  /** Shared allocation (a simple queue or port on the city network), or the contracted size of its own line. */
   allocated: bandwidth,
+  /** Absent: a share of the city's uplinks, with no price of its own (the city pays the uplinks). */
+  contract: ownContract.optional(),
   links: z.array(link).default([]),
   hotspots: z.array(hotspot).default([]),
 });
@@ -188,6 +202,36 @@ export const planning = z.strictObject({
   saturation_threshold: z.number().gt(0).max(1).default(0.9),
   /** First month of the fiscal year (Indonesian APBD: January). */
   fiscal_year_start_month: z.number().int().min(1).max(12).default(1),
+  /**
+   * How far the shared OPD allocations may exceed the uplinks they share (sum of allocations ÷
+   * contracted), a planning decision: peaks do not coincide. `inventory check` warns above it and
+   * the report's allocation plan fits within recommended uplinks × this ratio.
+   */
+  max_overbooking: z
+    .number()
+    .min(1, "must be at least 1 (1.5: shared allocations may add up to 1.5× the uplinks)")
+    .max(20)
+    .default(1.5),
+  /** Below this share of the period measured, a row gets "not enough evidence", never a recommendation. */
+  min_coverage: z.number().min(0).max(1, "must be a share between 0 and 1 (0.8 = 80%)").default(0.8),
+});
+
+/** Who signs the report (the PDF's signature block). NIP: the 18-digit civil-servant number. */
+export const signatory = z.strictObject({
+  role: z.string().min(1),
+  name: z.string().min(1),
+  nip: z
+    .union([z.string(), z.number()])
+    .refine((v) => typeof v === "string", {
+      message: 'write the NIP in quotes ("196910031994032004"): as a bare number YAML loses digits',
+    })
+    .transform((v) => String(v))
+    .pipe(z.string().regex(/^\d{18}$/, "must be an 18-digit NIP"))
+    .optional(),
+});
+
+export const reportSettings = z.strictObject({
+  signatories: z.array(signatory).max(4, "the signature block has room for 4 signatories").default([]),
 });
 
 export const defaults = z.strictObject({
@@ -195,19 +239,37 @@ export const defaults = z.strictObject({
   timeout: duration.default(2),
   retries: z.number().int().min(0).max(10).default(1),
   max_repetitions: z.number().int().min(1).max(200).default(25),
+  /** A walk (one table's columns) is abandoned past this many rows: an agent that never stops. */
+  walk_max_rows: z.number().int().min(1).default(100_000),
+  /** ... or past this many GetBulk requests. */
+  walk_max_requests: z.number().int().min(1).default(10_000),
 });
 
 export const inventory = z.strictObject({
   version: z.literal(1),
   organisation: z.string().min(1),
   timezone: z.string().default("Asia/Jakarta"),
-  defaults: defaults.default({ poll_interval: 60, timeout: 2, retries: 1, max_repetitions: 25 }),
+  defaults: defaults.default({
+    poll_interval: 60,
+    timeout: 2,
+    retries: 1,
+    max_repetitions: 25,
+    walk_max_rows: 100_000,
+    walk_max_requests: 10_000,
+  }),
   devices: z.array(device).min(1, "list at least one device"),
   opds: z.array(opd).default([]),
   uplinks: z.array(uplink).default([]),
   apps: z.array(app).default([]),
   pricing,
-  planning: planning.default({ headroom: 0.3, saturation_threshold: 0.9, fiscal_year_start_month: 1 }),
+  planning: planning.default({
+    headroom: 0.3,
+    saturation_threshold: 0.9,
+    fiscal_year_start_month: 1,
+    max_overbooking: 1.5,
+    min_coverage: 0.8,
+  }),
+  report: reportSettings.default({ signatories: [] }),
 });
 
 export type Inventory = z.output<typeof inventory>;
@@ -220,6 +282,8 @@ export type Uplink = z.output<typeof uplink>;
 export type App = z.output<typeof app>;
 export type PricingTier = z.output<typeof pricingTier>;
 export type Planning = z.output<typeof planning>;
+export type OwnContract = z.output<typeof ownContract>;
+export type Signatory = z.output<typeof signatory>;
 export type Facing = z.output<typeof facing>;
 export type AuthProtocol = (typeof authProtocols)[number];
 export type PrivProtocol = (typeof privProtocols)[number];

@@ -8,16 +8,17 @@ import {
   VariableRefresh,
   VariableSort,
 } from "@grafana/grafana-foundation-sdk/dashboard";
-import type { Dashboard, DataTransformerConfig } from "@grafana/grafana-foundation-sdk/dashboard";
-import * as table from "@grafana/grafana-foundation-sdk/table";
+import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { METRICS, RECORDED } from "../core/contract.js";
 import type { MixinConfig } from "./config.js";
-import { dashed, finalise, kapasitasDashboard, query, utilisationThresholds } from "./panels.js";
+import { dashed, finalise, kapasitasDashboard, labelTable, query, utilisationThresholds } from "./panels.js";
 import { DASHBOARD_UIDS, sel } from "./rules.js";
+import { directionMapping, words } from "./words.js";
 
 /** PromQL for the planning columns of one recorded bits series, grouped like its allocation gauge. */
 export function planningQueries(c: MixinConfig, bits: string, allocation: string) {
+  const { t, say } = words(c);
   const [short, long] = c.planning.p95Windows;
   const days = c.planning.projectionDays;
   const p95 = (w: string, offset = "") => `quantile_over_time(0.95, ${bits}[${w}]${offset})`;
@@ -27,13 +28,19 @@ export function planningQueries(c: MixinConfig, bits: string, allocation: string
   return {
     p95Short: { expr: p95(short), column: `p95 ${short}` },
     p95Long: { expr: p95(long), column: `p95 ${long}` },
-    allocation: { expr: allocation, column: "allocation" },
+    allocation: { expr: allocation, column: t.allocation.toLowerCase() },
     growth: {
       expr: `${p95(short)} / (${p95(short, ` offset ${short}`)} > 0) - 1`,
-      column: `growth vs previous ${short}`,
+      column: say(`pertumbuhan vs ${short} sebelumnya`, `growth vs previous ${short}`),
     },
-    projected: { expr: projected, column: `projected p95 in ${days}d` },
-    projectedUtilisation: { expr: `${projected} / (${allocation} > 0)`, column: `projected / allocation` },
+    projected: {
+      expr: projected,
+      column: say(`proyeksi p95 dalam ${days} hari`, `projected p95 in ${days}d`),
+    },
+    projectedUtilisation: {
+      expr: `${projected} / (${allocation} > 0)`,
+      column: say("proyeksi / alokasi", "projected / allocation"),
+    },
   };
 }
 
@@ -43,25 +50,16 @@ function planningTable(
   description: string,
   bits: string,
   allocation: string,
-  keys: string[],
+  labels: Record<string, string> & { direction: string },
 ) {
   const q = planningQueries(c, bits, allocation);
   const columns = [q.p95Short, q.p95Long, q.allocation, q.growth, q.projected, q.projectedUtilisation];
-  const rename: Record<string, string> = {};
-  const order: Record<string, number> = {};
-  keys.forEach((k, i) => (order[k] = i));
-  columns.forEach((col, i) => {
-    rename[`Value #${String.fromCharCode(65 + i)}`] = col.column;
-    order[col.column] = keys.length + i;
-  });
-  const transformations: DataTransformerConfig[] = [
-    { id: "merge", options: {} },
-    { id: "organize", options: { excludeByName: { Time: true }, renameByName: rename, indexByName: order } },
-  ];
-  const panel = new table.PanelBuilder()
-    .title(title)
-    .description(description)
-    .transformations(transformations)
+  return labelTable(
+    title,
+    description,
+    labels,
+    columns.map((col) => ({ expr: col.expr, title: col.column })),
+  )
     .unit("bps")
     .sortBy([new common.TableSortByFieldStateBuilder().displayName(q.projectedUtilisation.column).desc(true)])
     .overrideByName(q.growth.column, [{ id: "unit", value: "percentunit" }])
@@ -70,22 +68,28 @@ function planningTable(
       { id: "thresholds", value: utilisationThresholds(c.alerts.opdSaturation.ratio).build() },
       { id: "custom.cellOptions", value: { type: "color-background" } },
     ])
+    .overrideByName(labels.direction, [{ id: "mappings", value: [directionMapping(words(c))] }])
     .height(14)
     .span(24);
-  for (const col of columns) panel.withTarget(query(col.expr, "", { instant: true, table: true }));
-  return panel;
 }
 
 export function capacityPlanning(c: MixinConfig): Dashboard {
+  const w = words(c);
+  const { t, say } = w;
   const { collector } = c.selectors;
   const opdFilter = 'opd=~"$opd", direction="$direction"';
   const days = c.planning.projectionDays;
+  const contract = t.contract.toLowerCase();
 
   const d = kapasitasDashboard(
     c,
+    w,
     DASHBOARD_UIDS.planning,
-    "Kapasitas / Capacity planning",
-    "95th percentiles over 30 and 90 days, growth and a linear projection per OPD and uplink.",
+    say("Kapasitas / Perencanaan kapasitas", "Kapasitas / Capacity planning"),
+    say(
+      "Persentil ke-95 selama 30 dan 90 hari, pertumbuhan dan proyeksi linear per OPD dan uplink.",
+      "95th percentiles over 30 and 90 days, growth and a linear projection per OPD and uplink.",
+    ),
   )
     .time({ from: `now-${c.planning.p95Windows[1]}`, to: "now" })
     .refresh("1h")
@@ -103,27 +107,39 @@ export function capacityPlanning(c: MixinConfig): Dashboard {
     )
     .withVariable(
       new CustomVariableBuilder("direction")
-        .label("Direction")
+        .label(say("Arah", "Direction"))
         .values("download,upload")
         .current({ text: "download", value: "download" }),
     )
-    .withRow(new RowBuilder("OPDs"))
+    .withRow(new RowBuilder(t.opd))
     .withPanel(
       planningTable(
         c,
-        "OPDs: 95th percentile, growth and projection",
-        `Per OPD and direction: the 95th percentile of 5-minute averages over ${c.planning.p95Windows.join(" and ")}, ` +
-          `growth of the last ${c.planning.p95Windows[0]} on the one before, and the weekly 95th percentile's linear ` +
-          `trend projected ${days} days ahead against the allocation. Fullest projection first.`,
+        say("OPD: persentil ke-95, pertumbuhan dan proyeksi", "OPDs: 95th percentile, growth and projection"),
+        say(
+          `Per OPD dan arah: persentil ke-95 rata-rata 5 menit selama ${c.planning.p95Windows.join(" dan ")}, ` +
+            `pertumbuhan ${c.planning.p95Windows[0]} terakhir terhadap sebelumnya, dan tren linear persentil ke-95 mingguan ` +
+            `yang diproyeksikan ${days} hari ke depan terhadap alokasi. Proyeksi terpenuh di atas.`,
+          `Per OPD and direction: the 95th percentile of 5-minute averages over ${c.planning.p95Windows.join(" and ")}, ` +
+            `growth of the last ${c.planning.p95Windows[0]} on the one before, and the weekly 95th percentile's linear ` +
+            `trend projected ${days} days ahead against the allocation. Fullest projection first.`,
+        ),
         RECORDED.opdBits,
         `max by (opd, direction) (${sel(METRICS.opdAllocatedBps, collector)})`,
-        ["opd", "direction"],
+        { opd: t.opd, direction: say("Arah", "Direction") },
       ),
     )
     .withPanel(
       new timeseries.PanelBuilder()
-        .title("Daily 95th percentile per OPD ($direction)")
-        .description("One point per day: the 95th percentile of that day's 5-minute averages.")
+        .title(
+          say("Persentil ke-95 harian per OPD ($direction)", "Daily 95th percentile per OPD ($direction)"),
+        )
+        .description(
+          say(
+            "Satu titik per hari: persentil ke-95 rata-rata 5 menit hari itu.",
+            "One point per day: the 95th percentile of that day's 5-minute averages.",
+          ),
+        )
         .withTarget(
           query(`quantile_over_time(0.95, ${RECORDED.opdBits}{${opdFilter}}[1d])`, "{{opd}}", {
             interval: "1d",
@@ -141,21 +157,37 @@ export function capacityPlanning(c: MixinConfig): Dashboard {
         .height(10)
         .span(24),
     )
-    .withRow(new RowBuilder("Uplinks"))
+    .withRow(new RowBuilder(say("Uplink", "Uplinks")))
     .withPanel(
       planningTable(
         c,
-        "Uplinks: 95th percentile, growth and projection",
-        "The same figures for each ISP uplink against its contracted rate.",
+        say(
+          "Uplink: persentil ke-95, pertumbuhan dan proyeksi",
+          "Uplinks: 95th percentile, growth and projection",
+        ),
+        say(
+          "Angka yang sama untuk tiap uplink ISP terhadap laju kontraknya.",
+          "The same figures for each ISP uplink against its contracted rate.",
+        ),
         RECORDED.uplinkBits,
         `max by (uplink, provider, direction) (${sel(METRICS.uplinkContractedBps, collector)})`,
-        ["uplink", "provider", "direction"],
+        { uplink: "Uplink", provider: say("Penyedia", "Provider"), direction: say("Arah", "Direction") },
       ),
     )
     .withPanel(
       new timeseries.PanelBuilder()
-        .title("Uplink daily 95th percentile against contract ($direction)")
-        .description("Daily 95th percentile of each uplink; dashed: the contracted rate.")
+        .title(
+          say(
+            "Persentil ke-95 harian uplink terhadap kontrak ($direction)",
+            "Uplink daily 95th percentile against contract ($direction)",
+          ),
+        )
+        .description(
+          say(
+            "Persentil ke-95 harian tiap uplink; garis putus: laju kontrak.",
+            "Daily 95th percentile of each uplink; dashed: the contracted rate.",
+          ),
+        )
         .withTarget(
           query(
             `quantile_over_time(0.95, ${RECORDED.uplinkBits}{direction="$direction"}[1d])`,
@@ -166,11 +198,11 @@ export function capacityPlanning(c: MixinConfig): Dashboard {
         .withTarget(
           query(
             `max by (uplink) (${sel(METRICS.uplinkContractedBps, collector, 'direction="$direction"')})`,
-            "{{uplink}} contract",
+            `{{uplink}} ${contract}`,
             { interval: "1d" },
           ),
         )
-        .overrideByRegexp(".* contract$", dashed("red"))
+        .overrideByRegexp(`.* ${contract}$`, dashed("red"))
         .unit("bps")
         .min(0)
         .height(10)

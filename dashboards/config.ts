@@ -2,6 +2,7 @@
 // selectors, thresholds, URLs and versions live here; rules and dashboards only read it.
 import { JOBS } from "../core/contract.js";
 import type { Inventory } from "../core/schema.js";
+import type { Lang } from "../core/terms.js";
 
 /** A Prometheus duration such as `5m`, `15m`, `30d`. */
 export type PromDuration = `${number}${"s" | "m" | "h" | "d" | "w" | "y"}`;
@@ -23,7 +24,10 @@ export interface MixinConfig {
    * NOC opens it (alert links), and where the file provider finds the dashboards in the container.
    */
   grafana: { version: string; schemaVersion: number; url: string; folder: string; dashboardsPath: string };
-  /** Capacity-report download page served by the collector (`<collectorUrl>/reports`). */
+  /**
+   * The capacity report's download page as a browser on the NOC's desk opens it: the stack's
+   * `hosts.reports` (publicUrls), never a container name.
+   */
   reportUrl: string;
   /**
    * Where operators read docs/dashboards.md (e.g. the repository's web view or an intranet copy);
@@ -56,7 +60,33 @@ export interface MixinConfig {
   ruleInterval: PromDuration;
   /** Tag on every dashboard, so a dashboard list/links find the set. */
   dashboardTag: string;
+  /** Language of titles, descriptions and legends: Bahasa Indonesia (`id`) or English (`en`). */
+  language: Lang;
+  overview: {
+    /** OPDs drawn one by one under each uplink; the rest is one "others" band. */
+    topN: number;
+    /** The window of the uplinks' 95th-percentile line and of the availability figures. */
+    month: PromDuration;
+  };
 }
+
+/** The stack's public host names (`kapasitas:hosts` in Pulumi.<stack>.yaml). */
+export interface PublicHosts {
+  grafana: string;
+  reports: string;
+}
+
+/** URLs a browser opens, from the stack's host names: what the Caddy proxy serves (infra/). */
+export function publicUrls(hosts: PublicHosts): { grafana: string; reports: string } {
+  return { grafana: `https://${hosts.grafana}/`, reports: `https://${hosts.reports}/reports` };
+}
+
+/** The dev stack's hosts (Pulumi.dev.yaml; dashboards.test.ts holds the two equal). */
+export const DEV_HOSTS: PublicHosts = {
+  grafana: "noc.kapasitas.localhost",
+  reports: "laporan.kapasitas.localhost",
+};
+const DEV_URLS = publicUrls(DEV_HOSTS);
 
 export const DATASOURCE_UID = "kapasitas-prometheus";
 
@@ -72,11 +102,11 @@ export const defaultConfig: MixinConfig = {
   grafana: {
     version: "12.2.1",
     schemaVersion: 42,
-    url: "http://grafana:3000",
+    url: DEV_URLS.grafana,
     folder: "Kapasitas",
     dashboardsPath: "/var/lib/grafana/dashboards/kapasitas",
   },
-  reportUrl: "http://collector:9105/reports",
+  reportUrl: DEV_URLS.reports,
   runbookBaseUrl: "docs/dashboards.md",
   alerts: {
     opdSaturation: { ratio: 0.9, for: "15m" },
@@ -93,6 +123,8 @@ export const defaultConfig: MixinConfig = {
   planning: { p95Windows: ["30d", "90d"], projectionDays: 90 },
   ruleInterval: "1m",
   dashboardTag: "kapasitas",
+  language: "id",
+  overview: { topN: 10, month: "30d" },
 };
 
 /** Deep-enough overrides: each top-level section may be given in part. */
@@ -115,6 +147,8 @@ export function withConfig(overrides: MixinConfigOverrides = {}): MixinConfig {
     planning: { ...d.planning, ...o.planning },
     ruleInterval: o.ruleInterval ?? d.ruleInterval,
     dashboardTag: o.dashboardTag ?? d.dashboardTag,
+    language: o.language ?? d.language,
+    overview: { ...d.overview, ...o.overview },
   };
 }
 

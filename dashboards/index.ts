@@ -9,7 +9,7 @@ import { provisioningYaml } from "./provisioning.js";
 import { ruleFile } from "./rules.js";
 import type { RuleFile } from "./rules.js";
 
-export { DATASOURCE_UID, configFromInventory, defaultConfig, withConfig } from "./config.js";
+export { DATASOURCE_UID, configFromInventory, defaultConfig, publicUrls, withConfig } from "./config.js";
 export type { MixinConfig, MixinConfigOverrides } from "./config.js";
 export type { RuleFile } from "./rules.js";
 export type { DashboardJson } from "./dashboards.js";

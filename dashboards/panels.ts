@@ -10,9 +10,18 @@ import {
   ThresholdsConfigBuilder,
   ThresholdsMode,
 } from "@grafana/grafana-foundation-sdk/dashboard";
-import type { Dashboard, Panel, RowPanel, ValueMapping } from "@grafana/grafana-foundation-sdk/dashboard";
+import type {
+  Dashboard,
+  DataTransformerConfig,
+  Panel,
+  RowPanel,
+  ValueMapping,
+} from "@grafana/grafana-foundation-sdk/dashboard";
+import * as table from "@grafana/grafana-foundation-sdk/table";
 import { DataqueryBuilder, PromQueryFormat } from "@grafana/grafana-foundation-sdk/prometheus";
 import type { MixinConfig } from "./config.js";
+import { DASHBOARD_UIDS } from "./rules.js";
+import type { Words } from "./words.js";
 
 export type DashboardJson = Dashboard;
 
@@ -61,15 +70,28 @@ export function utilisationThresholds(saturation: number): ThresholdsConfigBuild
   return thresholds(Math.min(0.7, saturation), saturation);
 }
 
-export const upDownMapping: ValueMapping[] = [
-  {
-    type: MappingType.ValueToText,
-    options: {
-      "0": { text: "down", color: "red", index: 0 },
-      "1": { text: "up", color: "green", index: 1 },
+export function upDownMapping(w: Words): ValueMapping[] {
+  return [
+    {
+      type: MappingType.ValueToText,
+      options: {
+        "0": { text: w.t.down, color: "red", index: 0 },
+        "1": { text: w.t.up, color: "green", index: 1 },
+      },
     },
-  },
-];
+  ];
+}
+
+/**
+ * A data link to the OPD detail dashboard for the OPD of the clicked series or row, keeping the
+ * time range. `from` names where the OPD id is: a series label or a table column.
+ */
+export function opdDetailLink(w: Words, from: "label" | "column"): DashboardLinkBuilder {
+  const opd = from === "label" ? "${__field.labels.opd}" : "${__data.fields.opd}";
+  return new DashboardLinkBuilder(w.say("Buka rincian OPD ini", "Open this OPD's detail"))
+    .type(DashboardLinkType.Link)
+    .url(`/d/${DASHBOARD_UIDS.opd}?var-opd=${opd}&\${__url_time_range}`);
+}
 
 /** Dashed line for the reference series (allocation, contract, percentile) of a traffic graph. */
 export function dashed(colour: string): { id: string; value: unknown }[] {
@@ -85,7 +107,13 @@ export function reduceLast(): common.ReduceDataOptionsBuilder {
 }
 
 /** The header every kapasitas dashboard shares: tag, links to its siblings and to the report page. */
-export function kapasitasDashboard(c: MixinConfig, uid: string, title: string, description: string) {
+export function kapasitasDashboard(
+  c: MixinConfig,
+  w: Words,
+  uid: string,
+  title: string,
+  description: string,
+) {
   return new DashboardBuilder(title)
     .uid(uid)
     .description(description)
@@ -93,7 +121,7 @@ export function kapasitasDashboard(c: MixinConfig, uid: string, title: string, d
     .timezone("browser")
     .refresh("1m")
     .link(
-      new DashboardLinkBuilder("Kapasitas dashboards")
+      new DashboardLinkBuilder(w.say("Dasbor kapasitas", "Kapasitas dashboards"))
         .type(DashboardLinkType.Dashboards)
         .tags([c.dashboardTag])
         .asDropdown(true)
@@ -101,11 +129,16 @@ export function kapasitasDashboard(c: MixinConfig, uid: string, title: string, d
         .keepTime(true),
     )
     .link(
-      new DashboardLinkBuilder("Capacity report (download)")
+      new DashboardLinkBuilder(w.say(`${w.t.capacityReport} (unduh)`, `${w.t.capacityReport} (download)`))
         .type(DashboardLinkType.Link)
         .url(c.reportUrl)
         .icon("doc")
-        .tooltip("APBD capacity report: XLSX / PDF / CSV for a period")
+        .tooltip(
+          w.say(
+            "Laporan kapasitas APBD: XLSX / PDF / CSV untuk satu periode",
+            "APBD capacity report: XLSX / PDF / CSV for a period",
+          ),
+        )
         .targetBlank(true),
     );
 }
@@ -155,4 +188,53 @@ interface DashboardRequirement {
 
 function panelsIn(d: Dashboard): (Panel | RowPanel)[] {
   return (d.panels ?? []).flatMap((p) => (p.type === "row" ? [p, ...((p as RowPanel).panels ?? [])] : [p]));
+}
+
+/** One value column of a label table: an instant query whose value becomes the column `title`. */
+export interface TableColumn {
+  expr: string;
+  title: string;
+  unit?: string;
+  /** Kept for joins and data links, not shown. */
+  hidden?: boolean;
+}
+
+/**
+ * A table with one row per label set: the instant queries are merged on their labels, `labels`
+ * (label name → column title) are shown in that order, then the value columns. A label kept for a
+ * data link but not shown is listed in `hiddenLabels`.
+ */
+export function labelTable(
+  title: string,
+  description: string,
+  labels: Record<string, string>,
+  columns: TableColumn[],
+  hiddenLabels: string[] = [],
+): table.PanelBuilder {
+  const rename: Record<string, string> = {};
+  const order: Record<string, number> = {};
+  Object.entries(labels).forEach(([label, name], i) => {
+    rename[label] = name;
+    order[label] = i;
+  });
+  const transformations: DataTransformerConfig[] = [
+    { id: "merge", options: {} },
+    { id: "organize", options: { excludeByName: { Time: true }, renameByName: rename, indexByName: order } },
+  ];
+  const panel = new table.PanelBuilder()
+    .title(title)
+    .description(description)
+    .transformations(transformations);
+  columns.forEach((col, i) => {
+    const refId = String.fromCharCode(65 + i);
+    rename[`Value #${refId}`] = col.title;
+    order[`Value #${refId}`] = Object.keys(labels).length + i;
+    panel.withTarget(query(col.expr, "", { instant: true, table: true }));
+    const props: { id: string; value: unknown }[] = [];
+    if (col.unit !== undefined) props.push({ id: "unit", value: col.unit });
+    if (col.hidden) props.push({ id: "custom.hidden", value: true });
+    if (props.length > 0) panel.overrideByName(col.title, props);
+  });
+  for (const label of hiddenLabels) panel.overrideByName(label, [{ id: "custom.hidden", value: true }]);
+  return panel;
 }

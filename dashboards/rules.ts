@@ -22,8 +22,17 @@ export interface RuleGroup<R> {
   rules: R[];
 }
 export interface RuleFile {
-  groups: [RuleGroup<RecordingRule>, RuleGroup<RecordingRule>, RuleGroup<AlertingRule>];
+  groups: [
+    RuleGroup<RecordingRule>,
+    RuleGroup<RecordingRule>,
+    RuleGroup<AlertingRule>,
+    RuleGroup<RecordingRule>,
+    RuleGroup<RecordingRule>,
+  ];
 }
+
+/** The window of the availability figures (the names in RECORDED say `30d`). */
+export const AVAILABILITY_WINDOW = "30d";
 
 // The collector's own series beyond the design's contract (docs/metrics.md).
 export const LINK_UNRESOLVED = METRICS.linkUnresolved;
@@ -48,6 +57,70 @@ export function opdLinksOnDownInterfaces(c: MixinConfig): string {
     "and on (device, interface)",
     `max by (device, interface) (${sel(METRICS.interfaceOperUp, snmp)}) == 0`,
   ].join("\n");
+}
+
+/**
+ * OPD links down now, by (opd, link, device, interface): an interface operationally down, or a
+ * queue down (kapasitas_queue_up = 0: vanished, or its counters stopped while the device answers).
+ */
+export function opdLinksDown(c: MixinConfig): string {
+  return [
+    `(${opdLinksOnDownInterfaces(c)})`,
+    "or",
+    `max by (opd, link, device, interface) (${sel(METRICS.queueUp, c.selectors.snmp)}) == 0`,
+  ].join("\n");
+}
+
+/**
+ * Each OPD link's state (1 up, 0 down) and each device's: what the availability figures average.
+ * A link is down when its interface is operationally down, its queue is down, or its device does
+ * not answer (then every link measured on it in the last day counts as down: unknown is not up).
+ */
+export function stateRules(c: MixinConfig): RuleGroup<RecordingRule> {
+  const snmp = c.selectors.snmp;
+  const LINK = "opd, link, device, interface";
+  return {
+    name: "kapasitas.state.rules",
+    interval: c.ruleInterval,
+    rules: [
+      { record: RECORDED.deviceUp, expr: `max by (device) (${sel(METRICS.deviceUp, snmp)})` },
+      {
+        record: RECORDED.opdLinkUp,
+        expr: [
+          `min by (${LINK}) (`,
+          `  group by (${LINK}) (${sel(METRICS.opdLinkBytes, snmp)})`,
+          `  * on (device, interface) group_left max by (device, interface) (${sel(METRICS.interfaceOperUp, snmp)})`,
+          ")",
+          "or",
+          `max by (${LINK}) (${sel(METRICS.queueUp, snmp)})`,
+          "or",
+          `group by (${LINK}) (last_over_time(${sel(METRICS.opdLinkBytes, snmp)}[1d])) * 0`,
+          `  and on (device) (${RECORDED.deviceUp} == 0)`,
+        ].join("\n"),
+      },
+    ],
+  };
+}
+
+/**
+ * The month's availability: the share of state samples that were 1. Evaluated every 5 minutes, not
+ * every minute: each evaluation reads 30 days of a per-minute state per device and per link.
+ */
+export function availabilityRules(): RuleGroup<RecordingRule> {
+  return {
+    name: "kapasitas.availability.rules",
+    interval: "5m",
+    rules: [
+      {
+        record: RECORDED.deviceAvailability,
+        expr: `avg_over_time(${RECORDED.deviceUp}[${AVAILABILITY_WINDOW}])`,
+      },
+      {
+        record: RECORDED.opdLinkAvailability,
+        expr: `avg_over_time(${RECORDED.opdLinkUp}[${AVAILABILITY_WINDOW}])`,
+      },
+    ],
+  };
 }
 
 export function recordingRules(c: MixinConfig): [RuleGroup<RecordingRule>, RuleGroup<RecordingRule>] {
@@ -244,6 +317,22 @@ export function alertingRules(c: MixinConfig): RuleGroup<AlertingRule> {
       },
     },
     {
+      alert: "KapasitasOpdQueueDown",
+      expr: `max by (opd, link, device, interface) (${sel(METRICS.queueUp, snmp)}) == 0`,
+      for: a.interfaceDown.for,
+      labels: { severity: "warning" },
+      annotations: {
+        summary: "Queue {{ $labels.interface }} of OPD {{ $labels.opd }} on {{ $labels.device }} is down.",
+        description:
+          "The simple queue that carries OPD {{ $labels.opd }} on {{ $labels.device }} has vanished from the " +
+          `router's queue table or has passed no byte for 10 minutes while the router answers, for ${a.interfaceDown.for}: ` +
+          "the OPD is probably offline or cut off by a queue change. On the router, `/queue simple print` " +
+          "shows whether the queue exists and is enabled; then check the OPD's link and call its contact.",
+        runbook_url: runbook(c, "KapasitasOpdQueueDown"),
+        dashboard: dash(DASHBOARD_UIDS.opd, "?var-opd={{ $labels.opd }}"),
+      },
+    },
+    {
       alert: "KapasitasLinkSelectorUnresolved",
       expr: `max by (device, link, owner) (${sel(LINK_UNRESOLVED, snmp)}) > 0`,
       for: a.linkUnresolved.for,
@@ -304,7 +393,12 @@ export function alertingRules(c: MixinConfig): RuleGroup<AlertingRule> {
   return { name: "kapasitas.alerts", interval: c.ruleInterval, rules };
 }
 
+/** Every recording group, in the order their inputs need (a backfill evaluates them in turn). */
+export function recordingGroups(c: MixinConfig): RuleGroup<RecordingRule>[] {
+  return [...recordingRules(c), stateRules(c), availabilityRules()];
+}
+
 export function ruleFile(c: MixinConfig): RuleFile {
   const [opd, uplink] = recordingRules(c);
-  return { groups: [opd, uplink, alertingRules(c)] };
+  return { groups: [opd, uplink, alertingRules(c), stateRules(c), availabilityRules()] };
 }

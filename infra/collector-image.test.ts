@@ -46,3 +46,26 @@ describe("collector/Dockerfile as the program uses it", () => {
     expect(COLLECTOR_HEALTH.join(" ")).toContain("http://127.0.0.1:9105/healthz");
   });
 });
+
+describe("what the image installs", () => {
+  interface Lock {
+    packages: Record<string, { dev?: boolean; optional?: boolean }>;
+  }
+  const lock = JSON.parse(readFileSync("package-lock.json", "utf8")) as Lock;
+  /** What `npm ci --omit=dev` (the Dockerfile's prune) leaves in node_modules. */
+  const production = Object.entries(lock.packages)
+    .filter(([path, entry]) => path.startsWith("node_modules/") && entry.dev !== true)
+    .map(([path]) => path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length));
+
+  it("holds no Pulumi, Grafana SDK, gRPC or TypeScript: they are the deploy side's", () => {
+    expect(production).toContain("net-snmp");
+    expect(production).toContain("exceljs");
+    expect(
+      production.filter((name) => /^@pulumi\/|^@grpc\/|^@grafana\/|^protobufjs$|^typescript$/.test(name)),
+    ).toEqual([]);
+  });
+
+  it("prunes devDependencies after compiling", () => {
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+  });
+});

@@ -6,7 +6,7 @@ import { loadInventoryOrThrow } from "../core/load.js";
 import { CONTAINER_TYPE, checkPolicies, formatViolations, unwrapSecrets } from "./policy.js";
 import { missingSecretKeys, snmpSecretUses } from "./render/inventory.js";
 import { parseStackSettings } from "./settings.js";
-import { mockedStack, SAMPLE_INVENTORY, stackFileSettings, type MockedStack } from "./testing.js";
+import { mockedStack, SAMPLE_INVENTORY, settle, stackFileSettings, type MockedStack } from "./testing.js";
 
 interface ContainerView {
   name: string;
@@ -81,13 +81,13 @@ describe("dev stack with three collector shards and remote_write", () => {
     expect(JSON.stringify(raw.inputs.uploads)).toContain("4dabf18193072939515e22adb298388d");
   });
 
-  it("publishes on loopback only, on the dev ports, with Caddy's internal CA", () => {
+  it("publishes on loopback only, on the dev ports, with Caddy's internal CA", async () => {
     expect(byName("kapasitas-dev-proxy").ports!.map((p) => `${p.ip}:${p.external}`)).toEqual([
       "127.0.0.1:8080",
       "127.0.0.1:8443",
       "127.0.0.1:8443",
     ]);
-    expect(m.stack.hosting.caddyfile).toMatch(/noc\.kapasitas\.localhost \{\n\ttls internal/);
+    expect(await settle(m.stack.hosting.caddyfile)).toMatch(/noc\.kapasitas\.localhost \{\n\ttls internal/);
   });
 
   it("still passes the hosting policy", () => {

@@ -21,8 +21,10 @@ describe("infra/index.ts", () => {
           const state: Record<string, unknown> = { ...args.inputs };
           if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;
           if (args.type === "docker:index/image:Image") state.repoDigest = `sha256:${args.name}`;
-          if (args.type === "random:index/randomPassword:RandomPassword")
+          if (args.type === "random:index/randomPassword:RandomPassword") {
             state.result = TEST_SECRETS.grafanaPassword;
+            state.bcryptHash = TEST_SECRETS.passwordHash;
+          }
           return { id: `${args.name}-id`, state };
         },
         call: (args) => args.inputs,

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parseInventory, formatProblem } from "../core/load.js";
+import { REPORT_USER } from "./components/app-hosting.js";
 import { policyTransform } from "./policy.js";
 import { parseStackSettings, SECRET_KEYS, settingsFromConfigMap } from "./settings.js";
 import { createStack, dockerProvider } from "./stack.js";
@@ -45,4 +46,7 @@ export const grafanaUrl = stack.urls.grafana;
 export const reportsUrl = stack.urls.reports;
 export const appUrls = stack.urls.apps;
 export const grafanaAdminPassword = stack.grafanaAdminPassword;
+/** `pulumi stack output reportPassword --show-secrets`; the user is REPORT_USER ("perencana"). */
+export const reportPassword = stack.reportPassword;
+export const reportUser = REPORT_USER;
 export const collectorImage = stack.collector.image.imageName;

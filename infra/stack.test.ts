@@ -6,7 +6,7 @@ import { LABEL } from "./components/container.js";
 import { COLLECTOR_OPEN_FILES } from "./components/collector.js";
 import { CONTAINER_TYPE, checkPolicies, formatViolations, unwrapSecrets } from "./policy.js";
 import type { RegisteredResource } from "./policy.js";
-import { mockedStack, stackFileSettings, TEST_SECRETS, type MockedStack } from "./testing.js";
+import { mockedStack, settle, stackFileSettings, TEST_SECRETS, type MockedStack } from "./testing.js";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
@@ -65,6 +65,7 @@ const allSecretValues = [
   TEST_SECRETS.smtpPassword,
   TEST_SECRETS.telegramBotToken,
   TEST_SECRETS.grafanaPassword,
+  TEST_SECRETS.passwordHash,
 ];
 
 beforeAll(async () => {
@@ -200,6 +201,20 @@ describe("resource graph for inventory/tanjungpinang.yaml (production stack)", (
     expect(byName("kapasitas-collector-0").ulimits).toEqual([
       { name: "nofile", soft: COLLECTOR_OPEN_FILES, hard: COLLECTOR_OPEN_FILES },
     ]);
+  });
+
+  it("asks for the report password on the report host only, its hash delivered as a secret", async () => {
+    const caddyfile = await settle(m.stack.hosting.caddyfile);
+    const sites = caddyfile.split("\n\n");
+    const reports = sites.find((site) => site.includes("# Capacity report"))!;
+    expect(reports).toContain(
+      `basicauth * bcrypt "kapasitas laporan" {\n\t\tperencana ${TEST_SECRETS.passwordHash}\n\t}`,
+    );
+    expect(sites.filter((site) => site.includes("basicauth"))).toEqual([reports]);
+    expect(await pulumi.isSecret(m.stack.hosting.caddyfile)).toBe(true);
+    expect(await pulumi.isSecret(m.stack.reportPassword)).toBe(true);
+    const seed = m.resources.find((r) => r.name === "hosting-caddy-config-seed")!;
+    expect(JSON.stringify(seed.inputs.uploads)).toContain("4dabf18193072939515e22adb298388d");
   });
 
   it("labels each app with its owning OPD", () => {

@@ -7,7 +7,7 @@ import { AppHosting } from "./components/app-hosting.js";
 import { Collector } from "./components/collector.js";
 import { Monitoring } from "./components/monitoring.js";
 import { Networks } from "./components/networks.js";
-import { mixinFor } from "./mixin.js";
+import { mixinFor, publicUrls } from "./mixin.js";
 import { mixinOverrides } from "./render/grafana.js";
 import { devicesByInterval, formatSeconds } from "./render/prometheus.js";
 import type { StackSettings } from "./settings.js";
@@ -36,14 +36,15 @@ export interface KapasitasStack {
   hosting: AppHosting;
   urls: { grafana: string; reports: string; apps: Record<string, string> };
   grafanaAdminPassword: pulumi.Output<string>;
+  /** The report host's basic-auth password (user REPORT_USER). */
+  reportPassword: pulumi.Output<string>;
 }
 
 export function createStack(inputs: StackInputs, opts?: pulumi.ComponentResourceOptions): KapasitasStack {
   const { settings, inventory } = inputs;
   const url = (host: string) => `https://${host}/`;
   const urls = {
-    grafana: url(settings.hosts.grafana),
-    reports: `${url(settings.hosts.reports)}reports`,
+    ...publicUrls(settings.hosts),
     apps: Object.fromEntries(inventory.apps.map((a) => [a.id, url(a.domain)])),
   };
 
@@ -106,6 +107,7 @@ export function createStack(inputs: StackInputs, opts?: pulumi.ComponentResource
     hosting,
     urls,
     grafanaAdminPassword: monitoring.grafanaAdminPassword,
+    reportPassword: hosting.reportPassword,
   };
 }
 

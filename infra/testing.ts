@@ -23,6 +23,10 @@ export const TEST_SECRETS = {
   smtpPassword: "test-secret-smtp-0e9f",
   telegramBotToken: "123456:test-secret-telegram-aa18",
   grafanaPassword: "test-secret-grafana-admin-61b2",
+  /** What the mocks answer for every RandomPassword's bcryptHash (`caddy hash-password` of it). */
+  passwordHash: "$2a$14$ZI0vaPoDUq0Dp0aiBsfV3OjnHsqF85H0.P4VLAe9X5j.1nslP93Hq",
+  /** The plaintext of passwordHash. */
+  hashedPassword: "test-report-password",
 } as const;
 
 /** A stack file's `kapasitas:*` config as the program sees it. */
@@ -80,6 +84,7 @@ export async function mockedStack(
         if (args.type === "docker:index/image:Image") state.repoDigest = `sha256:mock-${args.name}`;
         if (args.type === "random:index/randomPassword:RandomPassword") {
           state.result = TEST_SECRETS.grafanaPassword;
+          state.bcryptHash = TEST_SECRETS.passwordHash;
         }
         return { id: `${args.name}-id`, state };
       },

@@ -27,9 +27,14 @@ export const DEBIAN_PACKAGE_OF = {
   chromium: "chromium",
   pdftotext: "poppler-utils",
   pdfinfo: "poppler-utils",
+  pdffonts: "poppler-utils",
+  soffice: "libreoffice-calc-nogui",
   dockerd: "docker.io",
   docker: "docker.io",
   debootstrap: "debootstrap",
+  "victoria-metrics": "victoria-metrics",
+  rrdtool: "rrdtool",
+  mrtg: "mrtg",
 } as const;
 
 export type KnownBinary = keyof typeof DEBIAN_PACKAGE_OF;

@@ -73,6 +73,8 @@ export interface Daemon {
   output(): string;
   /** True once the process has exited. */
   exited(): boolean;
+  /** The exit status once it has exited (null: not yet, or killed by a signal). */
+  exitCode(): number | null;
   /** SIGTERM, then SIGKILL if it has not exited within graceMs; resolves when it is gone. Idempotent. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -111,9 +113,11 @@ export function startDaemon(
   child.stdout.setEncoding("utf8").on("data", append);
   child.stderr.setEncoding("utf8").on("data", append);
   let hasExited = false;
+  let status: number | null = null;
   const exit = new Promise<void>((resolve) => {
-    child.once("exit", () => {
+    child.once("exit", (code) => {
       hasExited = true;
+      status = code;
       unregister();
       resolve();
     });
@@ -123,6 +127,7 @@ export function startDaemon(
     pid,
     output: () => log,
     exited: () => hasExited,
+    exitCode: () => status,
     stop(graceMs = 5_000) {
       stopping ??= (async () => {
         if (hasExited) return;

@@ -1,6 +1,6 @@
 // The report engine: read a period of the recorded series from Prometheus, then compute every
 // figure with the pure functions in figures.ts. I/O is here; decisions are there.
-import { METRICS, RECORDED } from "../core/contract.js";
+import { IMPORT_LABELS, METRICS, RECORDED } from "../core/contract.js";
 import type { Inventory, PricingTier } from "../core/schema.js";
 import { DIRECTIONS, type Direction } from "../core/model.js";
 import {
@@ -25,8 +25,20 @@ import { fiscalYearLastMonth, fiscalYearOf, fiscalYearRange, monthsIn, type Peri
 import type { Labels } from "./matrix.js";
 import { chunkRange, mapLimit, type PrometheusClient } from "./prometheus.js";
 import { ReportProblem } from "./problems.js";
+import {
+  allocationPlan,
+  evidenceOf,
+  lastSampleEndS,
+  splitAcrossContracts,
+  SlotSums,
+  type AllocationPlan,
+  type ContractLine,
+  type Evidence,
+} from "./proposal.js";
 
 export type EntityKind = "opd" | "uplink";
+/** How a connection is paid for: a share of the city's uplinks, its own contract, or an uplink. */
+export type PaidBy = "shared" | "own" | "uplink";
 
 export interface DirectionFigures extends Summary {
   direction: Direction;
@@ -48,6 +60,15 @@ export interface DirectionFigures extends Summary {
   needMbps: number | null;
   /** The tier the need rounds up to, Mbps. */
   recommendedMbps: number | null;
+  /**
+   * What the figures rest on (kapasitas import, docs/import.md): the share of the slots holding a
+   * value that hold a 5-minute average (collected, or imported at 5 minutes), and the share that
+   * hold a coarser imported average (30 minutes, 2 hours, a day). Null without samples.
+   */
+  fiveMinuteShare: number | null;
+  coarserShare: number | null;
+  /** The p95 rests partly on averages coarser than 5 minutes: the true p95 is likely higher. */
+  p95LowerBound: boolean;
 }
 
 export interface Recommendation {
@@ -71,8 +92,11 @@ export interface EntityIdentity {
   shortName: string;
   /** OPD category (public_service | internal); uplinks: undefined. */
   category?: string;
-  /** Uplink provider; OPDs: undefined. */
+  /** Uplink provider, or the provider of an OPD's own contract; shared OPDs: undefined. */
   provider?: string;
+  paidBy: PaidBy;
+  /** The MikroTik simple queue that limits a shared OPD, when the inventory names one. */
+  queue?: string;
 }
 
 export interface EntityReport extends EntityIdentity {
@@ -80,9 +104,74 @@ export interface EntityReport extends EntityIdentity {
   upload: DirectionFigures;
   /** The larger of the two directions' p95 / allocation: the ranking key. */
   p95Ratio: number | null;
-  /** Today's allocation (larger direction) and its yearly price. */
-  today: { mbps: number; yearlyCostIdr: number };
+  /** Today's allocation (larger direction) and its yearly price; null for a shared OPD (no price of its own). */
+  today: { mbps: number; yearlyCostIdr: number | null };
+  /** Whether the figures are solid enough to recommend on (planning.min_coverage, 3 covered months). */
+  evidence: Evidence;
+  /**
+   * The contract proposed for next year: own lines and uplinks only (a shared OPD is in the
+   * allocation plan instead), and only with evidence.
+   */
   recommendation: Recommendation | null;
+}
+
+/** The city's simultaneous demand and what it should buy next year. */
+export interface CityProposal {
+  /** The sum of all uplinks per 5-minute slot, against the sum of their contracts. */
+  uplinks: Record<Direction, DirectionFigures>;
+  /** The sum of the shared OPDs per slot (a cross-check: what the uplinks do not see), against their allocations. */
+  sharedOpds: Record<Direction, DirectionFigures>;
+  /** Shared OPDs left out of that sum because they have no samples at all. */
+  sharedWithoutData: string[];
+  /** Sum of the shared OPDs' individual p95 (Mbps): an upper bound of the aggregate's p95. */
+  sumP95Mbps: Record<Direction, number>;
+  /** sumP95 ÷ p95 of the shared OPDs' aggregate: how much peaks fail to coincide. */
+  concurrency: Record<Direction, number | null>;
+  /** Sum of shared allocations ÷ contracted uplinks. */
+  overbooking: Record<Direction, number | null>;
+  evidence: Evidence;
+  /** The direction whose need sets the size (uplinks are bought symmetric). */
+  basis: Direction | null;
+  needMbps: number | null;
+  /** Sum of the proposed uplink contracts. */
+  recommendedMbps: number | null;
+  todayMbps: number;
+  todayYearlyCostIdr: number;
+  /** One line per uplink; empty without evidence. */
+  lines: ContractLine[];
+}
+
+/** A line of the budget: a contract the city pays for (an uplink or an OPD's own line). */
+export interface BudgetLine {
+  kind: "uplink" | "own";
+  id: string;
+  name: string;
+  provider: string;
+  todayMbps: number;
+  todayYearlyCostIdr: number;
+  /** null without evidence: the line keeps today's contract in the total. */
+  proposedMbps: number | null;
+  idrPerMbpsMonth: number | null;
+  proposedYearlyCostIdr: number;
+  evidence: boolean;
+}
+
+export interface Budget {
+  lines: BudgetLine[];
+  todayYearlyCostIdr: number;
+  proposedYearlyCostIdr: number;
+  changeIdr: number;
+}
+
+/** How much of the proposal rests on solid data. */
+export interface EvidenceSummary {
+  opds: { passed: number; total: number };
+  uplinks: { passed: number; total: number };
+  city: boolean;
+  /** Coverage of the city aggregate at the uplinks. */
+  coverage: number;
+  /** True when not one row (OPD, uplink or the city) passed the gate. */
+  none: boolean;
 }
 
 export interface Totals {
@@ -102,6 +191,8 @@ export interface Report {
   period: Period;
   /** End of the data read: the period's end, or now for a period still running. */
   measuredEnd: Date;
+  /** End of the last 5-minute slot holding a sample: what "data up to" means. */
+  lastSampleAt: Date | null;
   generatedAt: Date;
   source: string;
   planning: Inventory["planning"];
@@ -111,7 +202,18 @@ export interface Report {
   opds: EntityReport[];
   uplinks: EntityReport[];
   totals: { opds: Totals; uplinks: Totals };
-  ranking: { underProvisioned: string[]; overProvisioned: string[]; noData: string[] };
+  city: CityProposal;
+  plan: AllocationPlan;
+  budget: Budget;
+  evidence: EvidenceSummary;
+  signatories: Inventory["report"]["signatories"];
+  ranking: {
+    underProvisioned: string[];
+    overProvisioned: string[];
+    noData: string[];
+    /** Measured, but below the evidence gate. */
+    noEvidence: string[];
+  };
   /** Series in Prometheus for an OPD or uplink the inventory does not list (renamed? removed?). */
   unmatchedSeries: string[];
 }
@@ -129,6 +231,8 @@ export interface BuildOptions {
   /** Range queries in flight at once. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Entities read at once (default BATCH_ENTITIES): bounds the report's memory. */
+  batchEntities?: number;
 }
 
 /**
@@ -144,119 +248,212 @@ type SeriesKey = `${EntityKind}\0${string}\0${Direction}`;
 const keyOf = (kind: EntityKind, id: string, direction: Direction): SeriesKey =>
   `${kind}\0${id}\0${direction}`;
 
+/**
+ * What a slot's value rests on: 0 empty, 1 collected, otherwise the step (s) of the imported
+ * average. Collected data wins over imported; among imported, the finer average wins.
+ */
+export const COLLECTED = 1;
+export function takes(held: number, offered: number): boolean {
+  if (held === 0) return true;
+  if (offered === COLLECTED) return held !== COLLECTED;
+  return held !== COLLECTED && offered < held;
+}
+
+/** The step a series' samples stand for: imported series carry `resolution` ("5m", "2h", "1d"). */
+export function stepOfLabels(labels: Labels): number {
+  if (labels[IMPORT_LABELS.source] === undefined) return COLLECTED;
+  const m = /^(\d+)(s|m|h|d)$/.exec(labels[IMPORT_LABELS.resolution] ?? "");
+  if (!m) return SLOT_SECONDS;
+  return Math.max(
+    SLOT_SECONDS,
+    Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as "s" | "m" | "h" | "d"],
+  );
+}
+
+/** Shares of the slots holding a value: 5-minute (collected or imported at 5 min) and coarser. */
+export function resolutionShares(
+  basis: Uint32Array,
+  from = 0,
+  to = basis.length,
+): { fiveMinuteShare: number | null; coarserShare: number | null } {
+  let fine = 0;
+  let coarse = 0;
+  for (let i = from; i < to; i++) {
+    const b = basis[i]!;
+    if (b === 0) continue;
+    if (b <= SLOT_SECONDS) fine++;
+    else coarse++;
+  }
+  const n = fine + coarse;
+  return n === 0
+    ? { fiveMinuteShare: null, coarserShare: null }
+    : { fiveMinuteShare: fine / n, coarserShare: coarse / n };
+}
+
 interface Fetched {
   series: Map<SeriesKey, Float64Array>;
+  /** Per series, what each slot rests on (takes()). */
+  basis: Map<SeriesKey, Uint32Array>;
   allocations: Map<SeriesKey, number>;
   /** `opd/<id>` or `uplink/<id>` of series Prometheus has but the inventory does not name. */
   unmatched: Set<string>;
 }
 
-async function fetchSeries(
+/**
+ * Entities read from Prometheus at once. Memory is this many entities' series (two directions,
+ * 8 bytes per 5-minute slot: 1.7 MB per entity for a fiscal year), plus the answers in flight,
+ * whatever the size of the inventory: a province of 600 OPDs costs the same as a city of 20.
+ */
+export const BATCH_ENTITIES = 24;
+
+export interface Source {
+  kind: EntityKind;
+  metric: string;
+  idLabel: string;
+}
+
+const SOURCES: Record<EntityKind, Source> = {
+  opd: { kind: "opd", metric: RECORDED.opdBits, idLabel: "opd" },
+  uplink: { kind: "uplink", metric: RECORDED.uplinkBits, idLabel: "uplink" },
+};
+
+/** `metric{label=~"a|b"}`: one batch's series (ids are slugs; escaped all the same). */
+export function batchSelector(source: Source, ids: readonly string[]): string {
+  const alternatives = ids.map((id) => id.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&")).join("|");
+  return `${source.metric}{${source.idLabel}=~${JSON.stringify(alternatives)}}`;
+}
+
+/** Small answers first: the allocations in force and the ids Prometheus holds in the period. */
+async function fetchIndex(
   options: BuildOptions,
   startS: number,
-  slots: number,
   endS: number,
-): Promise<Fetched> {
+): Promise<Omit<Fetched, "series" | "basis">> {
   const { client, inventory } = options;
-  const chunks = slots > 0 ? chunkRange(startS + SLOT_SECONDS, endS, SLOT_SECONDS) : [];
-  const sources = [
-    { kind: "opd" as const, metric: RECORDED.opdBits, idLabel: "opd", wanted: inventory.opds.length > 0 },
-    {
-      kind: "uplink" as const,
-      metric: RECORDED.uplinkBits,
-      idLabel: "uplink",
-      wanted: inventory.uplinks.length > 0,
-    },
-  ].filter((s) => s.wanted);
+  const allocations = new Map<SeriesKey, number>();
   const allocationSources = [
     { kind: "opd" as const, metric: METRICS.opdAllocatedBps, idLabel: "opd" },
     { kind: "uplink" as const, metric: METRICS.uplinkContractedBps, idLabel: "uplink" },
   ];
-  const tasks = [
-    ...sources.flatMap((source) => chunks.map((chunk) => ({ type: "range" as const, source, chunk }))),
-    ...allocationSources.map((source) => ({ type: "allocation" as const, source })),
-  ];
-  const series = new Map<SeriesKey, Float64Array>();
-  const allocations = new Map<SeriesKey, number>();
+  for (const source of allocationSources) {
+    // The allocation in force at the end of the period (a week back covers a collector restart);
+    // max by drops the collector's instance/shard labels.
+    const { metric, idLabel } = source;
+    const result = await client.query(`max by (${idLabel}, direction) (last_over_time(${metric}[7d]))`, endS);
+    for (const s of result) {
+      const id = s.metric[idLabel];
+      const direction = s.metric.direction;
+      const value = Number(s.value[1]);
+      if (id && (direction === "download" || direction === "upload") && value > 0) {
+        allocations.set(keyOf(source.kind, id, direction), value);
+      }
+    }
+  }
   const known = new Set([
     ...inventory.opds.map((o) => `opd/${o.id}`),
     ...inventory.uplinks.map((u) => `uplink/${u.id}`),
   ]);
   const unmatched = new Set<string>();
-  const seriesFor = (kind: EntityKind, labels: Labels, idLabel: string): Float64Array | null => {
+  for (const source of Object.values(SOURCES)) {
+    // The label-values endpoint reads the index only, whatever the period's length.
+    for (const id of await client.labelValues(source.idLabel, source.metric, startS, endS)) {
+      if (!known.has(`${source.kind}/${id}`)) unmatched.add(`${source.kind}/${id}`);
+    }
+  }
+  return { allocations, unmatched };
+}
+
+/** One batch of entities' series, every chunk of the period. */
+async function fetchBatch(
+  options: BuildOptions,
+  batch: readonly EntityInput[],
+  startS: number,
+  slots: number,
+  endS: number,
+  onQuery: () => void,
+): Promise<Pick<Fetched, "series" | "basis">> {
+  const { client } = options;
+  const chunks = slots > 0 ? chunkRange(startS + SLOT_SECONDS, endS, SLOT_SECONDS) : [];
+  const kinds = (["opd", "uplink"] as const).filter((k) => batch.some((e) => e.kind === k));
+  const tasks = kinds.flatMap((kind) => {
+    const selector = batchSelector(
+      SOURCES[kind],
+      batch.filter((e) => e.kind === kind).map((e) => e.id),
+    );
+    return chunks.map((chunk) => ({ source: SOURCES[kind], selector, chunk }));
+  });
+  const wanted = new Set(batch.map((e) => `${e.kind}/${e.id}`));
+  const series = new Map<SeriesKey, Float64Array>();
+  const basis = new Map<SeriesKey, Uint32Array>();
+  const seriesFor = (
+    kind: EntityKind,
+    labels: Labels,
+    idLabel: string,
+  ): { values: Float64Array; basis: Uint32Array } | null => {
     const id = labels[idLabel];
     const direction = labels.direction;
     if (!id || (direction !== "download" && direction !== "upload")) return null;
-    if (!known.has(`${kind}/${id}`)) {
-      unmatched.add(`${kind}/${id}`);
-      return null;
-    }
+    if (!wanted.has(`${kind}/${id}`)) return null;
     const key = keyOf(kind, id, direction);
     let values = series.get(key);
-    if (!values) {
+    let held = basis.get(key);
+    if (!values || !held) {
       values = new Float64Array(slots).fill(NaN);
+      held = new Uint32Array(slots);
       series.set(key, values);
+      basis.set(key, held);
     }
-    return values;
+    return { values, basis: held };
   };
-
-  let done = 0;
-  options.onProgress?.(0, tasks.length);
   await mapLimit(tasks, options.concurrency ?? 3, async (task) => {
-    if (task.type === "range") {
-      await client.queryRangeInto(slotQuery(task.source.metric), task.chunk, SLOT_SECONDS, (labels) => {
-        const values = seriesFor(task.source.kind, labels, task.source.idLabel);
-        if (!values) return null;
-        return (t, value) => {
-          const slot = Math.round((t - startS) / SLOT_SECONDS) - 1;
-          if (slot >= 0 && slot < slots && Number.isFinite(value)) values[slot] = value;
-        };
-      });
-    } else {
-      // The allocation in force at the end of the period (a week back covers a collector restart);
-      // max by drops the collector's instance/shard labels.
-      const { metric, idLabel } = task.source;
-      const result = await client.query(
-        `max by (${idLabel}, direction) (last_over_time(${metric}[7d]))`,
-        endS,
-      );
-      for (const s of result) {
-        const id = s.metric[task.source.idLabel];
-        const direction = s.metric.direction;
-        const value = Number(s.value[1]);
-        if (id && (direction === "download" || direction === "upload") && value > 0) {
-          allocations.set(keyOf(task.source.kind, id, direction), value);
+    await client.queryRangeInto(slotQuery(task.selector), task.chunk, SLOT_SECONDS, (labels) => {
+      const target = seriesFor(task.source.kind, labels, task.source.idLabel);
+      if (!target) return null;
+      const { values, basis: held } = target;
+      const step = stepOfLabels(labels);
+      return (t, value) => {
+        const slot = Math.round((t - startS) / SLOT_SECONDS) - 1;
+        if (slot >= 0 && slot < slots && Number.isFinite(value) && takes(held[slot]!, step)) {
+          values[slot] = value;
+          held[slot] = step;
         }
-      }
-    }
-    options.onProgress?.(++done, tasks.length);
+      };
+    });
+    onQuery();
   });
-  return { series, allocations, unmatched };
+  return { series, basis };
 }
 
 export interface EntityInput extends EntityIdentity {
   allocatedMbps: Record<Direction, number>;
-  todayYearlyCostIdr: number;
+  /** What its contract costs a year today; null for a shared OPD. */
+  todayYearlyCostIdr: number | null;
 }
 
 function entitiesOf(inventory: Inventory): EntityInput[] {
-  const tiers = inventory.pricing.tiers;
   return [
-    ...inventory.opds.map((o) => ({
-      kind: "opd" as const,
-      id: o.id,
-      name: o.name,
-      shortName: o.short_name ?? o.id,
-      category: o.category,
-      allocatedMbps: { download: o.allocated.download_mbps, upload: o.allocated.upload_mbps },
-      todayYearlyCostIdr: yearlyCostIdr(Math.max(o.allocated.download_mbps, o.allocated.upload_mbps), tiers),
-    })),
-    ...inventory.uplinks.map((u) => ({
-      kind: "uplink" as const,
+    ...inventory.opds.map((o): EntityInput => {
+      const queue = o.links.find((l) => l.queue !== undefined)?.queue;
+      return {
+        kind: "opd",
+        id: o.id,
+        name: o.name,
+        shortName: o.short_name ?? o.id,
+        category: o.category,
+        ...(o.contract ? { provider: o.contract.provider } : {}),
+        paidBy: o.contract ? "own" : "shared",
+        ...(queue === undefined ? {} : { queue }),
+        allocatedMbps: { download: o.allocated.download_mbps, upload: o.allocated.upload_mbps },
+        todayYearlyCostIdr: o.contract ? o.contract.monthly_price_idr * 12 : null,
+      };
+    }),
+    ...inventory.uplinks.map((u): EntityInput => ({
+      kind: "uplink",
       id: u.id,
       name: u.provider,
       shortName: u.id,
       provider: u.provider,
+      paidBy: "uplink",
       allocatedMbps: { download: u.contracted.download_mbps, upload: u.contracted.upload_mbps },
       todayYearlyCostIdr: u.monthly_price_idr * 12,
     })),
@@ -275,6 +472,7 @@ interface Context {
 function directionFigures(
   ctx: Context,
   values: Float64Array,
+  basis: Uint32Array,
   allocatedBps: number,
   allocationSource: DirectionFigures["allocationSource"],
   direction: Direction,
@@ -295,6 +493,7 @@ function directionFigures(
         ? Math.max(0, trendAt(trend, ctx.nextFyLastMonth))
         : summary.p95Bps;
   const needMbps = projected === null ? null : (projected * (1 + planning.headroom)) / BITS_PER_MBPS;
+  const shares = resolutionShares(basis);
   return {
     ...summary,
     direction,
@@ -310,6 +509,8 @@ function directionFigures(
     projectedP95Bps: projected,
     needMbps,
     recommendedMbps: needMbps === null ? null : roundUpToTier(needMbps, pricing.tiers).mbps,
+    ...shares,
+    p95LowerBound: summary.p95Bps !== null && (shares.coarserShare ?? 0) > 0,
   };
 }
 
@@ -328,7 +529,7 @@ export function recommend(
     (upload.recommendedMbps ?? 0) > (download.recommendedMbps ?? 0) ? "upload" : "download";
   const mbps = (basis === "upload" ? upload.recommendedMbps : download.recommendedMbps)!;
   const cost = yearlyCostIdr(mbps, tiers);
-  const today = entity.todayYearlyCostIdr;
+  const today = entity.todayYearlyCostIdr ?? 0;
   return {
     basis,
     mbps,
@@ -345,10 +546,10 @@ function totalsOf(entities: readonly EntityReport[]): Totals {
     download: entities.reduce((s, e) => s + (pick(e.download) ?? 0), 0),
     upload: entities.reduce((s, e) => s + (pick(e.upload) ?? 0), 0),
   });
-  const today = entities.reduce((s, e) => s + e.today.yearlyCostIdr, 0);
-  // An entity without data keeps today's allocation in the total.
+  // Shared OPDs carry no price; an entity without a recommendation keeps today's contract.
+  const today = entities.reduce((s, e) => s + (e.today.yearlyCostIdr ?? 0), 0);
   const recommended = entities.reduce(
-    (s, e) => s + (e.recommendation ? e.recommendation.yearlyCostIdr : e.today.yearlyCostIdr),
+    (s, e) => s + (e.recommendation ? e.recommendation.yearlyCostIdr : (e.today.yearlyCostIdr ?? 0)),
     0,
   );
   return {
@@ -362,19 +563,22 @@ function totalsOf(entities: readonly EntityReport[]): Totals {
   };
 }
 
-/** Under-provisioned: the recommendation is larger than today; over: smaller. Ranked by p95 / allocation. */
-export function rank(entities: readonly EntityReport[]): Report["ranking"] {
-  const withData = entities.filter((e) => e.p95Ratio !== null && e.recommendation);
-  const under = withData
-    .filter((e) => e.recommendation!.mbps > e.recommendation!.todayMbps)
-    .sort((a, b) => b.p95Ratio! - a.p95Ratio!);
-  const over = withData
-    .filter((e) => e.recommendation!.mbps < e.recommendation!.todayMbps)
-    .sort((a, b) => a.p95Ratio! - b.p95Ratio!);
+/**
+ * Under-provisioned: next year's proposal (own contract, or the shared OPD's planned limit) is
+ * larger than today; over: smaller. Ranked by p95 / allocation. Only rows with evidence.
+ */
+export function rank(entities: readonly EntityReport[], plan?: AllocationPlan): Report["ranking"] {
+  const planned = new Map(plan?.rows.map((r) => [r.id, r.changeMbps]));
+  const change = (e: EntityReport): number =>
+    e.recommendation ? e.recommendation.mbps - e.recommendation.todayMbps : (planned.get(e.id) ?? 0);
+  const withData = entities.filter((e) => e.p95Ratio !== null && e.evidence.ok);
+  const under = withData.filter((e) => change(e) > 0).sort((a, b) => b.p95Ratio! - a.p95Ratio!);
+  const over = withData.filter((e) => change(e) < 0).sort((a, b) => a.p95Ratio! - b.p95Ratio!);
   return {
     underProvisioned: under.map((e) => e.id),
     overProvisioned: over.map((e) => e.id),
     noData: entities.filter((e) => e.p95Ratio === null).map((e) => e.id),
+    noEvidence: entities.filter((e) => e.p95Ratio !== null && !e.evidence.ok).map((e) => e.id),
   };
 }
 
@@ -389,14 +593,12 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
   const slots = Math.floor((endS - startS) / SLOT_SECONDS);
   const measuredEnd = new Date((startS + slots * SLOT_SECONDS) * 1000);
 
-  const fetched = await fetchSeries(options, startS, slots, startS + slots * SLOT_SECONDS);
-  const hasData = [...fetched.series.values()].some((v) => v.some((x) => !Number.isNaN(x)));
-  if (!hasData) {
-    throw new NoDataError("no-data", {
+  const noData = () =>
+    new NoDataError("no-data", {
       url: options.client.url,
       series: `${RECORDED.opdBits} / ${RECORDED.uplinkBits}`,
     });
-  }
+  if (slots === 0) throw noData();
 
   const months = monthsIn(period.start, measuredEnd, timeZone).map((m) => ({
     month: m.month,
@@ -414,7 +616,7 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
     nextFyLastMonth: fiscalYearLastMonth(nextFy, startMonth),
   };
 
-  const build = (entity: EntityInput): EntityReport => {
+  const build = (entity: EntityInput, fetched: Omit<Fetched, "unmatched">): EntityReport => {
     const figures = {} as Record<Direction, DirectionFigures>;
     for (const direction of DIRECTIONS) {
       const key = keyOf(entity.kind, entity.id, direction);
@@ -422,12 +624,14 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
       figures[direction] = directionFigures(
         ctx,
         fetched.series.get(key) ?? new Float64Array(slots).fill(NaN),
+        fetched.basis.get(key) ?? new Uint32Array(slots),
         fromPrometheus ?? entity.allocatedMbps[direction] * BITS_PER_MBPS,
         fromPrometheus === undefined ? "inventory" : "prometheus",
         direction,
       );
     }
     const ratios = DIRECTIONS.map((d) => figures[d].p95Utilisation).filter((r): r is number => r !== null);
+    const evidence = evidenceOf([figures.download, figures.upload], inventory.planning.min_coverage);
     return {
       kind: entity.kind,
       id: entity.id,
@@ -435,6 +639,8 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
       shortName: entity.shortName,
       ...(entity.category === undefined ? {} : { category: entity.category }),
       ...(entity.provider === undefined ? {} : { provider: entity.provider }),
+      paidBy: entity.paidBy,
+      ...(entity.queue === undefined ? {} : { queue: entity.queue }),
       download: figures.download,
       upload: figures.upload,
       p95Ratio: ratios.length === 0 ? null : Math.max(...ratios),
@@ -442,18 +648,125 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
         mbps: Math.max(entity.allocatedMbps.download, entity.allocatedMbps.upload),
         yearlyCostIdr: entity.todayYearlyCostIdr,
       },
-      recommendation: recommend(figures.download, figures.upload, entity, inventory.pricing.tiers),
+      evidence,
+      // Own lines only here; uplinks get their line from the city proposal below.
+      recommendation:
+        entity.paidBy === "own" && evidence.ok
+          ? recommend(figures.download, figures.upload, entity, inventory.pricing.tiers)
+          : null,
     };
   };
 
-  const entities = entitiesOf(inventory).map(build);
+  // Read and figure the entities a batch at a time: only one batch's series are ever in memory.
+  // The city's simultaneous demand is summed per slot as the batches go by (sumPerSlot, streamed).
+  const inputs = entitiesOf(inventory);
+  const batchSize = Math.max(1, options.batchEntities ?? BATCH_ENTITIES);
+  const batches = Array.from({ length: Math.ceil(inputs.length / batchSize) }, (_, b) =>
+    inputs.slice(b * batchSize, (b + 1) * batchSize),
+  );
+  const chunkCount = chunkRange(startS + SLOT_SECONDS, measuredEnd.getTime() / 1000, SLOT_SECONDS).length;
+  const total = 2 + batches.reduce((n, batch) => n + chunkCount * new Set(batch.map((e) => e.kind)).size, 0);
+  let done = 0;
+  options.onProgress?.(0, total);
+  const index = await fetchIndex(options, startS, measuredEnd.getTime() / 1000);
+  options.onProgress?.((done += 2), total);
+  const entities: EntityReport[] = [];
+  const sums = { uplinks: new SlotSums(slots), sharedOpds: new SlotSums(slots) };
+  let lastSlotEnd = -1;
+  for (const batch of batches) {
+    const { series, basis } = await fetchBatch(
+      options,
+      batch,
+      startS,
+      slots,
+      measuredEnd.getTime() / 1000,
+      () => options.onProgress?.(++done, total),
+    );
+    lastSlotEnd = Math.max(lastSlotEnd, lastSampleEndS(series.values(), startS, SLOT_SECONDS) ?? -1);
+    for (const input of batch) {
+      const entity = build(input, { series, basis, allocations: index.allocations });
+      entities.push(entity);
+      const group =
+        entity.kind === "uplink"
+          ? sums.uplinks
+          : entity.paidBy === "shared" && entity.p95Ratio !== null
+            ? sums.sharedOpds
+            : undefined;
+      for (const d of DIRECTIONS) {
+        const key = keyOf(entity.kind, entity.id, d);
+        const values = series.get(key);
+        if (group && values) group.add(d, values, basis.get(key)!);
+      }
+    }
+  }
+  if (lastSlotEnd < 0) throw noData();
   const opds = entities.filter((e) => e.kind === "opd");
   const uplinks = entities.filter((e) => e.kind === "uplink");
+  const shared = opds.filter((e) => e.paidBy === "shared");
+  const aggregate = (
+    sum: SlotSums,
+    members: readonly EntityReport[],
+  ): Record<Direction, DirectionFigures> => {
+    const figures = {} as Record<Direction, DirectionFigures>;
+    for (const d of DIRECTIONS) {
+      const allocated = members.reduce((s, e) => s + e[d].allocatedBps, 0);
+      figures[d] = directionFigures(ctx, sum.of(d), sum.basisOf(d), allocated || 1, "inventory", d);
+    }
+    return figures;
+  };
+  const city = cityProposal(
+    ctx,
+    aggregate(sums.uplinks, uplinks),
+    shared,
+    aggregate(
+      sums.sharedOpds,
+      shared.filter((e) => e.p95Ratio !== null),
+    ),
+    uplinks,
+  );
+  for (const line of city.lines) {
+    const uplink = uplinks.find((u) => u.id === line.id)!;
+    const today = uplink.today.yearlyCostIdr ?? 0;
+    uplink.recommendation = {
+      basis: city.basis!,
+      mbps: line.mbps,
+      yearlyCostIdr: line.yearlyCostIdr,
+      todayMbps: uplink.today.mbps,
+      todayYearlyCostIdr: today,
+      changeIdr: line.yearlyCostIdr - today,
+      changeRatio: today > 0 ? (line.yearlyCostIdr - today) / today : null,
+    };
+  }
+  const overbooking = inventory.planning.max_overbooking;
+  const capacity = city.recommendedMbps ?? city.todayMbps;
+  const plan = allocationPlan(
+    shared.map((e) => ({
+      id: e.id,
+      name: e.name,
+      queue: e.queue ?? null,
+      today: {
+        download: e.download.allocatedBps / BITS_PER_MBPS,
+        upload: e.upload.allocatedBps / BITS_PER_MBPS,
+      },
+      needMbps: { download: e.download.needMbps, upload: e.upload.needMbps },
+      evidence: e.evidence.ok,
+    })),
+    { download: capacity * overbooking, upload: capacity * overbooking },
+  );
+  const budget = budgetOf([...uplinks, ...opds.filter((e) => e.paidBy === "own")]);
+  const evidenceSummary: EvidenceSummary = {
+    opds: { passed: opds.filter((e) => e.evidence.ok).length, total: opds.length },
+    uplinks: { passed: uplinks.filter((e) => e.evidence.ok).length, total: uplinks.length },
+    city: city.evidence.ok,
+    coverage: city.evidence.coverage,
+    none: !city.evidence.ok && !entities.some((e) => e.evidence.ok),
+  };
   return {
     organisation: inventory.organisation,
     timeZone,
     period,
     measuredEnd,
+    lastSampleAt: new Date(lastSlotEnd * 1000),
     generatedAt: now,
     source: options.client.url,
     planning: inventory.planning,
@@ -467,7 +780,103 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
     opds,
     uplinks,
     totals: { opds: totalsOf(opds), uplinks: totalsOf(uplinks) },
-    ranking: rank(opds),
-    unmatchedSeries: [...fetched.unmatched].sort(),
+    city,
+    plan,
+    budget,
+    evidence: evidenceSummary,
+    signatories: inventory.report.signatories,
+    ranking: rank(opds, plan),
+    unmatchedSeries: [...index.unmatched].sort(),
   };
+}
+
+/**
+ * What the city should buy: the p95 of the uplinks' simultaneous sum, projected to the end of
+ * next fiscal year, plus headroom, split into one line per uplink contract (rounded up to a tier).
+ */
+function cityProposal(
+  ctx: Context,
+  atUplinks: Record<Direction, DirectionFigures>,
+  shared: readonly EntityReport[],
+  sharedAggregate: Record<Direction, DirectionFigures>,
+  uplinks: readonly EntityReport[],
+): CityProposal {
+  const { planning, pricing } = ctx.inventory;
+  const measuredShared = shared.filter((e) => e.p95Ratio !== null);
+  const perDirection = <T>(pick: (d: Direction) => T): Record<Direction, T> => ({
+    download: pick("download"),
+    upload: pick("upload"),
+  });
+  const sumP95Mbps = perDirection((d) =>
+    measuredShared.reduce((s, e) => s + (e[d].p95Bps ?? 0) / BITS_PER_MBPS, 0),
+  );
+  const concurrency = perDirection((d) => {
+    const p95 = sharedAggregate[d].p95Bps;
+    return p95 && p95 > 0 ? (sumP95Mbps[d] * BITS_PER_MBPS) / p95 : null;
+  });
+  const contractedMbps = perDirection(
+    (d) => uplinks.reduce((s, u) => s + u[d].allocatedBps, 0) / BITS_PER_MBPS,
+  );
+  const overbooking = perDirection((d) => {
+    const allocated = shared.reduce((s, e) => s + e[d].allocatedBps, 0) / BITS_PER_MBPS;
+    return contractedMbps[d] > 0 ? allocated / contractedMbps[d] : null;
+  });
+  const evidence =
+    uplinks.length === 0
+      ? ({ ok: false, coverage: 0, months: 0, reason: "no-data" } as const)
+      : evidenceOf([atUplinks.download, atUplinks.upload], planning.min_coverage);
+  const needs = perDirection((d) => atUplinks[d].needMbps);
+  const basis: Direction | null =
+    needs.download === null && needs.upload === null
+      ? null
+      : (needs.upload ?? 0) > (needs.download ?? 0)
+        ? "upload"
+        : "download";
+  const needMbps = basis === null ? null : needs[basis];
+  const lines =
+    evidence.ok && needMbps !== null
+      ? splitAcrossContracts(
+          needMbps,
+          uplinks.map((u) => ({ id: u.id, mbps: u.today.mbps, yearlyCostIdr: u.today.yearlyCostIdr ?? 0 })),
+          pricing.tiers,
+        )
+      : [];
+  return {
+    uplinks: atUplinks,
+    sharedOpds: sharedAggregate,
+    sharedWithoutData: shared.filter((e) => e.p95Ratio === null).map((e) => e.id),
+    sumP95Mbps,
+    concurrency,
+    overbooking,
+    evidence,
+    basis,
+    needMbps,
+    recommendedMbps: lines.length === 0 ? null : lines.reduce((s, l) => s + l.mbps, 0),
+    todayMbps: uplinks.reduce((s, u) => s + u.today.mbps, 0),
+    todayYearlyCostIdr: uplinks.reduce((s, u) => s + (u.today.yearlyCostIdr ?? 0), 0),
+    lines,
+  };
+}
+
+/** Every contract once: the uplinks and the OPDs' own lines. Shared OPDs carry no rupiah. */
+function budgetOf(contracts: readonly EntityReport[]): Budget {
+  const lines: BudgetLine[] = contracts.map((e) => {
+    const today = e.today.yearlyCostIdr ?? 0;
+    const rec = e.recommendation;
+    return {
+      kind: e.kind === "uplink" ? "uplink" : "own",
+      id: e.id,
+      name: e.name,
+      provider: e.provider ?? "",
+      todayMbps: e.today.mbps,
+      todayYearlyCostIdr: today,
+      proposedMbps: rec?.mbps ?? null,
+      idrPerMbpsMonth: rec ? rec.yearlyCostIdr / rec.mbps / 12 : null,
+      proposedYearlyCostIdr: rec?.yearlyCostIdr ?? today,
+      evidence: rec !== null,
+    };
+  });
+  const today = lines.reduce((s, l) => s + l.todayYearlyCostIdr, 0);
+  const proposed = lines.reduce((s, l) => s + l.proposedYearlyCostIdr, 0);
+  return { lines, todayYearlyCostIdr: today, proposedYearlyCostIdr: proposed, changeIdr: proposed - today };
 }

@@ -2,18 +2,23 @@
 //   GET /reports                 the planner's page (Bahasa Indonesia; ?lang=en)
 //   GET /reports/api?period=2026&format=xlsx&lang=id   (or from=YYYY-MM-DD&to=YYYY-MM-DD)
 //       → the file, with Content-Disposition: attachment
-// Errors are JSON {"error": "..."}: 400 bad request, 422 no data in the period, 502 Prometheus
-// refused the query, 503 Prometheus unreachable or too many reports at once. The file is built
-// in memory and sent whole, so a failed request never yields a half file.
+// Errors are JSON {"error": "..."}: 400 bad request (a period longer than the limit included), 422
+// no data in the period, 429 too many requests from one client, 500 a local failure (out of
+// memory, the worker stopped: the message says so), 502 Prometheus refused the query, 503
+// Prometheus unreachable or too many reports at once. The file is built on a worker thread
+// (background.ts), so scrapes are answered meanwhile, and sent whole: no half files.
 import express, { type Request, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import type { Inventory } from "../core/schema.js";
+import { createHash } from "node:crypto";
+import { generateInBackground, ReportLocalError } from "./background.js";
 import { isLang, type Lang } from "./lang.js";
-import { zonedDate } from "./period.js";
+import { DEFAULT_MAX_FISCAL_YEARS, zonedDate } from "./period.js";
+import { clientOf, RateLimiter, type RateLimitOptions } from "./rate-limit.js";
 import { reportPage } from "./page.js";
 import { CONTENT_TYPES } from "./render.js";
 import { ReportProblem } from "./problems.js";
-import { BadRequestError, generate, reasonOf, statusOf, validateRequest } from "./service.js";
+import { BadRequestError, reasonOf, statusOf, validateRequest } from "./service.js";
 
 export interface ReportRouterOptions {
   /** The inventory in force (the collector passes its current one, reloaded on SIGHUP). */
@@ -25,6 +30,48 @@ export interface ReportRouterOptions {
   maxConcurrent?: number;
   concurrency?: number;
   now?: () => Date;
+  /** The longest period served; default $KAPASITAS_REPORT_MAX_YEARS, then 3 fiscal years. */
+  maxFiscalYears?: number;
+  /** The report worker's heap limit, MiB; default $KAPASITAS_REPORT_HEAP_MB, then 192. */
+  heapLimitMb?: number;
+  /** Reports per client; default 6 at once, then 6 a minute. */
+  rateLimit?: RateLimitOptions;
+  /** Entities read from Prometheus at once (engine.ts BATCH_ENTITIES by default). */
+  batchEntities?: number;
+}
+
+/** A report worker's default heap: the collector's container has 256 MB in all (docs/security.md). */
+export const DEFAULT_REPORT_HEAP_MB = 192;
+
+function positiveNumber(text: string | undefined, what: string): number | undefined {
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${what} must be a whole number >= 1 (got "${text}")`);
+  return value;
+}
+
+const sha256 = (text: string) => `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+
+/**
+ * The page's Content-Security-Policy: nothing but its own inline script and style (by hash), calls
+ * to its own API, and no framing (pure: from the HTML as rendered).
+ */
+export function pageCsp(html: string): string {
+  const inline = (tag: string) =>
+    [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, "g"))].map((m) => sha256(m[1]!));
+  const scripts = inline("script");
+  const styles = inline("style");
+  return [
+    "default-src 'none'",
+    `script-src ${scripts.length > 0 ? scripts.join(" ") : "'none'"}`,
+    `style-src ${styles.length > 0 ? styles.join(" ") : "'none'"}`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
 }
 
 function single(value: unknown): string | undefined {
@@ -43,9 +90,22 @@ export function reportRouter(options: ReportRouterOptions): Router {
   const prometheusUrl =
     options.prometheusUrl ?? process.env.KAPASITAS_PROMETHEUS_URL ?? "http://127.0.0.1:9090";
   const maxConcurrent = options.maxConcurrent ?? 2;
+  const maxFiscalYears =
+    options.maxFiscalYears ??
+    positiveNumber(process.env.KAPASITAS_REPORT_MAX_YEARS, "KAPASITAS_REPORT_MAX_YEARS") ??
+    DEFAULT_MAX_FISCAL_YEARS;
+  const heapLimitMb =
+    options.heapLimitMb ??
+    positiveNumber(process.env.KAPASITAS_REPORT_HEAP_MB, "KAPASITAS_REPORT_HEAP_MB") ??
+    DEFAULT_REPORT_HEAP_MB;
+  const limiter = new RateLimiter(options.rateLimit ?? { burst: 6, perMinute: 6 });
   let running = 0;
 
   const fail = (res: Response, status: number, error: unknown, lang: Lang) => {
+    if (error instanceof ReportLocalError) {
+      res.status(500).json({ error: error.describe(lang), code: error.reason });
+      return;
+    }
     const code = error instanceof ReportProblem ? error.code : status === 500 ? "internal" : "prometheus";
     const message =
       status === 500
@@ -60,17 +120,18 @@ export function reportRouter(options: ReportRouterOptions): Router {
     const lang: Lang = isLang(req.query.lang) ? req.query.lang : "id";
     const inventory = inventoryOf();
     const now = options.now?.() ?? new Date();
+    const html = reportPage({
+      lang,
+      apiPath: `${req.baseUrl}/api`,
+      inventory,
+      thisYear: zonedDate(now, inventory.timezone).year,
+    });
     res
       .status(200)
+      .set("Content-Security-Policy", pageCsp(html))
+      .set("Cache-Control", "no-store")
       .type("text/html; charset=utf-8")
-      .send(
-        reportPage({
-          lang,
-          apiPath: `${req.baseUrl}/api`,
-          inventory,
-          thisYear: zonedDate(now, inventory.timezone).year,
-        }),
-      );
+      .send(html);
   });
 
   router.get("/api", async (req: Request, res: Response) => {
@@ -88,10 +149,26 @@ export function reportRouter(options: ReportRouterOptions): Router {
           lang: single(req.query.lang),
         },
         inventory,
+        maxFiscalYears,
       );
       if (request.formats.length !== 1) throw new BadRequestError("one-format", {}, 400);
     } catch (error) {
       fail(res, statusOf(error), error, uiLang);
+      return;
+    }
+    const admission = limiter.admit(
+      clientOf(req.get("x-forwarded-for"), req.socket.remoteAddress),
+      Date.now(),
+    );
+    if (!admission.ok) {
+      res.set("Retry-After", String(admission.retryAfterSeconds));
+      res.status(429).json({
+        error:
+          uiLang === "id"
+            ? `terlalu banyak permintaan laporan; coba lagi dalam ${admission.retryAfterSeconds} detik`
+            : `too many report requests; try again in ${admission.retryAfterSeconds} s`,
+        code: "rate-limited",
+      });
       return;
     }
     if (running >= maxConcurrent) {
@@ -108,11 +185,13 @@ export function reportRouter(options: ReportRouterOptions): Router {
     running++;
     const started = Date.now();
     try {
-      const { files } = await generate(request, {
+      const files = await generateInBackground(request, {
         inventory,
         prometheusUrl,
-        ...(options.now ? { now: options.now() } : {}),
-        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+        heapLimitMb,
+        now: options.now?.(),
+        concurrency: options.concurrency,
+        batchEntities: options.batchEntities,
       });
       const file = files[0]!;
       options.logger?.info(
@@ -132,7 +211,9 @@ export function reportRouter(options: ReportRouterOptions): Router {
         .send(file.body);
     } catch (error) {
       const status = statusOf(error);
-      if (status === 500) options.logger?.error({ err: error }, "report failed");
+      if (error instanceof ReportLocalError)
+        options.logger?.error({ reason: error.reason, detail: error.detail }, "report failed");
+      else if (status === 500) options.logger?.error({ err: error }, "report failed");
       else options.logger?.warn({ status, reason: (error as Error).message }, "report refused");
       fail(res, status, error, uiLang);
     } finally {

@@ -22,6 +22,17 @@ export class PeriodError extends ReportProblem {
   override name = "PeriodError";
 }
 
+/**
+ * Milliseconds since the epoch of a UTC calendar time, years read literally: Date.UTC takes
+ * 0..99 as 1900..1999, so year 50 would silently become 1950.
+ */
+export function utcMs(year: number, month0: number, day: number, hour = 0, minute = 0, second = 0): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month0, day);
+  date.setUTCHours(hour, minute, second, 0);
+  return date.getTime();
+}
+
 /** Minutes the zone is ahead of UTC at an instant (Asia/Jakarta: 420). */
 export function zoneOffsetMinutes(instant: Date, timeZone: string): number {
   const parts = new Intl.DateTimeFormat("en-US", {
@@ -35,20 +46,15 @@ export function zoneOffsetMinutes(instant: Date, timeZone: string): number {
     second: "numeric",
   }).formatToParts(instant);
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(
-    get("year"),
-    get("month") - 1,
-    get("day"),
-    get("hour"),
-    get("minute"),
-    get("second"),
-  );
+  // Intl writes years before 1 AD as "1" with an era; reports refuse them long before (see
+  // checkBounds), so the era is not read here.
+  const asUtc = utcMs(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
 }
 
 /** The instant of local midnight starting year-month-day in the zone (month 1..12; overflow rolls). */
 export function zonedMidnight(year: number, month: number, day: number, timeZone: string): Date {
-  const naive = Date.UTC(year, month - 1, day);
+  const naive = utcMs(year, month - 1, day);
   // Two passes settle the offset even across a DST change (none in Indonesia, but zones vary).
   let guess = naive - zoneOffsetMinutes(new Date(naive), timeZone) * 60_000;
   guess = naive - zoneOffsetMinutes(new Date(guess), timeZone) * 60_000;
@@ -133,7 +139,7 @@ function parseDate(text: string, what: string): { year: number; month: number; d
   const match = DATE.exec(text);
   if (!match) throw new PeriodError("not-a-date", { what, text });
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const check = new Date(Date.UTC(year, month - 1, day));
+  const check = new Date(utcMs(year, month - 1, day));
   if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
     throw new PeriodError("not-calendar-date", { what, text });
   }
@@ -181,16 +187,38 @@ export function parseRange(from: string, to: string, timeZone: string): Period {
   return { kind: "range", spec: `${from}..${to}`, start, end };
 }
 
-/** One entry point for the CLI and the HTTP API: a period spec, or from/to. */
+/** The longest period a report covers unless configured otherwise: three fiscal years. */
+export const DEFAULT_MAX_FISCAL_YEARS = 3;
+
+/** Prometheus timestamps start at the Unix epoch: nothing before it can have been measured. */
+const EPOCH = new Date(0);
+
+/**
+ * Refuse a period no report should read: one that starts before 1970 (years 0000..0099 included,
+ * read literally), or one longer than `maxFiscalYears` years from its first day. A report holds
+ * every series of its period in memory, so this bound is what keeps a request's cost bounded.
+ */
+export function checkBounds(period: Period, timeZone: string, maxFiscalYears: number): Period {
+  if (period.start < EPOCH) throw new PeriodError("too-early", { text: period.spec });
+  const first = zonedDate(period.start, timeZone);
+  const limit = zonedMidnight(first.year + maxFiscalYears, first.month, first.day, timeZone);
+  if (period.end > limit) {
+    throw new PeriodError("too-long", { text: period.spec, years: String(maxFiscalYears) });
+  }
+  return period;
+}
+
+/** One entry point for the CLI and the HTTP API: a period spec, or from/to, within the bounds. */
 export function resolvePeriod(
   request: { period?: string | undefined; from?: string | undefined; to?: string | undefined },
   timeZone: string,
   fiscalStartMonth: number,
+  maxFiscalYears = DEFAULT_MAX_FISCAL_YEARS,
 ): Period {
   const { period, from, to } = request;
   if (period && (from || to)) throw new PeriodError("period-and-range");
-  if (period) return parsePeriod(period, timeZone, fiscalStartMonth);
-  if (from && to) return parseRange(from, to, timeZone);
+  if (period) return checkBounds(parsePeriod(period, timeZone, fiscalStartMonth), timeZone, maxFiscalYears);
+  if (from && to) return checkBounds(parseRange(from, to, timeZone), timeZone, maxFiscalYears);
   if (from || to) throw new PeriodError("need-both");
   throw new PeriodError("need-period");
 }

@@ -11,6 +11,8 @@ export type ProblemCode =
   | "period-and-range"
   | "need-both"
   | "need-period"
+  | "too-early"
+  | "too-long"
   | "unknown-lang"
   | "unknown-format"
   | "one-format"
@@ -31,6 +33,10 @@ const en: Messages = {
   "period-and-range": () => "give either a period or from/to, not both",
   "need-both": () => "give both from and to (YYYY-MM-DD, inclusive)",
   "need-period": () => "give a period (2026, 2026-Q1, 2026-03) or from and to dates",
+  "too-early": (p) =>
+    `the period ${p.text} starts before 1970-01-01: Prometheus holds nothing that old (years are read as written, 0050 is the year 50)`,
+  "too-long": (p) =>
+    `the period ${p.text} is longer than the limit of ${p.years} fiscal years: ask for a shorter period`,
   "unknown-lang": (p) => `unknown language "${p.lang}": choose id or en`,
   "unknown-format": (p) => `unknown format ${p.formats}: choose from ${p.known}`,
   "one-format": () => "ask for one format per download",
@@ -49,6 +55,10 @@ const id: Messages = {
   "period-and-range": () => "pilih periode atau rentang tanggal, bukan keduanya",
   "need-both": () => "isi tanggal awal dan tanggal akhir (YYYY-MM-DD, keduanya termasuk)",
   "need-period": () => "pilih periode (2026, 2026-Q1, 2026-03) atau tanggal awal dan akhir",
+  "too-early": (p) =>
+    `periode ${p.text} dimulai sebelum 1970-01-01: Prometheus tidak menyimpan data setua itu (tahun dibaca apa adanya, 0050 adalah tahun 50)`,
+  "too-long": (p) =>
+    `periode ${p.text} melebihi batas ${p.years} tahun anggaran: pilih periode yang lebih pendek`,
   "unknown-lang": (p) => `bahasa "${p.lang}" tidak dikenal: pilih id atau en`,
   "unknown-format": (p) => `format ${p.formats} tidak dikenal: pilih ${p.known}`,
   "one-format": () => "satu format per unduhan",

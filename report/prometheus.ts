@@ -158,24 +158,40 @@ export class PrometheusClient {
     return this.check<VectorSample[]>("query", await this.post("query", { query, time: String(timeS) }));
   }
 
+  /** The values a label takes on the series of `metric` between two instants (the index only). */
+  async labelValues(label: string, metric: string, startS: number, endS: number): Promise<string[]> {
+    const endpoint = `label/${encodeURIComponent(label)}/values`;
+    const params = new URLSearchParams({ "match[]": metric, start: String(startS), end: String(endS) });
+    const response = await this.send("GET", `${endpoint}?${params.toString()}`, "");
+    // This endpoint's data is the list itself, not {resultType, result}.
+    return this.check<string[]>(endpoint, response, (data) => data as unknown as string[]);
+  }
+
   /**
    * POST a form to /api/v1/<endpoint> with node:http: for 40 MB answers it costs less CPU than
    * fetch's web streams. Any failure to get an answer is "unreachable".
    */
   private post(endpoint: string, params: Record<string, string>): Promise<RawResponse> {
+    return this.send("POST", endpoint, new URLSearchParams(params).toString());
+  }
+
+  private send(method: "GET" | "POST", endpoint: string, form: string): Promise<RawResponse> {
     const target = new URL(`${this.url}/api/v1/${endpoint}`);
-    const form = new URLSearchParams(params).toString();
     const client = target.protocol === "https:" ? https : http;
     return new Promise<RawResponse>((resolve, reject) => {
       const request = client.request(
         target,
         {
-          method: "POST",
+          method,
           agent: target.protocol === "https:" ? agents.https : agents.http,
           timeout: this.timeoutMs,
           headers: {
-            "content-type": "application/x-www-form-urlencoded",
-            "content-length": Buffer.byteLength(form),
+            ...(method === "POST"
+              ? {
+                  "content-type": "application/x-www-form-urlencoded",
+                  "content-length": Buffer.byteLength(form),
+                }
+              : {}),
             // Large matrices over loopback: compression costs more CPU than it saves.
             "accept-encoding": "identity",
             ...(this.authorization ? { authorization: this.authorization } : {}),
@@ -194,12 +210,16 @@ export class PrometheusClient {
         request.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })),
       );
       request.on("error", (error) => reject(new PrometheusUnreachableError(this.url, error)));
-      request.end(form);
+      request.end(method === "POST" ? form : undefined);
     });
   }
 
   /** The result of an API answer, or the reason it failed. */
-  private check<T>(endpoint: string, response: RawResponse): T {
+  private check<T>(
+    endpoint: string,
+    response: RawResponse,
+    pick: (data: NonNullable<ApiResponse<T>["data"]>) => T = (data) => data.result,
+  ): T {
     let body: ApiResponse<T>;
     try {
       body = JSON.parse(response.body.toString("utf8")) as ApiResponse<T>;
@@ -213,6 +233,6 @@ export class PrometheusClient {
         `Prometheus at ${this.url} refused ${endpoint}: ${body.errorType ?? response.status}: ${body.error ?? "no detail"}`,
       );
     }
-    return body.data.result;
+    return pick(body.data);
   }
 }

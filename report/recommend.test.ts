@@ -14,6 +14,7 @@ const opd: EntityInput = {
   id: "dpmptsp",
   name: "DPMPTSP",
   shortName: "DPMPTSP",
+  paidBy: "own",
   allocatedMbps: { download: 20, upload: 10 },
   todayYearlyCostIdr: 20 * 550_000 * 12,
 };
@@ -47,19 +48,25 @@ describe("rank", () => {
     ({
       id,
       p95Ratio,
+      evidence: { ok: p95Ratio !== null && p95Ratio !== 0.6, coverage: 1, months: 12 },
       today: { mbps: todayMbps, yearlyCostIdr: 0 },
       recommendation: mbps === null ? null : { mbps, todayMbps },
     }) as unknown as EntityReport;
 
-  it("lists under-provisioned by highest p95 ÷ allocation, over-provisioned by lowest, and who has no data", () => {
+  it("lists under-provisioned by highest p95 ÷ allocation, over-provisioned by lowest, who has no data or no evidence", () => {
     const ranking = rank([
       entity("a", 0.95, 20, 50),
       entity("b", 0.2, 50, 10),
       entity("c", 1.3, 10, 20),
-      entity("d", 0.6, 20, 20),
+      entity("d", 0.6, 20, 50),
       entity("e", null, 10, null),
       entity("f", 0.05, 50, 10),
     ]);
-    expect(ranking).toEqual({ underProvisioned: ["c", "a"], overProvisioned: ["f", "b"], noData: ["e"] });
+    expect(ranking).toEqual({
+      underProvisioned: ["c", "a"],
+      overProvisioned: ["f", "b"],
+      noData: ["e"],
+      noEvidence: ["d"],
+    });
   });
 });

@@ -7,8 +7,10 @@ import { renderXlsx } from "./export/xlsx.js";
 import { formatter } from "./i18n.js";
 import type { Lang } from "./lang.js";
 import { ReportProblem } from "./problems.js";
+import { routerOsScript } from "./proposal.js";
 
-export const FORMATS = ["xlsx", "pdf", "csv", "json"] as const;
+/** `rsc`: the allocation plan as a RouterOS script, for review (kapasitas never applies it). */
+export const FORMATS = ["xlsx", "pdf", "csv", "json", "rsc"] as const;
 export type Format = (typeof FORMATS)[number];
 
 export const CONTENT_TYPES: Record<Format, string> = {
@@ -16,6 +18,7 @@ export const CONTENT_TYPES: Record<Format, string> = {
   pdf: "application/pdf",
   csv: "text/csv; charset=utf-8",
   json: "application/json; charset=utf-8",
+  rsc: "text/plain; charset=utf-8",
 };
 
 export function isFormat(value: unknown): value is Format {
@@ -56,5 +59,14 @@ export async function render(report: Report, format: Format, lang: Lang): Promis
       return renderCsv(report, f);
     case "json":
       return renderJson(report, f);
+    case "rsc":
+      return Buffer.from(
+        routerOsScript(report.plan, [
+          `kapasitas: ${f.t.planTitle} — ${f.period(report.period)} → ${f.t.fiscalYear(report.nextFiscalYear.year)}`,
+          `${report.organisation}; ${f.t.generated} ${f.dateTime(report.generatedAt)} ${f.t.wib}`,
+          "For review only: kapasitas never applies it. Check each line, then paste into the router's terminal.",
+        ]),
+        "utf8",
+      );
   }
 }

@@ -3,7 +3,7 @@
 import type { Inventory } from "../core/schema.js";
 import { buildReport, NoDataError, type Report } from "./engine.js";
 import { isLang, type Lang } from "./lang.js";
-import { resolvePeriod } from "./period.js";
+import { DEFAULT_MAX_FISCAL_YEARS, resolvePeriod } from "./period.js";
 import { ReportProblem, type ProblemCode, type ProblemParams } from "./problems.js";
 import { PrometheusClient, PrometheusQueryError, PrometheusUnreachableError } from "./prometheus.js";
 import { fileName, parseFormats, render, type Format } from "./render.js";
@@ -45,12 +45,21 @@ export interface ValidRequest {
 }
 
 /** Check everything that needs no Prometheus: period, formats, language. */
-export function validateRequest(request: ReportRequest, inventory: Inventory): ValidRequest {
+export function validateRequest(
+  request: ReportRequest,
+  inventory: Inventory,
+  maxFiscalYears = DEFAULT_MAX_FISCAL_YEARS,
+): ValidRequest {
   const lang = request.lang ?? "id";
   if (!isLang(lang)) throw new BadRequestError("unknown-lang", { lang }, 400);
   try {
     const formats = parseFormats(request.formats);
-    const period = resolvePeriod(request, inventory.timezone, inventory.planning.fiscal_year_start_month);
+    const period = resolvePeriod(
+      request,
+      inventory.timezone,
+      inventory.planning.fiscal_year_start_month,
+      maxFiscalYears,
+    );
     return { period, formats, lang };
   } catch (error) {
     if (error instanceof ReportProblem) throw BadRequestError.from(error, 400);
@@ -63,6 +72,7 @@ export interface GenerateOptions {
   prometheusUrl: string;
   now?: Date;
   concurrency?: number;
+  batchEntities?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -80,6 +90,7 @@ export async function generate(
       client,
       ...(options.now ? { now: options.now } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.batchEntities ? { batchEntities: options.batchEntities } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   } catch (error) {

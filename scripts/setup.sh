@@ -8,6 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   snmpd snmp snmpsim prometheus prometheus-snmp-exporter prometheus-alertmanager \
-  iperf3 iproute2 chromium poppler-utils caddy docker.io busybox-static git ca-certificates curl util-linux
+  iperf3 iproute2 chromium poppler-utils libreoffice-calc-nogui caddy docker.io busybox-static git \
+  ca-certificates curl util-linux victoria-metrics rrdtool mrtg
 npm ci
 npm run build

@@ -360,4 +360,35 @@ ${PRICING}`),
       "queue/dinkes",
     );
   });
+
+  it("shows a queue as down when its counters stand still for ten minutes of polls, or it is removed", async () => {
+    const queueUp = (e: Exposition) => value(e, "kapasitas_queue_up", { opd: "dinkes" });
+    const serveDinkes = (bytesIn: bigint, bytesOut: bigint) =>
+      serveQueues([
+        { index: 2, name: "dinkes", bytesIn, bytesOut },
+        { index: 4, name: "setda", bytesIn: 10n, bytesOut: 20n },
+      ]);
+    serveDinkes(100n, 1_000n);
+    const counting = await scrape(collector, "core-1");
+    expect(queueUp(counting)).toBe(1);
+    expect(select(counting, "kapasitas_queue_up", { opd: "dinkes" })[0]?.labels).toMatchObject({
+      link: "core-1/queue/dinkes",
+      device: "core-1",
+      interface: "queue/dinkes",
+    });
+    // Disabled (or its target silent): the row stays, the counters stand still. The inventory polls
+    // every 60 s, so ten unchanged polls are ten minutes.
+    const states: number[] = [];
+    for (let i = 0; i < 10; i++) states.push(queueUp(await scrape(collector, "core-1")));
+    expect(states).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
+    serveDinkes(100n, 1_001n);
+    expect(queueUp(await scrape(collector, "core-1"))).toBe(1);
+    // Removed on the router: the row is gone; the device still answers.
+    serveQueues([{ index: 4, name: "setda", bytesIn: 10n, bytesOut: 20n }]);
+    const removed = await scrape(collector, "core-1");
+    expect(value(removed, "snmp_device_up", { device: "core-1" })).toBe(1);
+    expect(queueUp(removed)).toBe(0);
+    expect(value(removed, "kapasitas_link_unresolved", { link: "core-1/queue/dinkes" })).toBe(1);
+    expect(select(removed, "opd_link_bytes_total", { opd: "dinkes" })).toHaveLength(0);
+  });
 });

@@ -77,6 +77,16 @@ export const OPDS: OpdModel[] = [
       { device: "dist-2", interface: "GigabitEthernet0/0/3", link: "dist-2/GigabitEthernet0/0/3", share: 1 },
     ],
   },
+  {
+    id: "dishub",
+    name: "Dinas Perhubungan",
+    category: "public_service",
+    allocation: { download: 20 * MBPS, upload: 10 * MBPS },
+    peak: 0.3,
+    base: 0.05,
+    growthPer30d: 0.02,
+    links: [{ device: "core-1", interface: "queue/dishub", link: "core-1/queue/dishub", share: 1 }],
+  },
 ];
 
 export const UPLINK = {
@@ -103,6 +113,9 @@ export const INCIDENTS = {
   /** core-1 rebooted. */
   restartAt: END - 10 * MINUTE,
   unresolved: { device: "core-1", link: "core-1/queue/bpkad", owner: "bpkad" },
+  /** dishub's simple queue is removed on core-1 (which keeps answering): its counters vanish. */
+  queueRemovedFrom: END - 30 * MINUTE,
+  queueRemoved: { device: "core-1", interface: "queue/dishub", link: "core-1/queue/dishub", opd: "dishub" },
   /** An inventory reload failed (the next one, 5 minutes later, succeeded). */
   reloadFailedAt: END - 12 * MINUTE,
 };
@@ -145,6 +158,11 @@ function times(from: number, to: number, step: number): number[] {
 
 const snmpLabels = (device: string) => ({ job: JOBS.snmp, instance: device });
 const collectorLabels = { job: JOBS.collector, instance: "collector:9105" };
+
+/** Has this link's queue been removed from its router by time t? */
+function queueRemoved(link: string, t: number): boolean {
+  return link === INCIDENTS.queueRemoved.link && t >= INCIDENTS.queueRemovedFrom;
+}
 
 /** Is the device answering at time t? */
 function deviceAnswers(device: string, t: number): boolean {
@@ -208,7 +226,7 @@ export function rawSeries(rawDays: number): OpenMetricsSeries[] {
           samples: byteCounter(
             ts,
             (t) => opdBps(o, direction, t) * l.share,
-            (t) => deviceAnswers(l.device, t),
+            (t) => deviceAnswers(l.device, t) && !queueRemoved(l.link, t),
             (t) =>
               l.device === down.device && l.interface === down.interface && t >= INCIDENTS.interfaceDownFrom,
           ),
@@ -337,6 +355,25 @@ export function rawSeries(rawDays: number): OpenMetricsSeries[] {
     }
   }
   gauge(LINK_UNRESOLVED, { ...snmpLabels(INCIDENTS.unresolved.device), ...INCIDENTS.unresolved }, () => 1);
+  // Queue state (the collector's kapasitas_queue_up) of every OPD queue link: the removed one is 0,
+  // and no longer resolves.
+  for (const o of OPDS) {
+    for (const l of o.links.filter((l) => l.interface.startsWith("queue/"))) {
+      gauge(
+        METRICS.queueUp,
+        { ...snmpLabels(l.device), opd: o.id, link: l.link, device: l.device, interface: l.interface },
+        (t) => (queueRemoved(l.link, t) ? 0 : 1),
+        l.device,
+      );
+    }
+  }
+  const removed = INCIDENTS.queueRemoved;
+  series.push({
+    name: LINK_UNRESOLVED,
+    type: "gauge",
+    labels: { ...snmpLabels(removed.device), device: removed.device, link: removed.link, owner: removed.opd },
+    samples: ts.filter((t) => t >= INCIDENTS.queueRemovedFrom).map((t) => ({ t, v: 1 })),
+  });
   gauge("up", collectorLabels, () => 1);
   // The SNMP scheduler: a busy poll lane during office hours, an idle probe lane, no leak.
   for (const lane of ["poll", "probe"]) {

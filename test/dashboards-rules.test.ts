@@ -38,7 +38,7 @@ afterAll(async () => {
 describe("rule file", () => {
   it("passes promtool check rules", async () => {
     const r = await promtool(["check", "rules", join(dir, "build", RULES_FILE)]);
-    expect(r.stderr + r.stdout).toContain("SUCCESS: 14 rules found");
+    expect(r.stderr + r.stdout).toContain("SUCCESS: 19 rules found");
     expect(r.code).toBe(0);
   });
 
@@ -64,6 +64,7 @@ describe("rule file", () => {
       "KapasitasLinkSelectorUnresolved",
       "KapasitasOpdLinkInterfaceDown",
       "KapasitasOpdLinkSaturated",
+      "KapasitasOpdQueueDown",
       "KapasitasPollFailuresRising",
       "KapasitasSnmpRequestStuck",
       "KapasitasUplinkSaturated",

@@ -1,6 +1,7 @@
 // The rendered Caddyfile served by a real Caddy (Debian's 2.6) on free loopback ports, in front of a
 // stand-in upstream that echoes what reaches it: TLS from the internal CA, HTTP redirected to HTTPS,
-// security headers, the report host forwarding /reports only, and the loopback health endpoint.
+// security headers, the report host forwarding /reports only and only with the password (basic
+// auth against a bcrypt hash made by `caddy hash-password`), and the loopback health endpoint.
 import { createServer, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { request as httpRequest } from "node:http";
@@ -10,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findBinary } from "../lab/binaries.js";
 import { freePort } from "../lab/ports.js";
-import { startDaemon, waitFor, type Daemon } from "../lab/process.js";
+import { runOrThrow, startDaemon, waitFor, type Daemon } from "../lab/process.js";
 import { renderCaddyfile } from "../infra/render/caddy.js";
 
 interface Reply {
@@ -24,7 +25,9 @@ let caddy: Daemon | undefined;
 let upstream: Server;
 let ports: { http: number; https: number; admin: number; health: number; upstream: number };
 
-function get(url: string, host: string): Promise<Reply> {
+const REPORT_PASSWORD = "a-planner's password";
+
+function get(url: string, host: string, credentials?: string): Promise<Reply> {
   const target = new URL(url);
   const send = target.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -33,7 +36,10 @@ function get(url: string, host: string): Promise<Reply> {
         host: "127.0.0.1",
         port: target.port,
         path: target.pathname,
-        headers: { Host: `${host}:${target.port}` },
+        headers: {
+          Host: `${host}:${target.port}`,
+          ...(credentials ? { Authorization: `Basic ${Buffer.from(credentials).toString("base64")}` } : {}),
+        },
         servername: host,
         // Caddy's internal CA is made on the fly for this test: trust is not what is tested here.
         rejectUnauthorized: false,
@@ -63,6 +69,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => upstream.listen(ports.upstream, "127.0.0.1", resolve));
 
   dir = mkdtempSync(join(tmpdir(), "kp-caddy-"));
+  const bcryptHash = (
+    await runOrThrow(binary, ["hash-password", "--plaintext", REPORT_PASSWORD])
+  ).stdout.trim();
   const caddyfile = join(dir, "Caddyfile");
   writeFileSync(
     caddyfile,
@@ -76,6 +85,7 @@ beforeAll(async () => {
           upstream: `127.0.0.1:${ports.upstream}`,
           onlyPaths: ["/reports"],
           healthPath: "/healthz",
+          basicAuth: { user: "perencana", bcryptHash, realm: "kapasitas laporan" },
         },
       ],
     }),
@@ -119,15 +129,45 @@ describe("the rendered Caddyfile in a real Caddy", () => {
     expect(reply.headers.location).toMatch(/^https:\/\/noc\.test(:\d+)?\/$/);
   });
 
+  it("validates with caddy validate", async () => {
+    const result = await runOrThrow(findBinary("caddy")!, [
+      "validate",
+      "--adapter",
+      "caddyfile",
+      "--config",
+      join(dir, "Caddyfile"),
+    ]);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/Valid configuration/);
+  });
+
+  it("asks for the password on the report host: 401 without it or with a wrong one, 200 with it", async () => {
+    const reports = `https://laporan.test:${ports.https}/reports`;
+    for (const credentials of [undefined, "perencana:wrong", `someone:${REPORT_PASSWORD}`]) {
+      const reply = await get(reports, "laporan.test", credentials);
+      expect(reply.status, credentials).toBe(401);
+      expect(reply.headers["www-authenticate"]).toBe('Basic realm="kapasitas laporan"');
+      expect(reply.body).not.toContain("upstream saw");
+      // The refusal carries the security headers too.
+      expect(reply.headers["x-content-type-options"]).toBe("nosniff");
+    }
+    const reply = await get(reports, "laporan.test", `perencana:${REPORT_PASSWORD}`);
+    expect(reply).toMatchObject({ status: 200, body: "upstream saw /reports" });
+    expect(reply.headers["x-frame-options"]).toBe("DENY");
+    expect(reply.headers["content-security-policy"]).toBe("frame-ancestors 'none'");
+    // Grafana's host has no password of its own at the proxy (Grafana asks for its login).
+    expect((await get(`https://noc.test:${ports.https}/`, "noc.test")).status).toBe(200);
+  });
+
   it("forwards only /reports on the report host: the collector's /metrics and /snmp stay inside", async () => {
-    expect((await get(`https://laporan.test:${ports.https}/reports`, "laporan.test")).body).toBe(
+    const login = `perencana:${REPORT_PASSWORD}`;
+    expect((await get(`https://laporan.test:${ports.https}/reports`, "laporan.test", login)).body).toBe(
       "upstream saw /reports",
     );
-    expect((await get(`https://laporan.test:${ports.https}/reports/2026.xlsx`, "laporan.test")).body).toBe(
-      "upstream saw /reports/2026.xlsx",
-    );
+    expect(
+      (await get(`https://laporan.test:${ports.https}/reports/2026.xlsx`, "laporan.test", login)).body,
+    ).toBe("upstream saw /reports/2026.xlsx");
     for (const path of ["/metrics", "/snmp", "/", "/reportsx"]) {
-      const reply = await get(`https://laporan.test:${ports.https}${path}`, "laporan.test");
+      const reply = await get(`https://laporan.test:${ports.https}${path}`, "laporan.test", login);
       expect(reply.status, path).toBe(302);
       expect(reply.headers.location, path).toBe("/reports");
       expect(reply.body, path).not.toContain("upstream saw");

@@ -104,7 +104,41 @@ const broken: [file: string, expected: string[]][] = [
     ],
   ],
   ["18-duplicate-key.yaml", ["18-duplicate-key.yaml:15:5 YAML: Map keys must be unique"]],
+  [
+    "19-unresolved-alias.yaml",
+    ["19-unresolved-alias.yaml:11:11 YAML: alias *cred has no anchor &cred before it; did you mean *creds?"],
+  ],
+  [
+    "20-alias-bomb.yaml",
+    [
+      "20-alias-bomb.yaml:39:38 YAML: aliases expand to more than 10000 nodes (a resource-exhaustion guard); write the repeated part out, or split the file",
+    ],
+  ],
+  [
+    "21-contract-misspelt.yaml",
+    [
+      '21-contract-misspelt.yaml:23:42 opds[1].contract.monthly_price: unknown field "monthly_price"; did you mean "monthly_price_idr"?',
+    ],
+  ],
+  [
+    "22-planning-out-of-range.yaml",
+    [
+      "22-planning-out-of-range.yaml:39:20 planning.max_overbooking: must be at least 1 (1.5: shared allocations may add up to 1.5× the uplinks)",
+      "22-planning-out-of-range.yaml:40:17 planning.min_coverage: must be a share between 0 and 1 (0.8 = 80%)",
+      '22-planning-out-of-range.yaml:43:58 report.signatories[0].nip: write the NIP in quotes ("196910031994032004"): as a bare number YAML loses digits',
+    ],
+  ],
 ];
+
+/** An inventory whose devices all share one anchored `snmp:` block, as a large city writes it. */
+function sharedCredentials(devices: number): string {
+  const list = Array.from(
+    { length: devices },
+    (_, i) =>
+      `  - { id: d${i}, host: 10.0.${Math.floor(i / 250)}.${(i % 250) + 1}, snmp: ${i === 0 ? "&creds { version: v2c, community: env:C }" : "*creds"} }`,
+  );
+  return `version: 1\norganisation: x\ndevices:\n${list.join("\n")}\npricing:\n  tiers:\n    - { mbps: 10, idr_per_mbps_month: 1 }\n`;
+}
 
 describe("inventory validation", () => {
   it("accepts the minimal inventory and the Tanjungpinang sample", () => {
@@ -130,6 +164,11 @@ describe("inventory validation", () => {
     expect(text).not.toContain("s3cr3t");
   });
 
+  it("accepts one anchor used by 500 devices (the YAML library's own limit is 100)", () => {
+    const result = parseInventory(sharedCredentials(500), "shared.yaml");
+    expect(result.ok ? result.inventory.devices.length : result.problems.map(formatProblem)).toBe(500);
+  });
+
   it("names a file it cannot read", () => {
     const result = loadInventory(join(dir, "no-such.yaml"));
     expect(result.ok ? "" : formatProblem(result.problems[0]!)).toBe(
@@ -146,6 +185,8 @@ describe("inventory validation", () => {
       timeoutSeconds: 2,
       retries: 1,
       maxRepetitions: 25,
+      walkMaxRows: 100_000,
+      walkMaxRequests: 10_000,
     });
     expect(totals(inv)).toEqual({
       allocated: { download_mbps: 70, upload_mbps: 60 },
@@ -175,6 +216,17 @@ describe("kapasitas inventory check", () => {
     const { stdout } = await cli("inventory/tanjungpinang.yaml");
     expect(stdout).toContain("OPDs:      55 (8 internal, 47 public service)");
     expect(stdout).toContain("allocated: 850 Mbps down / 506 Mbps up to OPDs");
+    expect(stdout).toContain("paid as:   54 shared link(s) on 2 uplink(s) (800 Mbps), 1 own contract(s)");
+    expect(stdout).not.toContain("warning");
+    expect(stdout).toContain("inventory OK");
+  });
+
+  it("warns, without failing, when shared allocations exceed the uplinks × planning.max_overbooking", async () => {
+    const { stdout } = await cli(join(dir, "overbooked.yaml"));
+    expect(stdout).toContain(
+      "warning: shared download allocations (170 Mbps) are 1.70× the uplinks (100 Mbps), above planning.max_overbooking 1.5",
+    );
+    expect(stdout).not.toMatch(/warning: shared upload/);
     expect(stdout).toContain("inventory OK");
   });
 
@@ -190,4 +242,18 @@ describe("kapasitas inventory check", () => {
     );
     expect(failure?.stderr).toContain("3 problem(s); nothing will start on this inventory.");
   });
+
+  it.each(["19-unresolved-alias.yaml", "20-alias-bomb.yaml"])(
+    "reports %s as a located problem, never a stack trace",
+    async (name) => {
+      const file = join(dir, "broken", name);
+      const failure = await cli(file).then(
+        () => undefined,
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toMatch(new RegExp(`^${file}:\\d+:\\d+ YAML: alias`, "m"));
+      expect(failure?.stderr).not.toMatch(/ReferenceError|\n\s+at /);
+    },
+  );
 });

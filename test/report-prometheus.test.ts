@@ -13,10 +13,12 @@ import { monthNumber, parsePeriod, parseRange } from "../report/period.js";
 import { PrometheusClient } from "../report/prometheus.js";
 import { render } from "../report/render.js";
 import { requireBinary } from "../lab/binaries.js";
+import { parseCsv, recalculatedCsv } from "../lab/libreoffice.js";
 import { freePort } from "../lab/ports.js";
 import { run, runOrThrow } from "../lab/process.js";
 import type { BackfilledPrometheus } from "../lab/history-prometheus.js";
 import {
+  aggregateP95,
   countSlots,
   DINKES_GAP,
   HISTORY,
@@ -104,27 +106,128 @@ describe("figures from Prometheus match the construction", () => {
     expect(entity("dinkes").download.saturation).toEqual({ status: "not-within-horizon" });
   });
 
-  it("recommends next year's allocation rounded up to a tier, priced in IDR", () => {
-    // 17.5 x 1.3 = 22.75 Mbps → the 50 Mbps tier at Rp 480.000/Mbps/month.
-    expect(entity("disdukcapil").recommendation).toMatchObject({
-      basis: "download",
-      mbps: 50,
-      yearlyCostIdr: 50 * 480_000 * 12,
-      todayMbps: 20,
-      todayYearlyCostIdr: 20 * 550_000 * 12,
-      changeIdr: 288_000_000 - 132_000_000,
+  it("prices contracts only: an own line gets a tier, shared OPDs carry no rupiah", () => {
+    // MPP: flat 12 Mbps x 1.3 = 15.6 → the 20 Mbps tier at Rp 550.000/Mbps/month; today Rp 15 M/month.
+    expect(entity("mpp")).toMatchObject({
+      paidBy: "own",
+      provider: "PT Lintasarta",
+      today: { mbps: 50, yearlyCostIdr: 180_000_000 },
+      recommendation: { basis: "download", mbps: 20, yearlyCostIdr: 132_000_000, changeIdr: -48_000_000 },
     });
-    expect(entity("bappeda").recommendation).toMatchObject({
-      mbps: 5,
-      yearlyCostIdr: 39_000_000,
-      changeIdr: -249_000_000,
+    for (const id of ["disdukcapil", "dinkes", "bappeda", "diskominfo", "dishub", "satpol-pp"]) {
+      expect(entity(id).paidBy, id).toBe("shared");
+      expect(entity(id).today.yearlyCostIdr, id).toBeNull();
+      expect(entity(id).recommendation, id).toBeNull();
+    }
+  });
+
+  it("plans the shared OPDs' limits from their projected p95 + headroom, in steps", () => {
+    const row = (id: string) => report.plan.rows.find((r) => r.id === id)!;
+    // 17.5 x 1.3 = 22.75 → 25 Mbps; upload 2 x 1.3 = 2.6 → 3 Mbps.
+    expect(row("disdukcapil")).toMatchObject({
+      queue: "disdukcapil",
+      today: { download: 20, upload: 20 },
+      proposed: { download: 25, upload: 3 },
+      changeMbps: 5,
     });
-    expect(entity("telkom-astinet").recommendation).toMatchObject({
-      mbps: 200,
-      yearlyCostIdr: 200 * 380_000 * 12,
-      todayYearlyCostIdr: 60_000_000 * 12,
+    expect(row("bappeda").proposed).toEqual({ download: 4, upload: 2 }); // 3.9 and 1.3
+    expect(row("dishub")).toMatchObject({ evidence: false, proposed: { download: 10, upload: 10 } });
+    expect(report.plan.rows.map((r) => r.id)).not.toContain("mpp"); // its own line, not a share
+    // Room: the proposed uplinks (200 Mbps) x max_overbooking 1.5; the plan fits without scaling.
+    expect(report.plan.capacityMbps).toEqual({ download: 300, upload: 300 });
+    expect(report.plan.scale).toEqual({ download: 1, upload: 1 });
+    expect(report.plan.gains).toEqual(["disdukcapil"]);
+  });
+
+  it("sizes the city from the simultaneous sum at the uplinks, not the sum of p95s", () => {
+    const city = report.city;
+    // Telkom (80 Mbps p95) and Biznet (40) are busy at different times: their sum's p95 is 100 Mbps.
+    const constructed = aggregateP95([SPECS.uplinkDown, SPECS.biznetDown]);
+    expect(constructed.p95).toBe(100 * MBPS);
+    expect(city.uplinks.download.p95Bps).toBe(constructed.p95);
+    expect(city.uplinks.download.samples).toBe(constructed.samples);
+    expect(city.uplinks.upload.p95Bps).toBe(aggregateP95([SPECS.uplinkUp, SPECS.biznetUp]).p95);
+    expect(entity("telkom-astinet").download.p95Bps! + entity("biznet").download.p95Bps!).toBe(120 * MBPS);
+    // Flat: projected 100 x 1.3 = 130 Mbps, split over two 100 Mbps contracts → 65 → 100 Mbps each.
+    expect(city).toMatchObject({ basis: "download", recommendedMbps: 200, todayMbps: 200 });
+    expect(city.needMbps).toBeCloseTo(130, 9);
+    expect(city.lines).toEqual([
+      { id: "telkom-astinet", mbps: 100, idrPerMbpsMonth: 420_000, yearlyCostIdr: 504_000_000 },
+      { id: "biznet", mbps: 100, idrPerMbpsMonth: 420_000, yearlyCostIdr: 504_000_000 },
+    ]);
+    expect(entity("biznet").recommendation).toMatchObject({
+      mbps: 100,
+      changeIdr: 504_000_000 - 360_000_000,
     });
-    expect(entity("satpol-pp").recommendation).toBeNull();
+  });
+
+  it("measures the concurrency factor on the shared OPDs' sum, exactly as constructed", () => {
+    const shared = [
+      SPECS.disdukcapilDown,
+      SPECS.dinkesDown,
+      SPECS.bappedaDown,
+      SPECS.diskominfoDown,
+      SPECS.dishubDown,
+    ];
+    const constructed = aggregateP95(shared);
+    const city = report.city;
+    expect(city.sharedOpds.download.p95Bps).toBeCloseTo(constructed.p95, 6);
+    expect(city.sharedOpds.download.samples).toBe(constructed.samples);
+    const sumP95 = ["disdukcapil", "dinkes", "bappeda", "diskominfo", "dishub"].reduce(
+      (s, id) => s + entity(id).download.p95Bps!,
+      0,
+    );
+    expect(city.sumP95Mbps.download).toBeCloseTo(sumP95 / MBPS, 9);
+    expect(city.concurrency.download).toBeCloseTo(sumP95 / constructed.p95, 9);
+    expect(city.concurrency.download).toBeGreaterThan(1);
+    expect(city.sharedWithoutData).toEqual(["satpol-pp"]);
+    // Shared allocations 20+10+50+10+10+10 = 110 Mbps down on 200 Mbps of uplinks.
+    expect(city.overbooking.download).toBeCloseTo(110 / 200, 9);
+  });
+
+  it("counts each rupiah once: the budget is the uplink contracts plus the own lines", () => {
+    expect(
+      report.budget.lines.map((l) => [l.kind, l.id, l.todayYearlyCostIdr, l.proposedYearlyCostIdr]),
+    ).toEqual([
+      ["uplink", "telkom-astinet", 720_000_000, 504_000_000],
+      ["uplink", "biznet", 360_000_000, 504_000_000],
+      ["own", "mpp", 180_000_000, 132_000_000],
+    ]);
+    expect(report.budget).toMatchObject({
+      todayYearlyCostIdr: 1_260_000_000,
+      proposedYearlyCostIdr: 1_140_000_000,
+      changeIdr: -120_000_000,
+    });
+    expect(report.totals.opds.todayYearlyCostIdr + report.totals.uplinks.todayYearlyCostIdr).toBe(
+      report.budget.todayYearlyCostIdr,
+    );
+  });
+
+  it("gives no recommendation below the evidence gate, and says how much rests on solid data", () => {
+    const dishub = entity("dishub");
+    expect(dishub.evidence).toMatchObject({ ok: false, reason: "coverage" });
+    expect(dishub.evidence.coverage).toBeCloseTo(1 - 123 / 365, 9);
+    expect(entity("satpol-pp").evidence).toMatchObject({ ok: false, reason: "no-data" });
+    expect(report.evidence).toMatchObject({
+      opds: { passed: 5, total: 7 },
+      uplinks: { passed: 2, total: 2 },
+      city: true,
+      none: false,
+    });
+    expect(report.evidence.coverage).toBe(1);
+    expect(report.lastSampleAt!.toISOString()).toBe("2025-12-31T17:00:00.000Z");
+  });
+
+  it("a month recommends nothing (a trend needs 3 covered months), and still reports", async () => {
+    const client = new PrometheusClient({ url: prometheus.url });
+    const march = await buildReport({ inventory, period: parsePeriod("2025-03", TZ, 1), client });
+    expect([...march.opds, ...march.uplinks].filter((e) => e.evidence.ok)).toEqual([]);
+    expect(march.city.evidence).toMatchObject({ ok: false, reason: "months" });
+    expect(march.city.lines).toEqual([]);
+    expect(march.plan.rows.every((r) => r.proposed.download === r.today.download)).toBe(true);
+    expect(march.budget.changeIdr).toBe(0);
+    expect(march.evidence.none).toBe(true);
+    expect(march.ranking.underProvisioned).toEqual([]);
   });
 
   it("takes the contract from Prometheus where exported, else the inventory", () => {
@@ -141,14 +244,13 @@ describe("figures from Prometheus match the construction", () => {
   it("ranks under- and over-provisioned OPDs and totals the city", () => {
     expect(report.ranking).toEqual({
       underProvisioned: ["disdukcapil"],
-      overProvisioned: ["bappeda"],
+      overProvisioned: ["bappeda", "mpp", "diskominfo", "dinkes"],
       noData: ["satpol-pp"],
+      noEvidence: ["dishub"],
     });
-    expect(report.totals.opds.todayYearlyCostIdr).toBe(132_000_000 + 72_000_000 + 288_000_000 + 72_000_000);
-    expect(report.totals.opds.recommendedYearlyCostIdr).toBe(
-      288_000_000 + 72_000_000 + 39_000_000 + 72_000_000,
-    );
-    expect(report.totals.opds.sumP95Mbps.upload).toBeCloseTo(2 + 1.5 + 1, 9);
+    expect(report.totals.opds.todayYearlyCostIdr).toBe(180_000_000);
+    expect(report.totals.opds.recommendedYearlyCostIdr).toBe(132_000_000);
+    expect(report.totals.opds.sumP95Mbps.upload).toBeCloseTo(2 + 1.5 + 1 + 1 + 1 + 6, 9);
   });
 
   it("reads a quarter and a date range with the same rules", async () => {
@@ -163,13 +265,32 @@ describe("figures from Prometheus match the construction", () => {
     const d = days.opds.find((e) => e.id === "dinkes")!.download;
     expect([d.slots, d.samples, d.coverage]).toEqual([288, 0, 0]);
   });
+
+  it("reads one entity at a time to the same figures (memory is bounded by the batch)", async () => {
+    const client = new PrometheusClient({ url: prometheus.url });
+    const one = await buildReport({
+      inventory,
+      period: parsePeriod("2025", TZ, 1),
+      client,
+      batchEntities: 1,
+    });
+    expect({ ...one, generatedAt: report.generatedAt }).toEqual(report);
+  });
 });
 
 describe("files", () => {
   it("XLSX reopened with exceljs holds the numbers as numbers, formatted, headers frozen", async () => {
     const book = new ExcelJS.Workbook();
     await book.xlsx.load((await render(report, "xlsx", "id")) as unknown as ArrayBuffer);
-    expect(book.worksheets.map((s) => s.name)).toEqual(["Ringkasan", "Rincian", "Bulanan"]);
+    expect(book.worksheets.map((s) => s.name)).toEqual([
+      "Ringkasan",
+      "RKA",
+      "Rencana alokasi",
+      "Rincian",
+      "Bulanan",
+      "Celah data",
+      "Harga dan metode",
+    ]);
     const details = book.getWorksheet("Rincian")!;
     expect(details.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
     const header = (details.getRow(1).values as unknown[]).slice(1);
@@ -186,16 +307,69 @@ describe("files", () => {
     expect(dinkes.getCell(col("Persentil ke-95 (Mbps)")).numFmt).toBe("#,##0.0");
     expect(dinkes.getCell(col("Cakupan data")).value).toBe((SLOTS_2025 - GAP_SLOTS) / SLOTS_2025);
     expect(dinkes.getCell(col("Cakupan data")).numFmt).toBe("0.0%");
+    const mpp = rowOf("mpp", "Unduh");
+    expect(mpp.getCell(col("Biaya usulan (Rp/tahun)")).value).toBe(132_000_000);
+    expect(mpp.getCell(col("Biaya usulan (Rp/tahun)")).numFmt).toContain('"Rp"');
     const disdukcapil = rowOf("disdukcapil", "Unduh");
-    expect(disdukcapil.getCell(col("Biaya rekomendasi (Rp/tahun)")).value).toBe(288_000_000);
-    expect(disdukcapil.getCell(col("Biaya rekomendasi (Rp/tahun)")).numFmt).toContain('"Rp"');
+    expect(disdukcapil.getCell(col("Biaya usulan (Rp/tahun)")).value).toBeNull(); // a share: no rupiah
+    expect(disdukcapil.getCell(col("Pembiayaan")).value).toBe("Berbagi uplink kota");
     expect(disdukcapil.getCell(col("Perkiraan jenuh")).value).toBe("diproyeksikan Januari 2027");
+    expect(rowOf("dishub", "Unduh").getCell(col("Bukti")).value).toMatch(/^bukti belum cukup: cakupan 66,3%/);
+    expect(rowOf("dinkes", "Unduh").getCell(col("Celah data (WIB)")).value).toBe(
+      "10 Maret 2025 00.00 – 12 Maret 2025 06.00",
+    );
+    const gaps = book.getWorksheet("Celah data")!;
+    expect(gaps.getRow(2).getCell(4).value).toEqual(new Date("2025-03-10T00:00:00Z")); // WIB wall time
+    expect(gaps.getRow(2).getCell(4).numFmt).toBe("dd/mm/yyyy hh:mm");
+    expect(gaps.autoFilter).toBeTruthy();
     const monthly = book.getWorksheet("Bulanan")!;
+    expect(monthly.autoFilter).toBeTruthy();
+    expect(monthly.getRow(2).getCell(2).value).toBe("Dinas Kependudukan dan Pencatatan Sipil"); // full name
     const mHeader = (monthly.getRow(1).values as unknown[]).slice(1);
     expect(mHeader.slice(3)).toEqual(expect.arrayContaining(["Januari 2025", "Desember 2025"]));
     const growth = monthly.getRow(2);
     expect(growth.getCell(1).value).toBe("disdukcapil");
     expect([4, 15].map((c) => growth.getCell(c).value)).toEqual([6, 11.5]);
+  });
+
+  it("RKA sheet: LibreOffice recalculates the formulas to the JSON's totals", async () => {
+    const json = JSON.parse((await render(report, "json", "id")).toString("utf8"));
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await render(report, "xlsx", "id")) as unknown as ArrayBuffer);
+    const rka = book.getWorksheet("RKA")!;
+    // Drop the cached results: whatever LibreOffice shows, it computed.
+    let formulas = 0;
+    rka.eachRow((row) =>
+      row.eachCell((cell) => {
+        const v = cell.value as { formula?: string } | null;
+        if (v && typeof v === "object" && "formula" in v) {
+          cell.value = { formula: v.formula! } as ExcelJS.CellFormulaValue;
+          formulas++;
+        }
+      }),
+    );
+    expect(formulas).toBe(2 * json.budget.lines.length + 3);
+    const csv = parseCsv(await recalculatedCsv(Buffer.from(await book.xlsx.writeBuffer()), 2));
+    expect(csv[0]!.slice(0, 5)).toEqual(["Uraian", "Volume", "Satuan", "Harga satuan (Rp)", "Jumlah (Rp)"]);
+    json.budget.lines.forEach(
+      (line: { proposedYearlyCostIdr: number; todayYearlyCostIdr: number }, i: number) => {
+        const row = csv[i + 1]!;
+        expect(row[1]).toBe("12");
+        expect(Number(row[4])).toBe(line.proposedYearlyCostIdr);
+        expect(Number(row[6])).toBe(line.proposedYearlyCostIdr - line.todayYearlyCostIdr);
+      },
+    );
+    expect(csv[1]![0]).toBe(
+      "Langganan internet dedicated PT Telkom Indonesia (Astinet) 100 Mbps (telkom-astinet)",
+    );
+    const total = csv[json.budget.lines.length + 1]!;
+    expect(total[0]).toBe("Total usulan");
+    expect([4, 5, 6].map((c) => Number(total[c]))).toEqual([
+      json.budget.proposedYearlyCostIdr,
+      json.budget.todayYearlyCostIdr,
+      json.budget.changeIdr,
+    ]);
+    expect(json.budget.proposedYearlyCostIdr).toBe(1_140_000_000);
   });
 
   it("PDF text (pdftotext) holds the figures, the chart labels and the methodology", async () => {
@@ -208,8 +382,8 @@ describe("files", () => {
       "Tahun Anggaran 2025",
       "diproyeksikan Januari 2027",
       "10 Maret 2025 00.00 – 12 Maret 2025 06.00",
-      "Rp 288.000.000",
-      "-Rp 249.000.000",
+      "Rp 132.000.000",
+      "Rp 1.140.000.000",
       "99,4%",
       "Unduh 6 6,5 7 7,5 8 8,5 9 9,5 10 10,5 11 11,5", // monthly p95 under the trend chart
       "Metodologi",
@@ -234,7 +408,11 @@ describe("files", () => {
     const header = lines[0]!.split(";");
     const dinkes = lines.find((l) => l.startsWith("OPD;dinkes;") && l.includes(";Unduh;"))!.split(";");
     expect(dinkes[header.indexOf("Persentil ke-95 (Mbps)")]).toBe("5");
-    expect(dinkes[header.indexOf("Cakupan data")]).toBe("0,9938");
+    expect(dinkes[header.indexOf("Cakupan data (%)")]).toBe("99,38");
+    const growth = lines.find((l) => l.startsWith("OPD;disdukcapil;") && l.includes(";Unduh;"))!.split(";");
+    expect(growth[header.indexOf("Tren (%/bulan)")]).toBe(
+      String(Number(((0.5 / 8.75) * 100).toFixed(2))).replace(".", ","),
+    );
     const en = (await render(report, "csv", "en")).toString("utf8").slice(1).split("\r\n");
     expect(en[0]!.split(",")).toContain("95th percentile (Mbps)");
   });

@@ -37,12 +37,14 @@ import {
 } from "./plan.js";
 import {
   compileReadPlan,
+  queueStatePrefix,
   type CounterSlot,
   type PlannedInterface,
   type ReadPlan,
   type ResolvedLink,
   typeProblem,
 } from "./read-plan.js";
+import { queueUp, stallPolls, watchQueue, type QueueWatch } from "./queue-state.js";
 
 export const FAILURE_REASONS: readonly FailureReason[] = [
   "timeout",
@@ -50,6 +52,9 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
   "malformed",
   "credentials",
   "fd_exhausted",
+  "refused",
+  "loop",
+  "too_many_rows",
   "error",
 ];
 
@@ -77,6 +82,8 @@ interface Unresolved {
   path: string;
   problem: "none" | "several" | "unsupported";
   candidates: number[];
+  /** An OPD's queue that discovery could not find: its kapasitas_queue_up series, exported as 0. */
+  queueState?: string;
 }
 
 interface Discovery {
@@ -106,6 +113,8 @@ const HELP: Record<string, string> = {
   [METRICS.deviceRestarts]: "Device restarts seen (sysUpTime went backwards).",
   [METRICS.counterWraps]: "32-bit counter wraps corrected.",
   [METRICS.linkUnresolved]: "1 when an inventory selector matches no row or several rows on the device.",
+  [METRICS.queueUp]:
+    "1 while an OPD's simple queue is in the table and counting; 0 when it is gone or its counters stood still.",
   [METRICS.counterDiscontinuities]:
     "Counter samples not counted: implausible delta, counter reset, row moved (reason).",
 };
@@ -136,6 +145,8 @@ export class DevicePoller {
   private readonly log: Logger;
   private discovery: Discovery | undefined;
   private readonly counters = new Map<string, CounterState>();
+  /** Each OPD queue's raw counters and how long they stood still (queue-state.ts). */
+  private readonly queues = new Map<string, QueueWatch>();
   private last: { atMs: number; uptimeTicks: number | undefined } | undefined;
   private restarts = 0;
   private wraps = 0;
@@ -148,6 +159,8 @@ export class DevicePoller {
   private readonly devicePrefix: string;
   /** The running poll was already answered (and counted) as a timeout. */
   private pollCountedLate = false;
+  /** The running poll's scope: failing it ends the poll at its next request. */
+  private scope: PollScope | undefined;
 
   /** Digests of the plan: a reload keeps this poller when the device's new plan has the same identity. */
   digest: PlanDigest;
@@ -168,6 +181,8 @@ export class DevicePoller {
         retries: currentPlan.settings.retries,
         maxRepetitions: currentPlan.settings.maxRepetitions,
         getBatchSize: options.getBatchSize,
+        walkMaxRows: currentPlan.settings.walkMaxRows,
+        walkMaxRequests: currentPlan.settings.walkMaxRequests,
       },
       options.client,
       options.perDeviceConcurrency,
@@ -178,13 +193,14 @@ export class DevicePoller {
    * Poll now (or join a poll already running for another scraper) and return the exposition.
    * With a budget (Prometheus's scrape timeout, less a margin), a poll that runs late is answered
    * with `snmp_device_up 0` and reason timeout before Prometheus gives up on the scrape; the poll
-   * itself finishes in the background and keeps the counters right.
+   * itself finishes in the background and keeps the counters right. Without a budget (a scraper
+   * that sends no header, `kapasitas poll`) the device's poll interval is the budget: no scrape
+   * waits on a poll longer than that.
    */
-  async scrape(budgetMs?: number): Promise<string> {
+  async scrape(budgetMs = this.plan.settings.intervalSeconds * 1000): Promise<string> {
     const poll = (this.inflight ??= this.pollAndExpose().finally(() => {
       this.inflight = undefined;
     }));
-    if (budgetMs === undefined) return poll;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<string>((resolve) => {
       timer = setTimeout(() => resolve(this.lateAnswer(budgetMs)), budgetMs);
@@ -230,6 +246,7 @@ export class DevicePoller {
    */
   adoptStateFrom(previous: DevicePoller): void {
     for (const [key, state] of previous.counters) this.counters.set(key, state);
+    for (const [key, watch] of previous.queues) this.queues.set(key, watch);
     this.last = previous.last;
     this.restarts = previous.restarts;
     this.wraps = previous.wraps;
@@ -260,6 +277,15 @@ export class DevicePoller {
     return this.client.requestDeadlineMs / 1000;
   }
 
+  /**
+   * End the running poll now (shutdown): its queued requests leave, those on the wire fail, and
+   * every scrape waiting for it is answered at once.
+   */
+  abort(): void {
+    this.scope?.fail(new SnmpError("error", "collector shutting down"));
+    if (!this.clientHandedOn) this.client.reset();
+  }
+
   /** Close the session once any poll in flight has finished (a reload must not cut a scrape short). */
   close(): void {
     if (this.clientHandedOn) return;
@@ -274,7 +300,7 @@ export class DevicePoller {
     const out = new ExpositionWriter();
     let up = 0;
     if (started >= this.backoffUntilMs) {
-      const scope = new PollScope();
+      const scope = (this.scope = new PollScope());
       try {
         // A device that failed last time is asked one cheap question in the probe lane first:
         // while it stays silent it never takes a slot that a live device's poll needs.
@@ -288,6 +314,8 @@ export class DevicePoller {
         // Fail the scope first: requests of this poll still queued leave without being sent.
         scope.fail(error);
         this.recordFailure(error);
+      } finally {
+        this.scope = undefined;
       }
     }
     this.writeDeviceMetrics(out, up, (this.now() - started) / 1000);
@@ -385,7 +413,15 @@ export class DevicePoller {
         target.kind === "interface" ? resolveInterface(ifRowList, target) : resolveQueue(qRows, target.queue);
       if (!resolution.ok) {
         const { problem, candidates } = resolution;
-        unresolved.push({ linkId: link.linkId, owner: link.ownerId, path: link.path, problem, candidates });
+        const queueState = queueStatePrefix(this.id, link);
+        unresolved.push({
+          linkId: link.linkId,
+          owner: link.ownerId,
+          path: link.path,
+          problem,
+          candidates,
+          queueState,
+        });
         continue;
       }
       const index = resolution.index;
@@ -424,6 +460,8 @@ export class DevicePoller {
     for (const i of plan.interfaces) for (const slot of [...i.errors, ...i.discards]) live.add(slot.key);
     for (const link of plan.links) for (const slot of link.counters) live.add(slot.key);
     for (const key of this.counters.keys()) if (!live.has(key)) this.counters.delete(key);
+    const queues = new Set(plan.links.flatMap((l) => (l.queueState ? [l.queueState.key] : [])));
+    for (const key of this.queues.keys()) if (!queues.has(key)) this.queues.delete(key);
   }
 
   /** HC counters where the agent has them (SNMPv2c/v3 agents usually do), 32-bit otherwise. */
@@ -535,7 +573,30 @@ export class DevicePoller {
     for (const link of plan.links) {
       const max = link.speedOf ? bytesPerSecond.get(link.speedOf.index) : undefined;
       for (const slot of link.counters) this.count(out, slot, values[slot.pos]?.value, ctx, max);
+      if (link.queueState) this.writeQueueState(out, link.queueState, link.counters, values);
     }
+    // A queue gone from the table is down while the device answers.
+    for (const u of this.discovery?.unresolved ?? []) {
+      if (u.queueState !== undefined)
+        out.sample(METRICS.queueUp, "gauge", HELP[METRICS.queueUp]!, u.queueState, 0);
+    }
+  }
+
+  private writeQueueState(
+    out: ExpositionWriter,
+    state: { key: string; prefix: string },
+    counters: CounterSlot[],
+    values: Row[],
+  ): void {
+    const raw = (slot: CounterSlot | undefined): bigint | undefined => {
+      const v = slot === undefined ? undefined : values[slot.pos]?.value;
+      return v?.kind === "counter64" ? v.value : v?.kind === "int" ? BigInt(v.value) : undefined;
+    };
+    const watch = watchQueue(this.queues.get(state.key), [raw(counters[0]), raw(counters[1])]);
+    if (watch === undefined) return;
+    this.queues.set(state.key, watch);
+    const up = queueUp(watch, stallPolls(this.plan.settings.intervalSeconds));
+    out.sample(METRICS.queueUp, "gauge", HELP[METRICS.queueUp]!, state.prefix, up);
   }
 
   private writeHotspots(out: ExpositionWriter, counts: Map<number, number>): void {

@@ -15,7 +15,7 @@ function sample() {
 }
 
 async function metrics(collector: Fleet): Promise<string[]> {
-  return (await collector.registry.metrics()).split("\n").filter((l) => l && !l.startsWith("#"));
+  return (await collector.metrics()).split("\n").filter((l) => l && !l.startsWith("#"));
 }
 
 describe("Fleet /metrics on the Tanjungpinang sample", () => {

@@ -8,7 +8,9 @@ import { DIRECTIONS, mbpsFor, mbpsToBps } from "../../core/model.js";
 import type { Inventory } from "../../core/schema.js";
 import { createLanes, LANES, type Lane, type LaneName } from "../snmp/lanes.js";
 import type { ClientContext } from "../snmp/session.js";
+import { FixedBlock } from "../compress.js";
 import { DevicePoller } from "./device.js";
+import { ExpositionWriter, seriesPrefix } from "./exposition.js";
 import {
   devicePlans,
   inShard,
@@ -63,6 +65,7 @@ export class Fleet {
   private readonly reloads: Counter<"result">;
   private fdExhaustedLogged = false;
   private readonly onDiscovery: () => void;
+  private gaugesOf: { inventory: Inventory; block: FixedBlock } | undefined;
 
   constructor(
     inventory: Inventory,
@@ -158,7 +161,7 @@ export class Fleet {
     const previous = this.pollers;
     const next = new Map<string, DevicePoller>();
     // What changed: from the reload worker, or worked out here (tests, `kapasitas poll`).
-    const planned = updates ?? planUpdates(inventory, this.planDigests());
+    const planned = updates ?? planUpdates(inventory, this.planDigests(), this.options.shard);
     let sliceStart = performance.now();
     for (const [id, update] of planned) {
       if (!inShard(id, this.options.shard)) continue;
@@ -195,16 +198,19 @@ export class Fleet {
     this.reloads.inc({ result: "failure" });
   }
 
+  /** Stop polling: running polls end now (their scrapes are answered), sessions close. */
   close(): void {
-    for (const poller of this.pollers.values()) poller.close();
+    for (const poller of this.pollers.values()) {
+      poller.abort();
+      poller.close();
+    }
     this.pollers.clear();
   }
 
   private buildPollers(inventory: Inventory): Map<string, DevicePoller> {
     const pollers = new Map<string, DevicePoller>();
-    for (const [id, plan] of devicePlans(inventory)) {
-      if (inShard(id, this.options.shard)) pollers.set(id, this.newPoller(plan));
-    }
+    for (const [id, plan] of devicePlans(inventory, this.options.shard))
+      pollers.set(id, this.newPoller(plan));
     return pollers;
   }
 
@@ -239,17 +245,12 @@ export class Fleet {
     return { poll: state(this.lanes.poll), probe: state(this.lanes.probe) };
   }
 
-  /**
-   * Inventory gauges come from the inventory, not from devices. With sharding only shard 0 exports
-   * them, so each series exists once and `sum()` or a division never double counts.
-   */
+  /** The collector's own state, read at each scrape of /metrics. */
   private registerGauges(): void {
-    const exportInventory = !this.options.shard || this.options.shard.index === 0;
     // collect() runs with `this` bound to the metric; these read the collector's current state.
     const devices = () => this.pollers.size;
     const lanes = () => this.lanes;
     const deadline = () => Math.max(0, ...[...this.pollers.values()].map((p) => p.requestDeadlineSeconds));
-    const inventory = () => this.inventory;
     new Gauge({
       name: "kapasitas_collector_devices",
       help: "Devices this collector (shard) polls.",
@@ -299,47 +300,64 @@ export class Fleet {
         this.set(deadline());
       },
     });
-    if (!exportInventory) return;
-    new Gauge({
-      name: METRICS.opdAllocatedBps,
-      help: "Bandwidth allocated to an OPD in the inventory, bits per second.",
-      labelNames: ["opd", "direction"],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const o of inventory().opds) {
-          for (const direction of DIRECTIONS) {
-            this.set({ opd: o.id, direction }, mbpsToBps(mbpsFor(o.allocated, direction)));
-          }
-        }
-      },
-    });
-    new Gauge({
-      name: METRICS.uplinkContractedBps,
-      help: "Bandwidth contracted from an ISP in the inventory, bits per second.",
-      labelNames: ["uplink", "provider", "direction"],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const u of inventory().uplinks) {
-          for (const direction of DIRECTIONS) {
-            this.set(
-              { uplink: u.id, provider: u.provider, direction },
-              mbpsToBps(mbpsFor(u.contracted, direction)),
-            );
-          }
-        }
-      },
-    });
-    new Gauge({
-      name: METRICS.opdInfo,
-      help: "One series per OPD in the inventory (value 1), carrying its full name and category.",
-      labelNames: ["opd", "name", "category"],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const o of inventory().opds) this.set({ opd: o.id, name: o.name, category: o.category }, 1);
-      },
-    });
   }
+
+  /**
+   * The inventory gauges, rendered once per inventory (they change only with it) and sent after
+   * the collector's own metrics. They come from the inventory, not from devices: with sharding only
+   * shard 0 exports them, so each series exists once and `sum()` or a division never double
+   * counts. A province's
+   * inventory makes hundreds of thousands of these lines: prom-client would rebuild them, and
+   * their label keys, on every scrape of /metrics.
+   */
+  inventoryGauges(): FixedBlock[] {
+    if (this.options.shard && this.options.shard.index !== 0) return [];
+    if (this.gaugesOf?.inventory !== this.inventory)
+      this.gaugesOf = {
+        inventory: this.inventory,
+        block: new FixedBlock(inventoryExposition(this.inventory)),
+      };
+    return [this.gaugesOf.block];
+  }
+
+  /** What /metrics serves, as plain text: the registry, then the inventory gauges. */
+  async metrics(): Promise<string> {
+    return (
+      (await this.registry.metrics()) +
+      this.inventoryGauges()
+        .map((b) => b.text)
+        .join("")
+    );
+  }
+}
+
+/** The inventory's gauges in the text format (pure): allocations, contracts and OPD info. */
+export function inventoryExposition(inventory: Inventory): string {
+  const out = new ExpositionWriter();
+  const gauge = (name: string, help: string, labels: Record<string, string>, value: number) =>
+    out.sample(name, "gauge", help, seriesPrefix(name, labels), value);
+  for (const o of inventory.opds)
+    for (const direction of DIRECTIONS)
+      gauge(
+        METRICS.opdAllocatedBps,
+        "Bandwidth allocated to an OPD in the inventory, bits per second.",
+        { opd: o.id, direction },
+        mbpsToBps(mbpsFor(o.allocated, direction)),
+      );
+  for (const u of inventory.uplinks)
+    for (const direction of DIRECTIONS)
+      gauge(
+        METRICS.uplinkContractedBps,
+        "Bandwidth contracted from an ISP in the inventory, bits per second.",
+        { uplink: u.id, provider: u.provider, direction },
+        mbpsToBps(mbpsFor(u.contracted, direction)),
+      );
+  for (const o of inventory.opds)
+    gauge(
+      METRICS.opdInfo,
+      "One series per OPD in the inventory (value 1), carrying its full name and category.",
+      { opd: o.id, name: o.name, category: o.category },
+      1,
+    );
+  return out.toString();
 }

@@ -26,10 +26,13 @@ export interface DevicePlan {
   hotspots: HotspotPlan[];
 }
 
-export function devicePlans(inv: Inventory): Map<string, DevicePlan> {
+/** What each device of the shard (every device without one) is polled for; others are never planned. */
+export function devicePlans(inv: Inventory, shard?: Shard): Map<string, DevicePlan> {
   const providers = new Map(inv.uplinks.map((u) => [u.id, u.provider]));
   const plans = new Map<string, DevicePlan>(
-    inv.devices.map((d) => [d.id, { device: d, settings: pollSettings(inv, d), links: [], hotspots: [] }]),
+    inv.devices
+      .filter((d) => inShard(d.id, shard))
+      .map((d) => [d.id, { device: d, settings: pollSettings(inv, d), links: [], hotspots: [] }]),
   );
   for (const link of measuredLinks(inv)) {
     const provider = link.owner === "uplink" ? (providers.get(link.ownerId) ?? "") : "";
@@ -82,9 +85,10 @@ export type PlanUpdate =
 export function planUpdates(
   inventory: Inventory,
   running: ReadonlyMap<string, PlanDigest>,
+  shard?: Shard,
 ): Map<string, PlanUpdate> {
   const updates = new Map<string, PlanUpdate>();
-  for (const [id, plan] of devicePlans(inventory)) {
+  for (const [id, plan] of devicePlans(inventory, shard)) {
     const digest = planDigest(plan);
     const now = running.get(id);
     if (now?.full === digest.full) updates.set(id, { kind: "same", digest });

@@ -53,6 +53,8 @@ export interface LinkSlots {
   /** The interface whose speed bounds this link's deltas; undefined for a queue. */
   speedOf: InterfaceSlots | undefined;
   counters: CounterSlot[];
+  /** An OPD's simple queue: where its state (kapasitas_queue_up) is kept and exported. */
+  queueState: { key: string; prefix: string } | undefined;
 }
 
 export interface ReadPlan {
@@ -61,6 +63,20 @@ export interface ReadPlan {
   interfaces: InterfaceSlots[];
   queueNames: { pos: number; name: string }[];
   links: LinkSlots[];
+}
+
+/**
+ * The kapasitas_queue_up series of an OPD's queue link (undefined for an interface or an uplink):
+ * the labels of its opd_link_bytes_total, without the direction.
+ */
+export function queueStatePrefix(deviceId: string, link: PlannedLink): string | undefined {
+  if (link.owner !== "opd" || link.target.kind !== "queue") return undefined;
+  return seriesPrefix(METRICS.queueUp, {
+    opd: link.ownerId,
+    link: link.linkId,
+    device: deviceId,
+    interface: `queue/${link.target.queue}`,
+  });
 }
 
 function linkPrefix(deviceId: string, r: ResolvedLink, direction: Direction): string {
@@ -153,7 +169,15 @@ export function compileReadPlan(
         name: r.link.owner === "opd" ? METRICS.opdLinkBytes : METRICS.uplinkBytes,
       };
     });
-    return { speedOf: r.kind === "interface" ? byIndex.get(r.index) : undefined, counters };
+    const statePrefix = queueStatePrefix(deviceId, r.link);
+    return {
+      speedOf: r.kind === "interface" ? byIndex.get(r.index) : undefined,
+      counters,
+      queueState:
+        statePrefix === undefined
+          ? undefined
+          : { key: `queue:${r.link.ownerId}:${r.link.linkId}`, prefix: statePrefix },
+    };
   });
 
   return { oids, uptime: 0, interfaces: [...byIndex.values()], queueNames, links: linkSlots };

@@ -4,11 +4,15 @@
 // would hand the main thread the whole inventory in a single turn).
 import { parentPort, workerData } from "node:worker_threads";
 import { loadInventory } from "../../core/load.js";
-import { planUpdates, type PlanDigest } from "./plan.js";
+import { planUpdates, type PlanDigest, type Shard } from "./plan.js";
 import { LIST_SECTIONS, SLICE, type ReloadMessage } from "./reload.js";
 
 const port = parentPort!;
-const { file, running } = workerData as { file: string; running: Map<string, PlanDigest> };
+const { file, running, shard } = workerData as {
+  file: string;
+  running: Map<string, PlanDigest>;
+  shard: Shard | undefined;
+};
 
 function* messages(): Generator<ReloadMessage> {
   const result = loadInventory(file);
@@ -22,7 +26,7 @@ function* messages(): Generator<ReloadMessage> {
     for (let i = 0; i < list.length; i += SLICE)
       yield { kind: "items", section, items: list.slice(i, i + SLICE) };
   }
-  const plans = [...planUpdates(inventory, running)];
+  const plans = [...planUpdates(inventory, running, shard)];
   for (let i = 0; i < plans.length; i += SLICE) yield { kind: "plans", plans: plans.slice(i, i + SLICE) };
   const { devices: _d, opds: _o, uplinks: _u, apps: _a, ...rest } = inventory;
   yield { kind: "done", rest };

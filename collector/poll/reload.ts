@@ -4,14 +4,11 @@
 // validates the file and works out what changed for each device against the plans in force (by
 // digest), then sends the result in slices, one per turn of the event loop (the main thread asks
 // for each), and scrapes are answered in between. An unchanged device costs a few bytes.
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startModuleWorker } from "../../core/worker.js";
 import type { Problem } from "../../core/load.js";
 import type { Inventory } from "../../core/schema.js";
-import type { PlanDigest, PlanUpdate } from "./plan.js";
+import type { PlanDigest, PlanUpdate, Shard } from "./plan.js";
 
 /** What the worker sends, one message at a time. */
 export type ReloadMessage =
@@ -48,39 +45,22 @@ export function assemble(messages: Iterable<ReloadMessage>): Reloaded {
   throw new Error("the reload worker stopped before it finished");
 }
 
-interface TsxPackage {
-  exports: { "./esm/api": { import: { default: string } } };
-}
-
-/**
- * The worker next to this module. Built, it is plain JavaScript. From source (tsx, or vitest, which
- * does not pass its loader on to workers), a small bootstrap registers tsx's loader in the worker
- * first, then imports the TypeScript file.
- */
-function startWorker(file: string, running: Map<string, PlanDigest>): Worker {
-  const options = { workerData: { file, running } };
-  if (!import.meta.url.endsWith(".ts"))
-    return new Worker(new URL("./reload-worker.js", import.meta.url), options);
-  // tsx's ESM API, found through its own exports map (a require() resolve would pick the CJS build).
-  const tsxPackage = createRequire(import.meta.url).resolve("tsx/package.json");
-  const exports = (JSON.parse(readFileSync(tsxPackage, "utf8")) as TsxPackage).exports["./esm/api"].import
-    .default;
-  const api = pathToFileURL(join(dirname(tsxPackage), exports)).href;
-  const script = new URL("./reload-worker.ts", import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true });
+function startWorker(file: string, running: Map<string, PlanDigest>, shard: Shard | undefined): Worker {
+  return startModuleWorker(import.meta.url, "reload-worker", { workerData: { file, running, shard } });
 }
 
 /**
  * Load, validate and plan an inventory file on a worker thread; `running` holds the digests of the
- * plans in force, so that only what changed comes back (see planUpdates).
+ * plans in force, so that only what changed comes back (see planUpdates), and only the shard's
+ * devices are planned.
  */
 export function loadInBackground(
   file: string,
   running: Map<string, PlanDigest> = new Map(),
+  shard?: Shard,
 ): Promise<Reloaded> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker(file, running);
+    const worker = startWorker(file, running, shard);
     const messages: ReloadMessage[] = [];
     worker.on("message", (m: ReloadMessage) => {
       messages.push(m);

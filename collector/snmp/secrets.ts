@@ -37,3 +37,23 @@ export function resolveSecret(reference: string, source: SecretSource = defaultS
   }
   throw new SecretError("not a secret reference (expected env:NAME or file:/path)");
 }
+
+/** What a secret becomes in a log line or an error text. */
+export const REDACTED = "[redacted]";
+
+/**
+ * An error text with every secret value blanked out (pure): the values given, and whatever an SNMP
+ * library quotes as a community (`Community 'X' ... community 'Y'`: the second may be another
+ * device's, or an attacker's probe echoed back).
+ */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text
+    .replace(
+      /Community '[\s\S]*' in request does not match community '[\s\S]*' in response/,
+      `Community '${REDACTED}' in request does not match community '${REDACTED}' in response`,
+    )
+    .replace(/(community\s+)'[^']*'/gi, `$1'${REDACTED}'`);
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length))
+    if (secret.length > 0) out = out.split(secret).join(REDACTED);
+  return out;
+}

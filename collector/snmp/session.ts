@@ -1,15 +1,25 @@
 // The SNMP engine: one long-lived net-snmp session per device (v2c or v3), batched Gets, GetBulk
 // column walks with a tunable max-repetitions, per-request timeout and retries, and limits on
 // requests in flight per device and per shared lane (lanes.ts). Failures are classified into a few stable reasons.
+import type { Socket } from "node:dgram";
 import snmp, { type Session, type Varbind } from "net-snmp";
 import type { Device } from "../../core/schema.js";
 import type { Lane, LaneName } from "./lanes.js";
 import { Canceller, Limiter, type Cancel } from "./limiter.js";
 import { netSnmpAuthProtocol, netSnmpPrivProtocol } from "./privacy.js";
-import { resolveSecret, SecretError } from "./secrets.js";
+import { resolveSecret, scrubSecrets, SecretError } from "./secrets.js";
 
 /** Why a request failed: the `reason` label of snmp_device_poll_failures_total. */
-export type FailureReason = "timeout" | "auth" | "malformed" | "credentials" | "fd_exhausted" | "error";
+export type FailureReason =
+  | "timeout"
+  | "auth"
+  | "malformed"
+  | "credentials"
+  | "fd_exhausted"
+  | "refused"
+  | "loop"
+  | "too_many_rows"
+  | "error";
 
 export class SnmpError extends Error {
   constructor(
@@ -32,6 +42,56 @@ export interface EngineOptions {
   maxRepetitions: number;
   /** Varbinds per Get PDU; keeps responses under typical agent and path MTU limits. */
   getBatchSize: number;
+  /** The most rows one walk may return before it is abandoned as `too_many_rows`. */
+  walkMaxRows: number;
+  /** The most GetBulk requests one walk may send before it is abandoned as `too_many_rows`. */
+  walkMaxRequests: number;
+}
+
+/** Compare two numeric OIDs arc by arc (pure): negative, 0 or positive, like a sort comparator. */
+export function compareOids(a: string, b: string): number {
+  const x = a.split(".");
+  const y = b.split(".");
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = Number(x[i]) - Number(y[i]);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/** A walk's progress over every column, checked after each GetBulk response (pure decisions). */
+export class WalkGuard {
+  private rows = 0;
+  private requests = 0;
+
+  constructor(private readonly limits: { walkMaxRows: number; walkMaxRequests: number }) {}
+
+  /** Before each request: a walk that has sent its share of requests stops. */
+  request(columns: readonly string[]): void {
+    if (++this.requests > this.limits.walkMaxRequests)
+      throw new SnmpError(
+        "too_many_rows",
+        `walk of ${columns.join(", ")} still going after ${this.limits.walkMaxRequests} GetBulk requests (walk_max_requests)`,
+      );
+  }
+
+  /**
+   * One row of `column` returned after `previous` (the cursor or the row before it): an OID that
+   * does not increase means the agent loops (the walk would never end, as Net-SNMP's and
+   * snmp_exporter's walkers also refuse), and too many rows mean it never stops.
+   */
+  row(column: string, previous: string, oid: string): void {
+    if (compareOids(oid, previous) <= 0)
+      throw new SnmpError(
+        "loop",
+        `agent returned ${oid} after ${previous} walking ${column}: OIDs must increase (a looping agent)`,
+      );
+    if (++this.rows > this.limits.walkMaxRows)
+      throw new SnmpError(
+        "too_many_rows",
+        `walk of ${column} returned more than ${this.limits.walkMaxRows} rows (walk_max_rows)`,
+      );
+  }
 }
 
 /** A value as read off the wire, decoded once. */
@@ -74,8 +134,22 @@ export function decode(varbind: Varbind): SnmpValue {
   }
 }
 
-/** Map a net-snmp error onto a failure reason; the message never carries a secret. */
-export function classify(error: unknown, sawMalformedPacket: boolean): SnmpError {
+/**
+ * Map a net-snmp error onto a failure reason. The message never carries a secret: net-snmp's texts
+ * may quote a community ("Community 'X' in request does not match community 'Y' in response"), so
+ * every `secrets` value and every quoted community are blanked out.
+ */
+export function classify(
+  error: unknown,
+  sawMalformedPacket: boolean,
+  secrets: readonly string[] = [],
+): SnmpError {
+  const failure = classifyUnscrubbed(error, sawMalformedPacket);
+  const message = scrubSecrets(failure.message, secrets);
+  return message === failure.message ? failure : new SnmpError(failure.reason, message, failure.tooBig);
+}
+
+function classifyUnscrubbed(error: unknown, sawMalformedPacket: boolean): SnmpError {
   if (error instanceof SnmpError) return error;
   if (error instanceof SecretError) return new SnmpError("credentials", error.message);
   if (error instanceof snmp.RequestTimedOutError) {
@@ -96,7 +170,8 @@ export function classify(error: unknown, sawMalformedPacket: boolean): SnmpError
   return new SnmpError("error", error instanceof Error ? error.message : String(error));
 }
 
-function openSession(device: Device, options: EngineOptions): Session {
+/** The device's session, and the secret values it was opened with (to scrub from error texts). */
+function openSession(device: Device, options: EngineOptions): { session: Session; secrets: string[] } {
   const common = {
     port: device.port,
     retries: options.retries,
@@ -107,10 +182,9 @@ function openSession(device: Device, options: EngineOptions): Session {
   };
   const s = device.snmp;
   if (s.version === "v2c") {
-    return snmp.createSession(device.host, resolveSecret(s.community), {
-      ...common,
-      version: snmp.Version2c,
-    });
+    const community = resolveSecret(s.community);
+    const session = snmp.createSession(device.host, community, { ...common, version: snmp.Version2c });
+    return { session, secrets: [community] };
   }
   const level = snmp.SecurityLevel[s.security_level];
   const user = {
@@ -125,7 +199,38 @@ function openSession(device: Device, options: EngineOptions): Session {
       privKey: resolveSecret(s.priv_key ?? ""),
     }),
   };
-  return snmp.createV3Session(device.host, user, { ...common, ...(s.context && { context: s.context }) });
+  const session = snmp.createV3Session(device.host, user, {
+    ...common,
+    ...(s.context && { context: s.context }),
+  });
+  return { session, secrets: [user.authKey, user.privKey].filter((k): k is string => !!k) };
+}
+
+type SendCallback = (error: Error | null, bytes?: number) => void;
+
+/**
+ * Connect the session's UDP socket to the agent, as gosnmp (snmp_exporter) does: the kernel then
+ * hands back an ICMP port unreachable as ECONNREFUSED (a refused port is told at once instead of
+ * after every try's timeout) and delivers only datagrams from the agent's address. net-snmp sends
+ * with an address, which a connected socket refuses, so its sends are passed on without one, after
+ * the connect has completed.
+ */
+function connectToAgent(socket: Socket, device: Device): void {
+  // A failed connect (no descriptor left for the bind, a name that does not resolve) is handed to
+  // the callback, not emitted: emit it, so the socket's error handler fails the requests.
+  const connected = new Promise<void>((resolve) =>
+    socket.connect(device.port, device.host, ((error?: Error) =>
+      error ? socket.emit("error", error) : resolve()) as () => void),
+  );
+  const send = socket.send.bind(socket) as (b: Buffer, o: number, l: number, cb?: SendCallback) => void;
+  (socket as unknown as { send: unknown }).send = (
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    _port: number,
+    _address: string,
+    callback?: SendCallback,
+  ) => void connected.then(() => send(buffer, offset, length, callback));
 }
 
 /** A socket error that means the process has run out of file descriptors. */
@@ -237,6 +342,8 @@ export interface ClientContext {
  */
 export class SnmpClient {
   private session: Session | undefined;
+  /** The secret values of the session, blanked out of every error text. */
+  private secrets: string[] = [];
   /** Undecodable datagrams received so far; compared before and after each request. */
   private malformedCount = 0;
   private readonly deviceLimiter: Limiter;
@@ -300,8 +407,10 @@ export class SnmpClient {
    */
   async walk(columns: readonly string[], scope: PollScope): Promise<Map<string, Row[]>> {
     const out = new Map<string, Row[]>(columns.map((c) => [c, []]));
+    const guard = new WalkGuard(this.options);
     let cursors = columns.map((c) => ({ column: c, next: c }));
     while (cursors.length > 0) {
+      guard.request(columns);
       const oids = cursors.map((c) => c.next);
       const maxRep = Math.max(1, Math.floor(this.options.maxRepetitions / cursors.length));
       // net-snmp hands back one array of varbinds per requested (repeating) OID.
@@ -318,6 +427,7 @@ export class SnmpClient {
             done = true;
             break;
           }
+          guard.row(cursor.column, last ?? cursor.next, vb.oid);
           out.get(cursor.column)!.push(toRow(vb));
           last = vb.oid;
         }
@@ -353,26 +463,31 @@ export class SnmpClient {
 
   private ensureSession(): Session {
     if (this.session) return this.session;
-    const session = openSession(this.device, this.options);
+    const { session, secrets } = openSession(this.device, this.options);
+    this.secrets = secrets;
     // net-snmp emits "error" for datagrams it cannot decode; remember it to tell garbage from silence.
     session.on("error", () => {
       this.malformedCount++;
     });
     // Socket errors (EMFILE on the implicit bind, say) reach net-snmp's socket listener and stop
     // there: its queued sends are never called back. Fail them here, named for what happened.
-    const socket = (session as Session & { dgram?: NodeJS.EventEmitter }).dgram;
+    const socket = (session as Session & { dgram?: Socket }).dgram;
     socket?.on("error", (error: Error) => {
       if (this.session !== session) return;
+      const code = (error as NodeJS.ErrnoException).code;
       const failure = fdExhausted(error)
-        ? new SnmpError(
-            "fd_exhausted",
-            `out of file descriptors opening the device's socket (${(error as NodeJS.ErrnoException).code})`,
-          )
-        : new SnmpError("error", `socket error: ${error.message}`);
+        ? new SnmpError("fd_exhausted", `out of file descriptors opening the device's socket (${code})`)
+        : code === "ECONNREFUSED"
+          ? new SnmpError(
+              "refused",
+              `port ${this.device.port} refused the request (ICMP port unreachable): no SNMP agent listening there`,
+            )
+          : new SnmpError("error", `socket error: ${scrubSecrets(error.message, this.secrets)}`);
       if (failure.reason === "fd_exhausted") this.context.onFdExhausted?.(error);
       this.socketFailure = failure;
       this.failPending(failure);
     });
+    if (socket) connectToAgent(socket, this.device);
     this.session = session;
     return session;
   }
@@ -462,7 +577,7 @@ export class SnmpClient {
               ),
             );
         }
-        if (error) finish(classify(error, this.malformedCount > malformedBefore));
+        if (error) finish(classify(error, this.malformedCount > malformedBefore, this.secrets));
         else finish(undefined, varbinds);
       });
     });

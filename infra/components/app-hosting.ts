@@ -4,9 +4,11 @@
 // internal apps network, with a named data volume and its secrets as files.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { App, Inventory } from "../../core/schema.js";
 import {
   assertSafePath,
+  type BasicAuth,
   CADDY_FILES,
   CADDY_HEALTH_PORT,
   renderCaddyfile,
@@ -28,8 +30,11 @@ export function appHealthCheck(app: App): string[] {
   return ["CMD-SHELL", `wget -q -O /dev/null '${url}' || curl -fsS -o /dev/null '${url}'`];
 }
 
-/** Every site the proxy serves: Grafana, the report page, then the apps in inventory order. */
-export function proxyRoutes(settings: StackSettings, inv: Inventory): ProxyRoute[] {
+/** The one account the proxy asks for on the report host (its password: the stack's `reportPassword`). */
+export const REPORT_USER = "perencana";
+
+/** Every site the proxy serves: Grafana, the report page (behind `reportAuth`), then the apps in inventory order. */
+export function proxyRoutes(settings: StackSettings, inv: Inventory, reportAuth?: BasicAuth): ProxyRoute[] {
   const opdName = new Map(inv.opds.map((o) => [o.id, o.name]));
   return [
     {
@@ -45,6 +50,7 @@ export function proxyRoutes(settings: StackSettings, inv: Inventory): ProxyRoute
       // The collector's /metrics and /snmp stay on the monitoring network.
       onlyPaths: ["/reports"],
       comment: "Capacity report (planners)",
+      ...(reportAuth ? { basicAuth: reportAuth } : {}),
     },
     ...inv.apps.map((app) => ({
       host: app.domain,
@@ -66,7 +72,10 @@ export interface AppHostingArgs {
 export class AppHosting extends pulumi.ComponentResource {
   readonly proxy: docker.Container;
   readonly apps: Record<string, docker.Container>;
-  readonly caddyfile: string;
+  /** The rendered Caddyfile: a secret, since it holds the report password's bcrypt hash. */
+  readonly caddyfile: pulumi.Output<string>;
+  /** The report host's password for REPORT_USER (a Pulumi secret; only its hash reaches the proxy). */
+  readonly reportPassword: pulumi.Output<string>;
 
   constructor(name: string, args: AppHostingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kapasitas:infra:AppHosting", name, {}, opts);
@@ -158,7 +167,26 @@ export class AppHosting extends pulumi.ComponentResource {
       { name: imageFor(settings, "caddy"), keepLocally: true },
       parent,
     );
-    this.caddyfile = renderCaddyfile({ tls: settings.tls, routes: proxyRoutes(settings, inventory) });
+    // The report page and API are published: the proxy asks for a password, generated once and kept
+    // in the stack's state as a secret; only its bcrypt hash is written into the Caddyfile.
+    const reportPassword = new random.RandomPassword(
+      `${name}-report-password`,
+      { length: 24, special: false },
+      { ...parent, additionalSecretOutputs: ["bcryptHash"] },
+    );
+    this.reportPassword = pulumi.secret(reportPassword.result);
+    this.caddyfile = pulumi.secret(
+      reportPassword.bcryptHash.apply((bcryptHash) =>
+        renderCaddyfile({
+          tls: settings.tls,
+          routes: proxyRoutes(settings, inventory, {
+            user: REPORT_USER,
+            bcryptHash,
+            realm: "kapasitas laporan",
+          }),
+        }),
+      ),
+    );
     const caddyConfig = new ConfigBundle(
       `${name}-caddy-config`,
       {
@@ -166,7 +194,7 @@ export class AppHosting extends pulumi.ComponentResource {
         // one Docker volume would share it (and a destroy of this one would delete Caddy's).
         name: `${prefix}-caddyfile`,
         image: caddyImage.imageId,
-        files: [{ path: CADDY_FILES.config, content: this.caddyfile }],
+        files: [{ path: CADDY_FILES.config, content: this.caddyfile, secret: true }],
       },
       parent,
     );

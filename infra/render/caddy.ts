@@ -1,6 +1,6 @@
 // The reverse proxy's Caddyfile: the only door into the stack. TLS everywhere (Let's Encrypt for
 // public names, Caddy's internal CA on the intranet), security headers, active health checks on the
-// apps, and nothing of the collector but its report pages.
+// apps, and nothing of the collector but its report pages, behind basic auth (docs/security.md).
 
 export const CADDY_FILES = { config: "Caddyfile" } as const;
 
@@ -18,6 +18,16 @@ export interface ProxyRoute {
   onlyPaths?: readonly string[];
   /** Shown as a comment above the site block (owning OPD, app name). */
   comment?: string;
+  /** Every request must carry these credentials (HTTP basic auth, checked against a bcrypt hash). */
+  basicAuth?: BasicAuth;
+}
+
+export interface BasicAuth {
+  user: string;
+  /** bcrypt, as `caddy hash-password` or Pulumi random's RandomPassword.bcryptHash give it. */
+  bcryptHash: string;
+  /** Shown by the browser's login prompt. */
+  realm: string;
 }
 
 export interface CaddyOptions {
@@ -34,8 +44,34 @@ const HEADERS = [
   'Strict-Transport-Security "max-age=31536000"',
   "X-Content-Type-Options nosniff",
   'Referrer-Policy "strict-origin-when-cross-origin"',
+];
+
+/**
+ * Applied to the upstream's answer: defaults that an upstream sending its own keeps (the report
+ * page's CSP by hash), and the upstream's Server header removed. A block of their own: `?` and `-`
+ * defer a header block to the upstream's answer, and a deferred block is not applied to the proxy's
+ * own refusals (a 401), which must carry the headers above all the same.
+ */
+const UPSTREAM_HEADERS = [
+  "?X-Frame-Options DENY",
+  `?Content-Security-Policy "frame-ancestors 'none'"`,
   "-Server",
 ];
+
+const BCRYPT = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+const USER = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** The site's basic-auth block; refuses anything that is not a plain user name and a bcrypt hash. */
+export function basicAuthBlock(auth: BasicAuth): string[] {
+  if (!USER.test(auth.user))
+    throw new Error(`basic auth user "${auth.user}" must be a plain lower-case name`);
+  // The hash is never echoed: it is a secret too.
+  if (!BCRYPT.test(auth.bcryptHash))
+    throw new Error(`basic auth for ${auth.user}: the hash is not a bcrypt hash`);
+  if (!/^[A-Za-z0-9 ._-]+$/.test(auth.realm))
+    throw new Error(`basic auth realm "${auth.realm}" must be plain text`);
+  return [`basicauth * bcrypt "${auth.realm}" {`, ...indent([`${auth.user} ${auth.bcryptHash}`]), "}"];
+}
 
 function indent(lines: readonly string[], depth = 1): string[] {
   return lines.map((line) => (line ? `${"\t".repeat(depth)}${line}` : line));
@@ -65,7 +101,9 @@ function proxyBlock(route: ProxyRoute): string[] {
 function siteBlock(route: ProxyRoute, tls: CaddyOptions["tls"]): string[] {
   const body: string[] = [];
   if (tls.mode === "internal") body.push("tls internal");
-  body.push("encode zstd gzip", "header {", ...indent(HEADERS), "}", "log");
+  body.push("encode zstd gzip", "header {", ...indent(HEADERS), "}");
+  body.push("header {", ...indent(UPSTREAM_HEADERS), "}", "log");
+  if (route.basicAuth) body.push(...basicAuthBlock(route.basicAuth));
   if (route.onlyPaths && route.onlyPaths.length > 0) {
     const paths = route.onlyPaths.flatMap((p) => [p, `${p}/*`]).join(" ");
     body.push(

@@ -27,6 +27,12 @@ export interface PrometheusTopology {
   remoteWrite?: { url: string; username?: string | undefined; passwordFile?: string | undefined };
   /** How often rules are evaluated; the mixin's recorded 5m rates are sampled at this step. */
   evaluationInterval?: string;
+  /**
+   * One Prometheus per collector shard (docs/scaling.md): this one scrapes only the devices of
+   * shard k (the same hashmod, then `keep`) and only collector k's /metrics. Unset: one Prometheus
+   * scrapes every shard.
+   */
+  scrapeShard?: number;
 }
 
 type RelabelConfig = Record<string, unknown>;
@@ -69,7 +75,7 @@ export function scrapeTimeoutSeconds(intervalSeconds: number): number {
  * device id is hashed (hashmod) to pick one, so each device is polled by exactly one collector; the
  * collector started with `--shard i/n` polls exactly those (collector/poll/plan.ts `hashmod`).
  */
-export function multiTargetRelabel(collectors: readonly string[]): RelabelConfig[] {
+export function multiTargetRelabel(collectors: readonly string[], keepShard?: number): RelabelConfig[] {
   if (collectors.length === 0) throw new Error("at least one collector is needed");
   const steps: RelabelConfig[] = [
     { source_labels: ["__address__"], target_label: "__param_target" },
@@ -86,6 +92,9 @@ export function multiTargetRelabel(collectors: readonly string[]): RelabelConfig
       target_label: "__tmp_shard",
       action: "hashmod",
     },
+    ...(keepShard === undefined
+      ? []
+      : [{ source_labels: ["__tmp_shard"], regex: String(keepShard), action: "keep" }]),
     // One rewrite per shard: shard i's targets go to collector i, whatever its address.
     ...collectors.map((address, shard) => ({
       source_labels: ["__tmp_shard"],
@@ -96,13 +105,13 @@ export function multiTargetRelabel(collectors: readonly string[]): RelabelConfig
   ];
 }
 
-function snmpJobs(inv: Inventory, collectors: readonly string[]): ScrapeConfig[] {
+function snmpJobs(inv: Inventory, collectors: readonly string[], keepShard?: number): ScrapeConfig[] {
   const groups = devicesByInterval(inv);
   return groups.map(({ intervalSeconds, devices }) => {
     // One job keeps the contract's name; with several intervals each job is suffixed and relabelled
     // back to it, so rules and dashboards only ever see job="kapasitas-snmp".
     const jobName = groups.length === 1 ? JOBS.snmp : `${JOBS.snmp}-${formatSeconds(intervalSeconds)}`;
-    const relabel = multiTargetRelabel(collectors);
+    const relabel = multiTargetRelabel(collectors, keepShard);
     if (jobName !== JOBS.snmp) relabel.push({ target_label: "job", replacement: JOBS.snmp });
     return {
       job_name: jobName,
@@ -119,6 +128,19 @@ export function renderPrometheusConfig(
   inv: Inventory,
   topology: PrometheusTopology,
 ): Record<string, unknown> {
+  const shard = topology.scrapeShard;
+  if (
+    shard !== undefined &&
+    !(
+      Number.isInteger(shard) &&
+      shard >= 0 &&
+      shard < topology.collectors.length &&
+      topology.collectors.length > 1
+    )
+  )
+    throw new Error(
+      `scrapeShard ${shard}: a shard of the ${topology.collectors.length} collectors (0-based), and at least two of them`,
+    );
   const config: Record<string, unknown> = {
     global: {
       scrape_interval: "1m",
@@ -128,12 +150,14 @@ export function renderPrometheusConfig(
     rule_files: [...topology.ruleFiles],
     alerting: { alertmanagers: [{ static_configs: [{ targets: [...topology.alertmanagers] }] }] },
     scrape_configs: [
-      ...snmpJobs(inv, topology.collectors),
+      ...snmpJobs(inv, topology.collectors, shard),
       {
         // The collectors' own /metrics: inventory gauges (allocations, contracts, opd_info) and health.
         job_name: JOBS.collector,
         scrape_interval: "1m",
-        static_configs: [{ targets: [...topology.collectors] }],
+        static_configs: [
+          { targets: shard === undefined ? [...topology.collectors] : [topology.collectors[shard]!] },
+        ],
       },
       { job_name: "prometheus", static_configs: [{ targets: ["localhost:9090"] }] },
       { job_name: "alertmanager", static_configs: [{ targets: [...topology.alertmanagers] }] },

@@ -1,0 +1,218 @@
+// `kapasitas import`: read every source, check it all, then write it in one go (store.ts).
+// Nothing reaches the store until every file has been read and checked and every month's blocks
+// are written.
+import { createHash } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import type { Inventory } from "../core/schema.js";
+import type { ImportSource } from "../core/contract.js";
+import type { PrometheusClient } from "../report/prometheus.js";
+import { silentProgress, type Progress } from "../report/progress.js";
+import { csvRows } from "./csv.js";
+import type { MappedSource } from "./mapping.js";
+import { mrtgLogRows } from "./mrtg-log.js";
+import { readPrometheus } from "./prometheus-source.js";
+import { dumpRrd, parseRrdDump, rrdMaxBps, rrdRows } from "./rrd.js";
+import { implausible, ImportInputError, resolutionLabel, toSlots, type Row } from "./rows.js";
+import { addLink, overlaps, spanOf, type OwnerSeries } from "./series.js";
+import { readLedger, Staging, writeLedger, type LedgerEntry } from "./store.js";
+
+/** Above this a rate is absurd whatever the interface (a file without a stated speed). */
+export const ABSURD_BPS = 400e9;
+
+export interface ImportOptions {
+  inventory: Inventory;
+  /** Prometheus's storage folder (--storage.tsdb.path). */
+  tsdb: string;
+  /** Files from a mapping (docs/import.md). */
+  sources?: MappedSource[];
+  /** Or another Prometheus, between fromS and toS. */
+  prometheus?: { client: PrometheusClient; fromS: number; toS: number };
+  now?: Date;
+  /** promtool processes at once. */
+  parallel?: number;
+  progress?: Progress;
+  rrdtool?: string;
+  promtool?: string;
+}
+
+export interface Imported {
+  origin: string;
+  link: string;
+  source: ImportSource;
+  fromS: number;
+  toS: number;
+  /** Slots per resolution label ("5m": 2016, "30m": ...). */
+  slots: Record<string, number>;
+}
+
+export interface ImportResult {
+  imported: Imported[];
+  /** Files already imported (same bytes, same link): left alone. */
+  skipped: string[];
+  samples: number;
+  blocks: string[];
+  /** Prometheus series whose OPD or uplink the inventory does not list. */
+  unknown: string[];
+}
+
+interface Read {
+  source: ImportSource;
+  rows: Row[];
+  statedMaxBps: number;
+}
+
+async function readSource(s: MappedSource, rrdtool: string | undefined): Promise<Read> {
+  const stated = s.maxMbps === undefined ? NaN : s.maxMbps * 1e6;
+  if (s.format === "rrd") {
+    const dump = parseRrdDump(await dumpRrd(s.file, rrdtool), s.file);
+    const mapping = {
+      ...(s.ds ? { ds: s.ds } : {}),
+      ...(s.unit ? { unit: s.unit as "bytes" | "bits" } : {}),
+    };
+    const rows = rrdRows(dump, s.file, mapping);
+    return {
+      source: "rrd",
+      rows,
+      statedMaxBps: Number.isNaN(stated) ? rrdMaxBps(dump, s.file, mapping) : stated,
+    };
+  }
+  const text = await readFile(s.file, "utf8");
+  if (s.format === "mrtg-log")
+    return { source: "mrtg", rows: mrtgLogRows(text, s.file), statedMaxBps: stated };
+  return { source: "csv", rows: csvRows(text, s.file, s.unit!, s.timezone!), statedMaxBps: stated };
+}
+
+async function checkTsdb(tsdb: string): Promise<void> {
+  const info = await stat(tsdb).catch(() => null);
+  if (!info?.isDirectory()) throw new Error(`${tsdb} is not a folder: give Prometheus's --storage.tsdb.path`);
+}
+
+export async function runImport(options: ImportOptions): Promise<ImportResult> {
+  const { inventory, tsdb } = options;
+  const progress = options.progress ?? silentProgress;
+  const nowS = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  if ((options.sources?.length ?? 0) > 0 && options.prometheus) {
+    throw new Error(
+      "import either files (--mapping) or another Prometheus (--from-prometheus), one at a time",
+    );
+  }
+  await checkTsdb(tsdb);
+  const ledger = await readLedger(tsdb);
+  const staging = new Staging(tsdb);
+  const result: ImportResult = { imported: [], skipped: [], samples: 0, blocks: [], unknown: [] };
+  const entries: Omit<LedgerEntry, "blocks" | "importedAt">[] = [];
+  await staging.open();
+  try {
+    const sources = options.sources ?? [];
+    const owners = new Map<string, MappedSource[]>();
+    for (const s of sources) {
+      const key = `${s.link.owner}\0${s.link.ownerId}`;
+      owners.set(key, [...(owners.get(key) ?? []), s]);
+    }
+    const steps = sources.length + (options.prometheus ? 1 : 0);
+    let done = 0;
+    progress.update(0, steps * 2);
+    const spans = new Map<string, { origin: string; fromS: number; toS: number }[]>();
+    for (const group of owners.values()) {
+      const series = new Map<string, OwnerSeries>();
+      for (const s of group) {
+        const bytes = await readFile(s.file);
+        const key = createHash("sha256").update(bytes).digest("hex");
+        if (ledger.imports.some((e) => e.key === key && e.link === s.link.linkId)) {
+          result.skipped.push(s.file);
+          progress.update(++done, steps * 2);
+          continue;
+        }
+        const read = await readSource(s, options.rrdtool);
+        const maxBps =
+          Number.isFinite(read.statedMaxBps) && read.statedMaxBps > 0 ? read.statedMaxBps : ABSURD_BPS;
+        const wrong = implausible(read.rows, { nowS, maxBps });
+        if (wrong) throw new ImportInputError(s.file, wrong);
+        const slots = toSlots(read.rows);
+        const span = spanOf(slots);
+        if (!span) throw new ImportInputError(s.file, "holds no data (every row is unknown)");
+        for (const other of spans.get(s.link.linkId) ?? []) {
+          if (overlaps(span, other)) {
+            throw new ImportInputError(
+              s.file,
+              `overlaps ${other.origin} for link "${s.link.linkId}" (${isoSpan(span, other)}): import one of them`,
+            );
+          }
+        }
+        for (const e of ledger.imports) {
+          if (e.link === s.link.linkId && overlaps(span, e)) {
+            throw new ImportInputError(
+              s.file,
+              `overlaps ${e.origin}, imported ${e.importedAt} for link "${s.link.linkId}" (${isoSpan(span, e)})`,
+            );
+          }
+        }
+        spans.set(s.link.linkId, [...(spans.get(s.link.linkId) ?? []), { origin: s.file, ...span }]);
+        addLink(series, s.link, slots, read.source, inventory);
+        const counts: Record<string, number> = {};
+        for (const step of slots.stepS)
+          counts[resolutionLabel(step)] = (counts[resolutionLabel(step)] ?? 0) + 1;
+        result.imported.push({
+          origin: s.file,
+          link: s.link.linkId,
+          source: read.source,
+          ...span,
+          slots: counts,
+        });
+        entries.push({ key, link: s.link.linkId, origin: s.file, ...span });
+        progress.update(++done, steps * 2);
+      }
+      for (const one of series.values()) await staging.add(one);
+    }
+    if (options.prometheus) {
+      const { client, fromS, toS } = options.prometheus;
+      const key = `prometheus ${client.url} ${fromS}-${toS}`;
+      if (ledger.imports.some((e) => e.key === key)) result.skipped.push(client.url);
+      else {
+        const read = await readPrometheus(client, inventory, fromS, toS, async (chunk) => {
+          for (const one of chunk) await staging.add(one);
+        });
+        result.unknown = read.unknown;
+        if (read.series > 0) {
+          result.imported.push({
+            origin: client.url,
+            link: "*",
+            source: "prometheus",
+            fromS,
+            toS,
+            slots: {},
+          });
+          entries.push({ key, link: "*", origin: client.url, fromS, toS });
+        }
+      }
+      progress.update(++done, steps * 2);
+    }
+    const files = await staging.close();
+    result.samples = staging.samples;
+    if (files.length === 0) {
+      progress.done();
+      return result;
+    }
+    let months = 0;
+    await staging.blocks(
+      files,
+      options.parallel ?? 2,
+      () => progress.update(steps + Math.round((++months / files.length) * steps), steps * 2),
+      options.promtool,
+    );
+    result.blocks = await staging.commit();
+    const importedAt = new Date(nowS * 1000).toISOString();
+    await writeLedger(tsdb, {
+      imports: [...ledger.imports, ...entries.map((e) => ({ ...e, importedAt, blocks: result.blocks }))],
+    });
+    progress.done();
+    return result;
+  } finally {
+    await staging.remove();
+  }
+}
+
+function isoSpan(a: { fromS: number; toS: number }, b: { fromS: number; toS: number }): string {
+  const iso = (s: number) => new Date(s * 1000).toISOString().slice(0, 16).replace("T", " ");
+  return `both hold ${iso(Math.max(a.fromS, b.fromS))} to ${iso(Math.min(a.toS, b.toS))} UTC`;
+}
