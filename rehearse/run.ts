@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadInventoryOrThrow } from "../core/load.js";
+import { REPORT_USER } from "../infra/components/app-hosting.js";
 import { IMAGE_USERS } from "../infra/versions.js";
 import { imageFor } from "../infra/settings.js";
 import { SAMPLE_INVENTORY, TEST_SECRETS, stackFileSettings } from "../infra/testing.js";
@@ -214,6 +215,7 @@ async function main(): Promise<void> {
       apps: inventory.apps,
       hostNetns: host,
       device: { id: DEVICE.id, outsideUrl },
+      reportCredentials: { user: REPORT_USER, password: TEST_SECRETS.hashedPassword },
       rebootDevice: () => rebootDevice(),
     };
     const check = (name: string, deadlineMs = 180_000) =>
