@@ -61,7 +61,7 @@ export const BREAKS: readonly Break[] = [
     check: "proxy-routes-apps",
     // Caddy: 502 while it tries the unresolvable name, 503 once its health check has failed it.
     expect: /status 50[23]/,
-    deadlineMs: 45_000,
+    deadlineMs: 25_000,
     what: "the proxy is not attached to the apps network",
     apply: (resources) =>
       editContainer(resources, named("-proxy"), (c) => {

@@ -21,6 +21,8 @@ export interface StackUnderTest {
   hostNetns: string;
   /** The device on the management side: its inventory id and an HTTP listener beside its agent. */
   device: { id: string; outsideUrl: string };
+  /** The report host's basic-auth account (the program's REPORT_USER; the mocks' password). */
+  reportCredentials: { user: string; password: string };
   /** Restart the device's SNMP agent (its sysUpTime starts again: a reboot). */
   rebootDevice(): Promise<void>;
 }
@@ -79,6 +81,7 @@ async function viaProxy(
   host: string,
   path: string,
   ca: string,
+  credentials?: { user: string; password: string },
 ): Promise<{ status: string; body: string; issuer: string }> {
   const { https, bind_address: ip } = s.settings.ports;
   const result = await run("nsenter", [
@@ -91,6 +94,7 @@ async function viaProxy(
     ca,
     "--resolve",
     `${host}:${https}:${ip}`,
+    ...(credentials ? ["-u", `${credentials.user}:${credentials.password}`] : []),
     "-w",
     "\n%{http_code}\n%{certs}",
     `https://${host}:${https}${path}`,
@@ -154,7 +158,9 @@ export const CHECKS: Record<string, Check> = {
           const down = [...collector, ...device].filter((t) => t.health !== "up");
           // A name that does not resolve on the network never will: say so at once. Anything
           // else (the collector still starting) gets the next scrape.
-          const unresolved = down.filter((t) => /no such host|server misbehaving/.test(t.lastError));
+          const unresolved = down.filter((t) =>
+            /no such host|server misbehaving|lookup \S+ on /.test(t.lastError),
+          );
           if (unresolved.length > 0) throw new FatalError(describe(unresolved));
           if (down.length > 0) throw new Error(describe(down));
           return [...collector, ...device].map((t) => t.scrapeUrl);
@@ -224,16 +230,21 @@ export const CHECKS: Record<string, Check> = {
       const page = await waitFor(
         `https://${host}/reports`,
         async () => {
-          const r = await viaProxy(s, host, "/reports", ca);
+          const r = await viaProxy(s, host, "/reports", ca, s.reportCredentials);
           if (r.status !== "200") throw new Error(`status ${r.status}: ${r.body.slice(0, 200)}`);
           return r;
         },
         { timeoutMs: deadlineMs, intervalMs: 1000 },
       );
-      const other = await viaProxy(s, host, "/metrics", ca);
-      if (other.status !== "302")
+      const anonymous = await viaProxy(s, host, "/reports", ca);
+      if (anonymous.status !== "401") {
+        throw new Error(`https://${host}/reports without credentials answers ${anonymous.status}, not 401`);
+      }
+      const other = await viaProxy(s, host, "/metrics", ca, s.reportCredentials);
+      if (other.status !== "302") {
         throw new Error(`https://${host}/metrics answers ${other.status}: the collector's metrics leak`);
-      return `https://${host}/reports: 200 (${page.body.length} bytes, ${page.issuer || "certificate verified against Caddy's root"}); /metrics: 302`;
+      }
+      return `https://${host}/reports: 401 without credentials, 200 as ${s.reportCredentials.user} (${page.body.length} bytes, ${page.issuer || "certificate verified against Caddy's root"}); /metrics: 302`;
     },
   },
 

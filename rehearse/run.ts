@@ -5,18 +5,20 @@
 // with a real snmpd as one of the inventory's devices. Then the checks, a config change, the
 // deliberate breaks, and a teardown that must keep the protected data volumes. Every step prints a
 // line; the summary says what passed. Everything started is removed, on an interrupt too.
-import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadInventoryOrThrow } from "../core/load.js";
+import { REPORT_USER } from "../infra/components/app-hosting.js";
 import { IMAGE_USERS } from "../infra/versions.js";
 import { imageFor } from "../infra/settings.js";
 import { SAMPLE_INVENTORY, TEST_SECRETS, stackFileSettings } from "../infra/testing.js";
 import { findBinary, requireBinary } from "../lab/binaries.js";
-import { removeDirOnExit } from "../lab/cleanup.js";
+import { onExit, removeDirOnExit } from "../lab/cleanup.js";
 import { startDockerd, type Dockerd } from "../lab/docker.js";
 import { createLab, type Lab } from "../lab/netns.js";
-import { runOrThrow, startDaemon } from "../lab/process.js";
+import { runOrThrow, startDaemon, type Daemon } from "../lab/process.js";
 import { BREAKS } from "./breaks.js";
 import { CHECKS, type StackUnderTest } from "./checks.js";
 import { Applier } from "./engine.js";
@@ -112,6 +114,9 @@ async function main(): Promise<void> {
   let builder: Dockerd | undefined;
   let engine: Dockerd | undefined;
   let lab: Lab | undefined;
+  let outside: Daemon | undefined;
+  let forgetMount = () => undefined as void;
+  let unmountEngineFs = async (): Promise<unknown> => undefined;
   try {
     let plan!: Plan;
     let baseGraph: GraphResource[] = [];
@@ -122,7 +127,14 @@ async function main(): Promise<void> {
       return `${resources.length} resources → ${plan.networks.length} networks, ${plan.volumes.length} volumes, ${plan.containers.length} containers; left out: ${plan.leftOut.map((l) => l.name).join(", ")}`;
     });
 
-    const dataRoot = join(dir, "engine");
+    // The engine's data root on a tmpfs: image layers are tens of thousands of small files, and
+    // removing them from a disk took minutes on a loaded machine; unmounting takes none.
+    const engineFs = join(dir, "engine-fs");
+    mkdirSync(engineFs);
+    await runOrThrow("mount", ["-t", "tmpfs", "-o", "size=8g,mode=0711", "tmpfs", engineFs]);
+    forgetMount = onExit(() => execFileSync("umount", ["-l", engineFs], { stdio: "ignore" }));
+    unmountEngineFs = () => runOrThrow("umount", ["-l", engineFs]);
+    const dataRoot = join(engineFs, "engine");
     await step("make the images (no registry)", async () => {
       builder = await startDockerd({ dir: dataRoot });
       await makeImages(
@@ -169,7 +181,7 @@ async function main(): Promise<void> {
       rmSync(www, { recursive: true, force: true });
       await runOrThrow("mkdir", ["-p", www]);
       writeFileSync(join(www, "index.html"), "outside the data centre\n");
-      startDaemon("nsenter", [
+      outside = startDaemon("nsenter", [
         `--net=/run/netns/${mgmt}`,
         findBinary("busybox")!,
         "httpd",
@@ -203,6 +215,7 @@ async function main(): Promise<void> {
       apps: inventory.apps,
       hostNetns: host,
       device: { id: DEVICE.id, outsideUrl },
+      reportCredentials: { user: REPORT_USER, password: TEST_SECRETS.hashedPassword },
       rebootDevice: () => rebootDevice(),
     };
     const check = (name: string, deadlineMs = 180_000) =>
@@ -320,7 +333,10 @@ async function main(): Promise<void> {
     say("cleaning up: containers, dockerd, namespaces, temp dir");
     await builder?.stop();
     await engine?.stop();
+    await outside?.stop();
     await lab?.cleanup();
+    await unmountEngineFs();
+    forgetMount();
     rmSync(dir, { recursive: true, force: true });
     forgetDir();
   }

@@ -53,10 +53,12 @@ beforeAll(async () => {
   await importRootfs(engine, dir, IMAGE, { applets: ["sh", "cat", "true", "stat", "touch", "grep"] });
 }, 90_000);
 
+// Removing the image layers (tens of thousands of small files) took over two minutes on a loaded
+// two-core machine.
 afterAll(async () => {
   await engine?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
-}, 120_000);
+}, 300_000);
 
 describe("config volumes on a real Docker engine", () => {
   it("delivers the collector's inventory and SNMP secrets into a read-only mount, secrets readable by its user only", async () => {
