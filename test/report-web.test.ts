@@ -147,7 +147,15 @@ describe("the /reports page in headless Chromium", () => {
     expect(download.suggestedFilename()).toBe("laporan-kapasitas-2025.xlsx");
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(readFileSync((await download.path())!) as unknown as ArrayBuffer);
-    expect(book.worksheets.map((s) => s.name)).toEqual(["Ringkasan", "Rincian", "Bulanan"]);
+    expect(book.worksheets.map((s) => s.name)).toEqual([
+      "Ringkasan",
+      "RKA",
+      "Rencana alokasi",
+      "Rincian",
+      "Bulanan",
+      "Celah data",
+      "Harga dan metode",
+    ]);
     await expect.poll(() => page.locator("#status").textContent()).toContain("Selesai");
     await context.close();
   });
