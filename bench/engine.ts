@@ -15,9 +15,7 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import snmp, { type Session, type Varbind } from "net-snmp";
-import { requireBinary } from "../lab/binaries.js";
-import { createLab } from "../lab/netns.js";
-import { runOrThrow } from "../lab/process.js";
+import { addOpdPorts, createLab } from "../lab/netns.js";
 import { snmpColumn } from "../lab/snmpclient.js";
 
 const { values: args } = parseArgs({
@@ -139,16 +137,10 @@ const STRATEGIES: Record<string, Strategy> = {
 };
 
 async function main(): Promise<void> {
-  const ip = requireBinary("ip");
   const lab = createLab();
   try {
     const ns = await lab.namespace("engine");
-    const port = (i: number) => `opd${String(i).padStart(3, "0")}`;
-    const batch = Array.from({ length: INTERFACES / 2 }, (_, pair) => {
-      const [a, b] = [port(2 * pair + 1), port(2 * pair + 2)];
-      return `link add ${a} type veth peer name ${b}\nlink set ${a} up\nlink set ${b} up\n`;
-    }).join("");
-    await runOrThrow(ip, ["-n", ns, "-batch", "-"], { input: batch });
+    await addOpdPorts(ns, INTERFACES);
     const management = await lab.managementLink(ns);
     const agent = await lab.snmpd(ns, {
       host: management.address,

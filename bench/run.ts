@@ -22,8 +22,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { requireBinary } from "../lab/binaries.js";
-import { createLab } from "../lab/netns.js";
-import { runOrThrow } from "../lab/process.js";
+import { addOpdPorts, createLab } from "../lab/netns.js";
 import { snmpColumn } from "../lab/snmpclient.js";
 import { cpuSeconds, rssBytes } from "./cpu.js";
 import { hotSpots, readProfile } from "./profile.js";
@@ -143,22 +142,15 @@ async function main(): Promise<void> {
   if (!args.source) await build();
   requireBinary("snmpd");
   requireBinary("prometheus-snmp-exporter");
-  const ip = requireBinary("ip");
   const lab = createLab();
   let collector: CollectorProcess | undefined;
   const exporters: SnmpExporter[] = [];
   const relays: CountingRelay[] = [];
   const profileDir = args["cpu-prof"] ? mkdtempSync(join(tmpdir(), "kapasitas-cpuprof-")) : undefined;
   try {
-    // The agent: snmpd in its own namespace with INTERFACES interfaces: veth pairs with both ends in
-    // the namespace (this kernel has no `dummy` module; veths count bytes just the same).
+    // The agent: snmpd in its own namespace with INTERFACES interfaces (addOpdPorts).
     const ns = await lab.namespace("bench");
-    const port = (i: number) => `opd${String(i).padStart(3, "0")}`;
-    const batch = Array.from({ length: INTERFACES / 2 }, (_, pair) => {
-      const [a, b] = [port(2 * pair + 1), port(2 * pair + 2)];
-      return `link add ${a} type veth peer name ${b}\nlink set ${a} up\nlink set ${b} up\n`;
-    }).join("");
-    await runOrThrow(ip, ["-n", ns, "-batch", "-"], { input: batch });
+    await addOpdPorts(ns, INTERFACES);
     const management = await lab.managementLink(ns);
     // One snmpd per device, all in the same namespace (same interfaces), each on its own port.
     const agents = [];

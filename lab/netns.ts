@@ -162,6 +162,19 @@ export function reapStaleLabs(): string[] {
   return reaped;
 }
 
+/**
+ * `count` interfaces named opd001…, made as veth pairs with both ends inside `ns` (this kernel has
+ * no `dummy` module; veths count bytes just the same), all up, in one `ip -batch`. `count` is even.
+ */
+export async function addOpdPorts(ns: string, count: number): Promise<void> {
+  const port = (i: number) => `opd${String(i).padStart(3, "0")}`;
+  const batch = Array.from({ length: count / 2 }, (_, pair) => {
+    const [a, b] = [port(2 * pair + 1), port(2 * pair + 2)];
+    return `link add ${a} type veth peer name ${b}\nlink set ${a} up\nlink set ${b} up\n`;
+  }).join("");
+  await runOrThrow(requireBinary("ip"), ["-n", ns, "-batch", "-"], { input: batch });
+}
+
 export function createLab(): Lab {
   const ip = requireBinary("ip");
   if (process.getuid?.() !== 0) {
