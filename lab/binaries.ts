@@ -34,6 +34,7 @@ export const DEBIAN_PACKAGE_OF = {
   debootstrap: "debootstrap",
   "victoria-metrics": "victoria-metrics",
   rrdtool: "rrdtool",
+  prlimit: "util-linux",
   mrtg: "mrtg",
 } as const;
 

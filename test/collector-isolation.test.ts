@@ -15,7 +15,8 @@ import {
 import { inventoryFrom, startCollector, value } from "./collector-support.js";
 import { startAgentFleet, type AgentFleet } from "../lab/agent-fleet.js";
 import { deviceId, fleetInventoryYaml, type FleetSpec } from "../lab/fleet.js";
-import { waitFor } from "../lab/process.js";
+import { runOrThrow, waitFor } from "../lab/process.js";
+import { requireBinary } from "../lab/binaries.js";
 import { startUdpRelay, type UdpRelay } from "../lab/udp-relay.js";
 
 const COMMUNITY = "fleet-isolation";
@@ -360,16 +361,19 @@ describe("out of file descriptors (one UDP socket per device)", () => {
       timeoutSeconds: 1,
       retries: 0,
     });
-    // Find what the collector needs before it polls anything, then allow it 20 descriptors more.
-    const probe = await startCollectorProcess({ inventory, env: { KAPASITAS_FLEET_COMMUNITY: COMMUNITY } });
-    const baseline = readdirSync(`/proc/${probe.pid}/fd`).length;
-    await probe.stop();
-    const limit = baseline + 20;
+    // Once ready (it polls nothing before a scrape), allow the collector 20 descriptors more than it
+    // holds. Set on the running process: a limit from start-up would also cap the module loader's
+    // transient opens, which vary from run to run.
     const collector = await startCollectorProcess({
       inventory,
       env: { KAPASITAS_FLEET_COMMUNITY: COMMUNITY, LOG_LEVEL: "warn" },
-      wrapper: ["prlimit", `--nofile=${limit}:${limit}`, "--"],
     });
+    const limit = readdirSync(`/proc/${collector.pid}/fd`).length + 20;
+    await runOrThrow(requireBinary("prlimit"), [
+      "--pid",
+      String(collector.pid),
+      `--nofile=${limit}:${limit}`,
+    ]);
     try {
       const reasons = new Map<string, number>();
       let up = 0;
