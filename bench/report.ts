@@ -264,6 +264,9 @@ async function collectorMemory(prometheusUrl: string): Promise<void> {
       KAPASITAS_CORE1_AUTH_KEY: "bench-auth-key",
       KAPASITAS_CORE1_PRIV_KEY: "bench-priv-key",
       KAPASITAS_DIST2_COMMUNITY: "bench",
+      // As the image sets them (collector/Dockerfile).
+      MALLOC_ARENA_MAX: "1",
+      MALLOC_MMAP_THRESHOLD_: "131072",
     },
   });
   try {

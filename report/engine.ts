@@ -301,10 +301,12 @@ interface Fetched {
 
 /**
  * Entities read from Prometheus at once. Memory is this many entities' series (two directions,
- * 8 bytes per 5-minute slot: 1.7 MB per entity for a fiscal year), plus the answers in flight,
- * whatever the size of the inventory: a province of 600 OPDs costs the same as a city of 20.
+ * 12 bytes per 5-minute slot with its basis: 2.5 MB per entity for a fiscal year), plus the answers
+ * in flight (they grow with the batch too: ~0.7 MB per entity per 10,000-step chunk), whatever the
+ * size of the inventory: a province of 600 OPDs costs the same as a city of 20. 4, not 8: the same
+ * CPU for a fiscal year, 35–45 MB less at peak (BENCHMARKS.md, "Memory and a province").
  */
-export const BATCH_ENTITIES = 8;
+export const BATCH_ENTITIES = 4;
 
 export interface Source {
   kind: EntityKind;

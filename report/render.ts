@@ -2,8 +2,6 @@
 import type { Report } from "./engine.js";
 import { renderCsv } from "./export/csv.js";
 import { renderJson } from "./export/json.js";
-import { renderPdf } from "./export/pdf.js";
-import { renderXlsx } from "./export/xlsx.js";
 import { formatter } from "./i18n.js";
 import type { Lang } from "./lang.js";
 import { ReportProblem } from "./problems.js";
@@ -51,10 +49,12 @@ export function fileName(report: Report, lang: Lang, format: Format): string {
 export async function render(report: Report, format: Format, lang: Lang): Promise<Buffer> {
   const f = formatter(lang, report.timeZone);
   switch (format) {
+    // exceljs and pdfkit (with its fonts) are loaded on first use: ~35 MB the collector's main
+    // thread never needs, and a report worker loads only the writer of the format it renders.
     case "xlsx":
-      return renderXlsx(report, f);
+      return (await import("./export/xlsx.js")).renderXlsx(report, f);
     case "pdf":
-      return renderPdf(report, f);
+      return (await import("./export/pdf.js")).renderPdf(report, f);
     case "csv":
       return renderCsv(report, f);
     case "json":
