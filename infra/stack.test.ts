@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseInventory } from "../core/load.js";
-import { LABEL } from "./components/container.js";
+import { LABEL, MAX_PROCESSES } from "./components/container.js";
 import { COLLECTOR_OPEN_FILES } from "./components/collector.js";
 import { CONTAINER_TYPE, checkPolicies, formatViolations, unwrapSecrets } from "./policy.js";
 import type { RegisteredResource } from "./policy.js";
@@ -200,7 +200,19 @@ describe("resource graph for inventory/tanjungpinang.yaml (production stack)", (
   it("gives the collector open files for a socket per device (Docker's default is 1,024)", () => {
     expect(byName("kapasitas-collector-0").ulimits).toEqual([
       { name: "nofile", soft: COLLECTOR_OPEN_FILES, hard: COLLECTOR_OPEN_FILES },
+      { name: "nproc", soft: MAX_PROCESSES, hard: MAX_PROCESSES },
     ]);
+  });
+
+  it("bounds every container's processes (nproc: @pulumi/docker has no pidsLimit)", () => {
+    const all = containers();
+    expect(all.length).toBeGreaterThan(5);
+    for (const c of all) {
+      expect(
+        c.ulimits?.filter((u) => u.name === "nproc"),
+        c.name,
+      ).toEqual([{ name: "nproc", soft: MAX_PROCESSES, hard: MAX_PROCESSES }]);
+    }
   });
 
   it("asks for the report password on the report host only, its hash delivered as a secret", async () => {

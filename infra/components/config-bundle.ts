@@ -7,7 +7,7 @@
 // config revision: new content replaces the seed, which replaces the service, which re-reads it.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LABEL } from "./container.js";
+import { LABEL, MAX_PROCESSES } from "./container.js";
 
 export const SEED_ROLE = "config-seed";
 const SEED_MOUNT = "/kapasitas-seed";
@@ -71,6 +71,7 @@ export class ConfigBundle extends pulumi.ComponentResource {
         capabilities: { drops: ["ALL"] },
         networkMode: "none",
         memory: 16,
+        ulimits: [{ name: "nproc", soft: MAX_PROCESSES, hard: MAX_PROCESSES }],
         cpus: "0.1",
         logDriver: "json-file",
         logOpts: { "max-size": "1m", "max-file": "1" },

@@ -54,6 +54,15 @@ export interface ServiceSpec {
   waitTimeoutSeconds?: number;
 }
 
+/**
+ * Processes and threads a container's user may have (RLIMIT_NPROC), the bound on a fork bomb.
+ * Docker's `--pids-limit` is not in @pulumi/docker (5.2.0, the latest, has no `pidsLimit`), so this
+ * is the nearest limit it can set. The kernel counts it per uid across the host, not per container
+ * (containers sharing a uid share it), and uid 0 is exempt: docs/security.md, "Container limits".
+ * Our busiest container (Grafana, Prometheus) runs tens of threads.
+ */
+export const MAX_PROCESSES = 2048;
+
 export function serviceContainerArgs(spec: ServiceSpec): docker.ContainerArgs {
   const labels: Record<string, pulumi.Input<string>> = { [LABEL.role]: spec.role, ...spec.labels };
   if (spec.configRevision !== undefined) labels[LABEL.configRevision] = spec.configRevision;
@@ -73,7 +82,12 @@ export function serviceContainerArgs(spec: ServiceSpec): docker.ContainerArgs {
     securityOpts: ["no-new-privileges:true"],
     capabilities: { drops: ["ALL"], adds: spec.keepCapabilities ?? [] },
     init: true,
-    ...(spec.ulimits ? { ulimits: spec.ulimits } : {}),
+    ulimits: [
+      ...(spec.ulimits ?? []),
+      ...((spec.ulimits ?? []).some((u) => u.name === "nproc")
+        ? []
+        : [{ name: "nproc", soft: MAX_PROCESSES, hard: MAX_PROCESSES }]),
+    ],
     memory: spec.resources.memory_mb,
     // Same as the limit: no swapping a monitoring stack into uselessness.
     memorySwap: spec.resources.memory_mb,
