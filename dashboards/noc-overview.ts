@@ -449,6 +449,25 @@ export function nocOverview(c: MixinConfig): Dashboard {
         .mergeValues(true)
         .height(7)
         .span(24),
+    )
+    .withPanel(
+      labelTable(
+        say("Perangkat dengan kriptografi lemah (MD5/DES)", "Devices on weak crypto (MD5/DES)"),
+        say(
+          "Perangkat SNMPv3 yang diizinkan memakai MD5 atau DES (allow_weak_crypto di inventaris). Kosong berarti tidak ada. Pindahkan ke SHA/AES bila perangkat mendukungnya (docs/security.md).",
+          "SNMPv3 devices allowed MD5 or DES (allow_weak_crypto in the inventory). Empty means none. Move them to SHA/AES where the device supports it (docs/security.md).",
+        ),
+        { device: t.device, security_level: say("Tingkat keamanan", "Security level") },
+        [
+          {
+            expr: `max by (device, security_level) (${sel(METRICS.deviceSecurityInfo, snmp, 'weak_crypto="true"')})`,
+            title: say("Lemah", "Weak"),
+            hidden: true,
+          },
+        ],
+      )
+        .height(6)
+        .span(24),
     );
   return finalise(d.build(), c);
 }

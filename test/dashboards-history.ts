@@ -310,6 +310,18 @@ export function rawSeries(rawDays: number): OpenMetricsSeries[] {
   for (const device of DEVICES) {
     const labels = { ...snmpLabels(device), device };
     gauge(METRICS.deviceUp, labels, (t) => (deviceAnswers(device, t) ? 1 : 0));
+    // How each device is asked: dist-1 an old SNMPv3 device allowed MD5/DES (the weak-crypto table).
+    const weak = device === "dist-1";
+    gauge(
+      METRICS.deviceSecurityInfo,
+      {
+        ...labels,
+        version: weak ? "v3" : "v2c",
+        security_level: weak ? "authPriv" : "community",
+        weak_crypto: String(weak),
+      },
+      () => 1,
+    );
     gauge("up", snmpLabels(device), () => 1);
     gauge(
       "scrape_duration_seconds",
