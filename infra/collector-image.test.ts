@@ -41,6 +41,12 @@ describe("collector/Dockerfile as the program uses it", () => {
     expect(IMAGE_USERS.collector).toBe("1000");
   });
 
+  it("loads OpenSSL's legacy provider, so a device opted in to DES is polled, not refused", () => {
+    // test/collector-snmpv3-weak.test.ts polls a real snmpd MD5/DES user with the same flag.
+    const env = dockerfile.split("\n").filter((line) => line.startsWith("ENV "));
+    expect(env).toContain("ENV NODE_OPTIONS=--openssl-legacy-provider");
+  });
+
   it("is probed on the /healthz its own HEALTHCHECK uses", () => {
     expect(dockerfile).toContain("http://127.0.0.1:9105/healthz");
     expect(COLLECTOR_HEALTH.join(" ")).toContain("http://127.0.0.1:9105/healthz");

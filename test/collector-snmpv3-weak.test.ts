@@ -90,4 +90,19 @@ describe("SNMPv3 MD5/DES behind allow_weak_crypto", () => {
       expect(collector.daemon.output()).not.toContain(key);
     }
   });
+
+  it("without the legacy provider (outside the image), the DES device fails with the setting named", async () => {
+    const plain = await startCollector({
+      inventory: inventory(agent, true),
+      env: { KP_WEAK_AUTH: AUTH_KEY, KP_WEAK_PRIV: PRIV_KEY, NODE_OPTIONS: "" },
+    });
+    try {
+      const scrape = await plain.scrapeTarget("old-switch", 10);
+      expect(select(scrape.exposition, METRICS.deviceUp)[0]?.value).toBe(0);
+      expect(plain.daemon.output()).toContain("NODE_OPTIONS=--openssl-legacy-provider");
+      for (const key of [AUTH_KEY, PRIV_KEY]) expect(plain.daemon.output()).not.toContain(key);
+    } finally {
+      await plain.stop();
+    }
+  });
 });
