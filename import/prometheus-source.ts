@@ -44,7 +44,10 @@ export async function readPrometheus(
   const seen = new Set<string>();
   for (const q of SOURCE_QUERIES) {
     for (const chunk of chunks) {
-      const series = new Map<string, OwnerSeries>();
+      const series = new Map<
+        string,
+        { metric: string; labels: Record<string, string>; t: number[]; v: number[] }
+      >();
       await client.queryRangeInto(q.query, chunk, SLOT_SECONDS, (labels) => {
         const owner = q.metric === RECORDED.opdBits ? "opd" : "uplink";
         const id = labels[owner];
@@ -56,17 +59,26 @@ export async function readPrometheus(
         const picked = Object.fromEntries(q.labels.map((l) => [l, labels[l] ?? ""]));
         const key = JSON.stringify(picked);
         let s = series.get(key);
-        if (!s) {
-          s = { metric: q.metric, labels: picked, source: "prometheus", values: new Map() };
-          series.set(key, s);
-        }
-        const values = s.values;
+        if (!s) series.set(key, (s = { metric: q.metric, labels: picked, t: [], v: [] }));
+        const { t: times, v: values } = s;
+        // Prometheus returns a series' points in time order.
         return (t, value) => {
-          if (Number.isFinite(value) && value >= 0) values.set(t, { bps: value, stepS: SLOT_SECONDS });
+          if (!Number.isFinite(value) || value < 0) return;
+          times.push(t);
+          values.push(value);
         };
       });
       for (const key of series.keys()) seen.add(key);
-      await emit([...series.values()]);
+      await emit(
+        [...series.values()].map(({ metric, labels, t, v }): OwnerSeries => ({
+          metric,
+          labels,
+          source: "prometheus",
+          endS: Float64Array.from(t),
+          bps: Float64Array.from(v),
+          stepS: new Float64Array(t.length).fill(SLOT_SECONDS),
+        })),
+      );
     }
   }
   return { series: seen.size, unknown: [...unknown].sort() };
