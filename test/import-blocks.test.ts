@@ -73,6 +73,13 @@ async function dump(tsdb: string): Promise<Map<string, number>> {
   return out;
 }
 
+interface Meta {
+  minTime: number;
+  maxTime: number;
+  stats: { numSamples: number; numSeries: number };
+}
+const metaOf = (tsdb: string, block: string) =>
+  JSON.parse(readFileSync(join(tsdb, block, "meta.json"), "utf8")) as Meta;
 const blocksOf = (tsdb: string) => readdirSync(tsdb).filter((d) => /^[0-9A-Z]{26}$/.test(d));
 
 let prometheus: Prometheus | undefined;
@@ -123,15 +130,13 @@ describe("blocks written directly", { timeout: 120_000 }, () => {
   it("one block per UTC month, each read by promtool tsdb analyze", async () => {
     const blocks = blocksOf(direct);
     expect(blocks).toHaveLength(2);
-    const metas = blocks
-      .map((b) => JSON.parse(readFileSync(join(direct, b, "meta.json"), "utf8")) as Record<string, never>)
-      .sort((a, b) => a.minTime - b.minTime);
+    const metas = blocks.map((b) => metaOf(direct, b)).sort((a, b) => a.minTime - b.minTime);
     const february = Date.UTC(2025, 1, 1);
     expect(metas.map((m) => [m.minTime, m.maxTime])).toEqual([
       [(FROM + 300) * 1000, february - 300_000 + 1],
       [february, lastS * 1000 + 1],
     ]);
-    expect(metas.reduce((n, m) => n + (m.stats as { numSamples: number }).numSamples, 0)).toBe(samples.size);
+    expect(metas.reduce((n, m) => n + m.stats.numSamples, 0)).toBe(samples.size);
     mkdirSync(join(direct, "wal"), { recursive: true });
     for (const block of blocks) {
       const result = await promtool(["tsdb", "analyze", direct, block]);
@@ -139,9 +144,7 @@ describe("blocks written directly", { timeout: 120_000 }, () => {
       expect(result.stdout).toContain(`Block ID: ${block}`);
     }
     // January: 5-minute series only; February: both resolutions, both directions.
-    const series = (block: string) =>
-      JSON.parse(readFileSync(join(direct, block, "meta.json"), "utf8")).stats.numSeries as number;
-    expect(blocks.map(series).sort()).toEqual([2, 4]);
+    expect(metas.map((m) => m.stats.numSeries)).toEqual([2, 4]);
   });
 
   it("promtool tsdb dump gives back exactly the samples written, as promtool's own blocks do", async () => {
