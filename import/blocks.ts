@@ -71,7 +71,8 @@ export class BlockBuilder {
     const labels = labelPairs(series.metric, series.labels);
     const key = JSON.stringify(labels);
     const times = new Float64Array(series.timesS.length);
-    for (let k = 0; k < times.length; k++) times[k] = series.timesS[k]! * 1000;
+    // Prometheus's API gives times in seconds with millisecond decimals: back to whole milliseconds.
+    for (let k = 0; k < times.length; k++) times[k] = Math.round(series.timesS[k]! * 1000);
     let i = 0;
     while (i < times.length) {
       const day = new Date(times[i]!);

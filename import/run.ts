@@ -10,7 +10,7 @@ import { silentProgress, type Progress } from "../report/progress.js";
 import { csvRows } from "./csv.js";
 import type { MappedSource } from "./mapping.js";
 import { mrtgLogRows } from "./mrtg-log.js";
-import { readPrometheus } from "./prometheus-source.js";
+import { readPrometheus, readRawCounters } from "./prometheus-source.js";
 import { dumpRrd, parseRrdDump, rrdMaxBps, rrdRows } from "./rrd.js";
 import { implausible, ImportInputError, resolutionLabel, toSlots, type Row } from "./rows.js";
 import { addLink, overlaps, spanOf, type OwnerSeries } from "./series.js";
@@ -54,6 +54,8 @@ export interface ImportResult {
   blocks: string[];
   /** Prometheus series whose OPD or uplink the inventory does not list. */
   unknown: string[];
+  /** Raw counter series read from another Prometheus (opd_link_bytes_total, uplink_bytes_total). */
+  rawSeries: number;
 }
 
 interface Read {
@@ -124,7 +126,14 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     ...(options.promtool !== undefined ? { promtool: options.promtool } : {}),
     ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
   });
-  const result: ImportResult = { imported: [], skipped: [], samples: 0, blocks: [], unknown: [] };
+  const result: ImportResult = {
+    imported: [],
+    skipped: [],
+    samples: 0,
+    blocks: [],
+    unknown: [],
+    rawSeries: 0,
+  };
   const entries: Omit<LedgerEntry, "blocks" | "importedAt">[] = [];
   await staging.open();
   try {
@@ -201,7 +210,12 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
           for (const one of chunk) await staging.add(one);
         });
         result.unknown = read.unknown;
-        if (read.series > 0) {
+        // The raw counters too, as the collector labelled them (the dashboards' panels read them).
+        const raw = await readRawCounters(client, inventory, fromS, toS, async (batch) => {
+          for (const one of batch) await staging.addRaw(one);
+        });
+        result.rawSeries = raw.series;
+        if (read.series > 0 || raw.series > 0) {
           result.imported.push({
             origin: client.url,
             link: "*",
