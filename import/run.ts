@@ -14,7 +14,7 @@ import { readPrometheus, readRawCounters } from "./prometheus-source.js";
 import { dumpRrd, parseRrdDump, rrdMaxBps, rrdRows } from "./rrd.js";
 import { implausible, ImportInputError, resolutionLabel, toSlots, type Row } from "./rows.js";
 import { addLink, overlaps, spanOf, type OwnerSeries } from "./series.js";
-import { readLedger, Staging, writeLedger, type LedgerEntry } from "./store.js";
+import { readLedger, Staging, type LedgerEntry } from "./store.js";
 
 /** Above this a rate is absurd whatever the interface (a file without a stated speed). */
 export const ABSURD_BPS = 400e9;
@@ -237,11 +237,10 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     await staging.write((months, total) =>
       progress.update(steps + Math.round((months / total) * steps), steps * 2),
     );
-    result.blocks = await staging.commit();
     const importedAt = new Date(nowS * 1000).toISOString();
-    await writeLedger(tsdb, {
-      imports: [...ledger.imports, ...entries.map((e) => ({ ...e, importedAt, blocks: result.blocks }))],
-    });
+    result.blocks = await staging.commit((blocks) => ({
+      imports: [...ledger.imports, ...entries.map((e) => ({ ...e, importedAt, blocks }))],
+    }));
     progress.done();
     return result;
   } finally {

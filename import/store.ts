@@ -98,16 +98,24 @@ export class Staging {
     }
   }
 
-  /** Move every block in, owned like the TSDB folder; returns their ULIDs. */
-  async commit(): Promise<string[]> {
+  /**
+   * Move every block in, owned like the TSDB folder, then the ledger `ledger(ulids)` gives; returns
+   * the ULIDs. The ledger is written (in the staging folder) before any block moves, so a full disk
+   * stops the import before the store changes; after that only renames on one filesystem remain.
+   */
+  async commit(ledger: (ulids: string[]) => Ledger): Promise<string[]> {
     const dir = join(this.dir, "blocks");
     const ulids = (await readdir(dir)).filter((d) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(d));
     const owner = await stat(this.tsdb);
     const asRoot = process.getuid?.() === 0;
+    const staged = join(this.dir, LEDGER_FILE);
+    await writeFile(staged, JSON.stringify(ledger(ulids), null, 2) + "\n");
+    if (asRoot) await chown(staged, owner.uid, owner.gid);
     for (const ulid of ulids) {
       if (asRoot) await chownTree(join(dir, ulid), owner.uid, owner.gid);
       await rename(join(dir, ulid), join(this.tsdb, ulid));
     }
+    await rename(staged, join(this.tsdb, LEDGER_FILE));
     return ulids;
   }
 
@@ -122,16 +130,4 @@ async function chownTree(path: string, uid: number, gid: number): Promise<void> 
   if ((await stat(path)).isDirectory()) {
     for (const child of await readdir(path)) await chownTree(join(path, child), uid, gid);
   }
-}
-
-/** Write the ledger beside the blocks, atomically (a temp file renamed over it), owned like the folder. */
-export async function writeLedger(tsdb: string, ledger: Ledger): Promise<void> {
-  const path = join(tsdb, LEDGER_FILE);
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(ledger, null, 2) + "\n");
-  if (process.getuid?.() === 0) {
-    const owner = await stat(tsdb);
-    await chown(tmp, owner.uid, owner.gid);
-  }
-  await rename(tmp, path);
 }

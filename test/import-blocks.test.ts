@@ -3,8 +3,9 @@
 // written (bit-exact floats), the same as when promtool writes the blocks (--promtool), and a real
 // Prometheus started on the storage answers range queries with those exact values. The history
 // crosses a month boundary (two blocks), holds series of two resolutions, a gap, awkward floats and
-// more than 120 samples per series (several chunks).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// more than 120 samples per series (several chunks). And a disk that fills up while the blocks are
+// written (a small tmpfs) leaves the store as it was.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +14,7 @@ import { loadInventoryOrThrow } from "../core/load.js";
 import { loadMappingOrThrow } from "../import/mapping.js";
 import { runImport } from "../import/run.js";
 import { findBinary } from "../lab/binaries.js";
-import { run } from "../lab/process.js";
+import { run, runOrThrow } from "../lab/process.js";
 import { promtool, startPrometheus, type Prometheus } from "../lab/prometheus.js";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
@@ -84,15 +85,8 @@ const blocksOf = (tsdb: string) => readdirSync(tsdb).filter((d) => /^[0-9A-Z]{26
 
 let prometheus: Prometheus | undefined;
 
-beforeAll(async () => {
-  for (const dir of [direct, viaPromtool]) mkdirSync(dir);
-  writeFileSync(join(work, "dinkes.csv"), csv);
-  writeFileSync(
-    join(work, "import.yaml"),
-    "sources:\n  - file: dinkes.csv\n    link: dinkes-1\n    unit: bps\n    timezone: +00:00\n",
-  );
-  // The real command, as an operator runs it.
-  const result = await run(
+const kapasitasImport = (mapping: string, storage: string) =>
+  run(
     process.execPath,
     [
       "--import",
@@ -102,12 +96,22 @@ beforeAll(async () => {
       "--inventory",
       INVENTORY,
       "--mapping",
-      join(work, "import.yaml"),
+      mapping,
       "--storage",
-      direct,
+      storage,
     ],
     { cwd: REPO_ROOT },
   );
+
+beforeAll(async () => {
+  for (const dir of [direct, viaPromtool]) mkdirSync(dir);
+  writeFileSync(join(work, "dinkes.csv"), csv);
+  writeFileSync(
+    join(work, "import.yaml"),
+    "sources:\n  - file: dinkes.csv\n    link: dinkes-1\n    unit: bps\n    timezone: +00:00\n",
+  );
+  // The real command, as an operator runs it.
+  const result = await kapasitasImport(join(work, "import.yaml"), direct);
   expect(result.stderr).not.toMatch(/\n\s+at /);
   expect(result.code).toBe(0);
   expect(result.stdout).toContain(`${samples.size} samples in 2 block(s)`);
@@ -175,5 +179,41 @@ describe("blocks written directly", { timeout: 120_000 }, () => {
       }
     }
     expect(seen).toBe(samples.size);
+  });
+});
+
+describe("a disk that fills up while the blocks are written", { timeout: 120_000 }, () => {
+  const full = join(work, "full");
+  let mounted = false;
+
+  afterAll(async () => {
+    if (mounted) await runOrThrow("umount", [full]);
+  });
+
+  it("fails with the system's word for it and leaves the store as it was", async () => {
+    // Two months of 5-minute rows with values that do not compress: ~300 KB of blocks for 128 KB.
+    const rows = ["time,in,out"];
+    for (let k = 1; k <= 2 * 30 * 288; k++)
+      rows.push(`${FROM + k * 300},${Math.sin(k) * 1e6 + 2e6},${k * Math.PI}`);
+    writeFileSync(join(work, "big.csv"), rows.join("\n") + "\n");
+    writeFileSync(
+      join(work, "big.yaml"),
+      "sources:\n  - file: big.csv\n    link: dinkes-1\n    unit: bps\n    timezone: +00:00\n",
+    );
+    mkdirSync(full);
+    await runOrThrow("mount", ["-t", "tmpfs", "-o", "size=128k", "tmpfs", full]);
+    mounted = true;
+    writeFileSync(join(full, "queries.active"), "");
+    const listing = () =>
+      readdirSync(full, { recursive: true })
+        .map((f) => `${String(f)} ${statSync(join(full, String(f))).size}`)
+        .sort();
+    const before = listing();
+    const result = await kapasitasImport(join(work, "big.yaml"), full);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/no space left on device/);
+    expect(result.stderr).toMatch(/nothing imported: the store is as it was/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(listing()).toEqual(before);
   });
 });
