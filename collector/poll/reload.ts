@@ -48,8 +48,19 @@ export function assemble(messages: Iterable<ReloadMessage>): Reloaded {
   throw new Error("the reload worker stopped before it finished");
 }
 
+/**
+ * The worker's young generation, MiB. Parsing makes objects that mostly live until the inventory is
+ * built; with V8's default (16 MiB semi-spaces) each is copied through large semi-spaces first. A
+ * small one makes the same parse of 1,000 devices × 50 links peak about 40 MiB lower for the same CPU
+ * (measured: 218 → 180 MiB resident for load, plan and gauges of the 10 MB file).
+ */
+export const WORKER_YOUNG_GENERATION_MB = 6;
+
 function startWorker(file: string, running: Map<string, PlanDigest>, shard: Shard | undefined): Worker {
-  return startModuleWorker(import.meta.url, "reload-worker", { workerData: { file, running, shard } });
+  return startModuleWorker(import.meta.url, "reload-worker", {
+    workerData: { file, running, shard },
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+  });
 }
 
 /**
