@@ -131,7 +131,17 @@ describe("PDF layout (pdftotext -bbox) on 60 OPDs with long names", () => {
       half,
       66,
     );
-    expect(charts).toHaveLength(big.opds.length + big.uplinks.length);
+    const entities = [...big.opds, ...big.uplinks];
+    expect(charts).toHaveLength(entities.length);
+    charts.forEach((chart, i) => {
+      // The y-axis labels (left of the plot) reach the allocation: its top label is at least it.
+      const axis = chart.words
+        .filter((w) => w.xMax < chart.title.xMin + 28 && /^[\d.,]+$/.test(w.text))
+        .map((w) => Number(w.text.replace(/\./g, "").replace(",", ".")));
+      const e = entities[i]!;
+      const allocation = Math.max(e.download.allocatedBps, e.upload.allocatedBps) / 1e6;
+      expect(Math.max(...axis), `${e.id}'s daily chart's y-axis`).toBeGreaterThanOrEqual(allocation - 0.05);
+    });
     for (const chart of charts) {
       const where = `page ${chart.title.page} at y ${chart.title.yMin.toFixed(0)}`;
       expect(wordsLeaving(chart.words, chart.box), where).toEqual([]);
