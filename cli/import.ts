@@ -15,6 +15,7 @@ interface ImportCliOptions {
   from?: string;
   to?: string;
   storage: string;
+  promtool?: string;
   parallel: string;
 }
 
@@ -62,7 +63,11 @@ export function registerImportCommands(program: Command): void {
     .option("--from <date>", "start of the range read from --from-prometheus")
     .option("--to <date>", "end of the range read from --from-prometheus")
     .requiredOption("-s, --storage <dir>", "Prometheus's data folder (its --storage.tsdb.path)")
-    .option("--parallel <n>", "promtool processes at once", "2")
+    .option(
+      "--promtool <path>",
+      "write the blocks with promtool tsdb create-blocks-from openmetrics instead of directly (slower; a cross-check)",
+    )
+    .option("--parallel <n>", "promtool processes at once (with --promtool)", "2")
     .action(async (options: ImportCliOptions) => {
       try {
         if (!options.mapping === !options.fromPrometheus) {
@@ -85,6 +90,7 @@ export function registerImportCommands(program: Command): void {
           tsdb: options.storage,
           ...(sources ? { sources } : {}),
           ...(prometheus ? { prometheus } : {}),
+          ...(options.promtool !== undefined ? { promtool: options.promtool } : {}),
           parallel: Math.max(1, Number.parseInt(options.parallel, 10) || 2),
           progress: stderrProgress("import"),
         });

@@ -1,6 +1,6 @@
 // `kapasitas import`: read every source, check it all, then write it in one go (store.ts).
-// Nothing reaches the store until every file has been read and checked and every month's blocks
-// are written.
+// Nothing reaches the store until every file has been read and checked and every month's block
+// is written.
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import type { Inventory } from "../core/schema.js";
@@ -28,10 +28,11 @@ export interface ImportOptions {
   /** Or another Prometheus, between fromS and toS. */
   prometheus?: { client: PrometheusClient; fromS: number; toS: number };
   now?: Date;
-  /** promtool processes at once. */
+  /** promtool processes at once (with promtool). */
   parallel?: number;
   progress?: Progress;
   rrdtool?: string;
+  /** Write the blocks with this promtool (create-blocks-from openmetrics) instead of directly. */
   promtool?: string;
 }
 
@@ -98,7 +99,10 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   }
   await checkTsdb(tsdb);
   const ledger = await readLedger(tsdb);
-  const staging = new Staging(tsdb);
+  const staging = new Staging(tsdb, {
+    ...(options.promtool !== undefined ? { promtool: options.promtool } : {}),
+    ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+  });
   const result: ImportResult = { imported: [], skipped: [], samples: 0, blocks: [], unknown: [] };
   const entries: Omit<LedgerEntry, "blocks" | "importedAt">[] = [];
   await staging.open();
@@ -187,18 +191,13 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
       }
       progress.update(++done, steps * 2);
     }
-    const files = await staging.close();
     result.samples = staging.samples;
-    if (files.length === 0) {
+    if (result.samples === 0) {
       progress.done();
       return result;
     }
-    let months = 0;
-    await staging.blocks(
-      files,
-      options.parallel ?? 2,
-      () => progress.update(steps + Math.round((++months / files.length) * steps), steps * 2),
-      options.promtool,
+    await staging.write((months, total) =>
+      progress.update(steps + Math.round((months / total) * steps), steps * 2),
     );
     result.blocks = await staging.commit();
     const importedAt = new Date(nowS * 1000).toISOString();

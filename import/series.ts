@@ -73,6 +73,34 @@ export function sampleLabels(series: OwnerSeries, stepS: number): Record<string,
   return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+/** One resolution's samples of a series: its full label set (sorted, `__name__` first) and its times. */
+export interface ResolutionSeries {
+  metric: string;
+  /** sampleLabels: the rule's labels with resolution and source, sorted, without `__name__`. */
+  labels: Record<string, string>;
+  /** Slot ends, unix seconds, ascending. */
+  timesS: Float64Array;
+  values: Float64Array;
+}
+
+/** A series split by resolution (each its own series, as the report reads them), time-ordered. */
+export function byResolution(series: OwnerSeries): ResolutionSeries[] {
+  // By label, not by step: a 1-minute and a 5-minute row are both "5m", one series.
+  const byLabel = new Map<string, { stepS: number; times: number[] }>();
+  for (const [t, { stepS }] of series.values) {
+    const label = resolutionLabel(stepS);
+    const held = byLabel.get(label);
+    if (held) held.times.push(t);
+    else byLabel.set(label, { stepS, times: [t] });
+  }
+  return [...byLabel.values()].map(({ stepS, times }) => {
+    const timesS = Float64Array.from(times).sort();
+    const values = new Float64Array(timesS.length);
+    timesS.forEach((t, i) => (values[i] = series.values.get(t)!.bps));
+    return { metric: series.metric, labels: sampleLabels(series, stepS), timesS, values };
+  });
+}
+
 /** The first and last slot a link's data covers, for the overlap checks. */
 export function spanOf(slots: Slotted): { fromS: number; toS: number } | null {
   return slots.endS.length === 0 ? null : { fromS: slots.endS[0]!, toS: slots.endS[slots.endS.length - 1]! };

@@ -26,3 +26,18 @@ export function collectorMemoryMb(links: number): number {
   const need = BASE_MIB + (links * PER_LINK_KIB) / 1024;
   return Math.max(MIN_MIB, Math.ceil(need / 64) * 64);
 }
+
+/** Share of a collector container's memory limit given to V8's old generation (the JS heap). */
+export const HEAP_SHARE = 0.5;
+
+/**
+ * `--max-old-space-size` for a collector in a container of `memoryMb`, MiB. Left alone, V8 sizes
+ * its heap from the host's memory and lets it grow to about twice the live data before a full
+ * collection: a collector that needs 150 MiB of live heap can reach 300 MiB and be killed by the
+ * container's limit (exit 137). With a limit it collects harder as the heap nears it (more CPU,
+ * less memory). The other half is what is not JS heap: code, the young generation, socket and
+ * zlib buffers, and the reload worker's own heap while it parses the inventory.
+ */
+export function collectorHeapMb(memoryMb: number): number {
+  return Math.floor(memoryMb * HEAP_SHARE);
+}
