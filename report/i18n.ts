@@ -48,6 +48,8 @@ const id = {
   coarserShare: "Data lebih kasar (impor)",
   p95LowerBound: "p95 batas bawah",
   lowerBoundMark: "≥ (batas bawah)",
+  lowerBoundNote:
+    "Data 5 menit: bagian slot berisi yang berupa rata-rata 5 menit; sisanya rata-rata impor yang lebih kasar (30 menit, 2 jam, harian). Tanda ≥ pada p95: sebagian dihitung dari rata-rata kasar itu, jadi p95 sebenarnya kemungkinan lebih tinggi (batas bawah).",
   trendMbps: "Tren (Mbps/bulan)",
   trendPercent: "Tren (%/bulan)",
   saturation: "Perkiraan jenuh",
@@ -259,6 +261,8 @@ const en: Catalog = {
   coarserShare: "Coarser data (imported)",
   p95LowerBound: "p95 lower bound",
   lowerBoundMark: "≥ (lower bound)",
+  lowerBoundNote:
+    "5-minute data: the share of the slots holding a value that hold a 5-minute average; the rest hold coarser imported averages (30 minutes, 2 hours, a day). A ≥ before a p95: it rests partly on those coarse averages, so the true p95 is likely higher (a lower bound).",
   trendMbps: "Trend (Mbps/month)",
   trendPercent: "Trend (%/month)",
   saturation: "Projected saturation",
