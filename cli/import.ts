@@ -37,6 +37,11 @@ function summary(result: ImportResult): string[] {
       .join(", ");
     return `imported ${i.origin} → ${i.link} (${i.source}), ${iso(i.fromS)} to ${iso(i.toS)} UTC${slots ? `; 5-minute slots by resolution: ${slots}` : ""}`;
   });
+  if (result.rawSeries > 0) {
+    lines.push(
+      `raw counters: ${result.rawSeries} series (opd_link_bytes_total, uplink_bytes_total), labelled as the collector labelled them, plus source="prometheus"`,
+    );
+  }
   for (const s of result.skipped) lines.push(`already imported, left alone: ${s}`);
   if (result.unknown.length > 0)
     lines.push(`not in the inventory, not imported: ${result.unknown.join(", ")}`);

@@ -70,10 +70,13 @@ export class BlockBuilder {
   add(series: ResolutionSeries): void {
     const labels = labelPairs(series.metric, series.labels);
     const key = JSON.stringify(labels);
-    const times = Float64Array.from(series.timesS, (t) => t * 1000);
+    const times = new Float64Array(series.timesS.length);
+    // Prometheus's API gives times in seconds with millisecond decimals: back to whole milliseconds.
+    for (let k = 0; k < times.length; k++) times[k] = Math.round(series.timesS[k]! * 1000);
     let i = 0;
     while (i < times.length) {
-      const monthStart = Date.UTC(new Date(times[i]!).getUTCFullYear(), new Date(times[i]!).getUTCMonth(), 1);
+      const day = new Date(times[i]!);
+      const monthStart = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), 1);
       const end = nextMonthMs(times[i]!);
       let j = i;
       while (j < times.length && times[j]! < end) j++;

@@ -10,7 +10,7 @@ import { silentProgress, type Progress } from "../report/progress.js";
 import { csvRows } from "./csv.js";
 import type { MappedSource } from "./mapping.js";
 import { mrtgLogRows } from "./mrtg-log.js";
-import { readPrometheus } from "./prometheus-source.js";
+import { readPrometheus, readRawCounters } from "./prometheus-source.js";
 import { dumpRrd, parseRrdDump, rrdMaxBps, rrdRows } from "./rrd.js";
 import { implausible, ImportInputError, resolutionLabel, toSlots, type Row } from "./rows.js";
 import { addLink, overlaps, spanOf, type OwnerSeries } from "./series.js";
@@ -54,6 +54,8 @@ export interface ImportResult {
   blocks: string[];
   /** Prometheus series whose OPD or uplink the inventory does not list. */
   unknown: string[];
+  /** Raw counter series read from another Prometheus (opd_link_bytes_total, uplink_bytes_total). */
+  rawSeries: number;
 }
 
 interface Read {
@@ -62,10 +64,31 @@ interface Read {
   statedMaxBps: number;
 }
 
-async function readSource(s: MappedSource, rrdtool: string | undefined): Promise<Read> {
+/** `rrdtool dump` of each RRD, started one file ahead: rrdtool dumps the next while this one is parsed. */
+class Dumps {
+  private readonly started = new Map<MappedSource, Promise<string>>();
+  constructor(private readonly rrdtool: string | undefined) {}
+
+  start(s: MappedSource | undefined): void {
+    if (s?.format !== "rrd" || this.started.has(s)) return;
+    const dump = dumpRrd(s.file, this.rrdtool);
+    // Awaited when its turn comes; a refusal before then must not surface as unhandled.
+    dump.catch(() => undefined);
+    this.started.set(s, dump);
+  }
+
+  take(s: MappedSource): Promise<string> {
+    this.start(s);
+    const dump = this.started.get(s)!;
+    this.started.delete(s);
+    return dump;
+  }
+}
+
+async function readSource(s: MappedSource, dumps: Dumps): Promise<Read> {
   const stated = s.maxMbps === undefined ? NaN : s.maxMbps * 1e6;
   if (s.format === "rrd") {
-    const dump = parseRrdDump(await dumpRrd(s.file, rrdtool), s.file);
+    const dump = parseRrdDump(await dumps.take(s), s.file);
     const mapping = {
       ...(s.ds ? { ds: s.ds } : {}),
       ...(s.unit ? { unit: s.unit as "bytes" | "bits" } : {}),
@@ -103,7 +126,14 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     ...(options.promtool !== undefined ? { promtool: options.promtool } : {}),
     ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
   });
-  const result: ImportResult = { imported: [], skipped: [], samples: 0, blocks: [], unknown: [] };
+  const result: ImportResult = {
+    imported: [],
+    skipped: [],
+    samples: 0,
+    blocks: [],
+    unknown: [],
+    rawSeries: 0,
+  };
   const entries: Omit<LedgerEntry, "blocks" | "importedAt">[] = [];
   await staging.open();
   try {
@@ -117,9 +147,12 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     let done = 0;
     progress.update(0, steps * 2);
     const spans = new Map<string, { origin: string; fromS: number; toS: number }[]>();
+    const order = [...owners.values()].flat();
+    const dumps = new Dumps(options.rrdtool);
     for (const group of owners.values()) {
       const series = new Map<string, OwnerSeries>();
       for (const s of group) {
+        dumps.start(order[order.indexOf(s) + 1]);
         const bytes = await readFile(s.file);
         const key = createHash("sha256").update(bytes).digest("hex");
         if (ledger.imports.some((e) => e.key === key && e.link === s.link.linkId)) {
@@ -127,7 +160,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
           progress.update(++done, steps * 2);
           continue;
         }
-        const read = await readSource(s, options.rrdtool);
+        const read = await readSource(s, dumps);
         const maxBps =
           Number.isFinite(read.statedMaxBps) && read.statedMaxBps > 0 ? read.statedMaxBps : ABSURD_BPS;
         const wrong = implausible(read.rows, { nowS, maxBps });
@@ -177,7 +210,12 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
           for (const one of chunk) await staging.add(one);
         });
         result.unknown = read.unknown;
-        if (read.series > 0) {
+        // The raw counters too, as the collector labelled them (the dashboards' panels read them).
+        const raw = await readRawCounters(client, inventory, fromS, toS, async (batch) => {
+          for (const one of batch) await staging.addRaw(one);
+        });
+        result.rawSeries = raw.series;
+        if (read.series > 0 || raw.series > 0) {
           result.imported.push({
             origin: client.url,
             link: "*",

@@ -7,7 +7,7 @@ import { chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "no
 import { join } from "node:path";
 import { BlockBuilder, writeBlock } from "./blocks.js";
 import { PromtoolBlocks } from "./openmetrics.js";
-import { byResolution, type OwnerSeries } from "./series.js";
+import { byResolution, type OwnerSeries, type ResolutionSeries } from "./series.js";
 
 export const LEDGER_FILE = "kapasitas-imports.json";
 
@@ -78,10 +78,13 @@ export class Staging {
 
   /** Take a series (each resolution its own series): encoded now, written by write(). */
   async add(series: OwnerSeries): Promise<void> {
-    for (const one of byResolution(series)) {
-      if (this.viaPromtool) await this.viaPromtool.add(one);
-      else this.direct.add(one);
-    }
+    for (const one of byResolution(series)) await this.addRaw(one);
+  }
+
+  /** Take a series as it is (another Prometheus's raw counters: labels kept, no resolution split). */
+  async addRaw(series: ResolutionSeries): Promise<void> {
+    if (this.viaPromtool) await this.viaPromtool.add(series);
+    else this.direct.add(series);
   }
 
   /** Write every month's block into the staging folder; onProgress after each. */

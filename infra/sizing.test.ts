@@ -8,6 +8,7 @@ import {
   busiestShardLinks,
   collectorHeapMb,
   collectorMemoryMb,
+  collectorNodeFlags,
   HEAP_SHARE,
   MIN_MIB,
   PER_LINK_KIB,
@@ -51,5 +52,6 @@ describe("collector sizing", () => {
   it("bounds V8's heap by the container's limit, leaving the rest to what is not JS heap", () => {
     expect(collectorHeapMb(MIN_MIB)).toBe(Math.floor(MIN_MIB * HEAP_SHARE));
     expect(collectorHeapMb(1024)).toBeLessThan(1024);
+    expect(collectorNodeFlags(512)).toEqual(["--max-old-space-size=256", "--max-semi-space-size=2"]);
   });
 });

@@ -127,9 +127,9 @@ export class Fleet {
     this.prepareInventoryGauges();
   }
 
-  /** Compress the inventory gauges now, on the thread pool, not in the first scrape of /metrics. */
+  /** Render (and compress) the inventory gauges now, not in the first scrape of /metrics. */
   private prepareInventoryGauges(): void {
-    for (const block of this.inventoryGauges()) void block.gzipped();
+    this.inventoryGauges();
   }
 
   currentInventory(): Inventory {
@@ -337,9 +337,7 @@ export class Fleet {
   async metrics(): Promise<string> {
     return (
       (await this.registry.metrics()) +
-      this.inventoryGauges()
-        .map((b) => b.text)
-        .join("")
+      (await Promise.all(this.inventoryGauges().map((b) => b.text()))).join("")
     );
   }
 }

@@ -73,9 +73,9 @@ export interface LinkSlots {
 }
 
 export interface ReadPlan {
-  /** The OIDs of a poll: `columns[k]` (a shared constant) and instance `indexes[k]` (-1: none). */
-  columns: string[];
-  indexes: number[];
+  /** The OIDs of a poll: column `COLUMNS[columns[k]]` and instance `indexes[k]` (-1: none). */
+  columns: Uint8Array;
+  indexes: Int32Array;
   uptime: number;
   interfaces: InterfaceSlots[];
   queueNames: { pos: number; name: string }[];
@@ -84,15 +84,26 @@ export interface ReadPlan {
   counters: number;
 }
 
+/** Every column a read plan reads (ReadPlan.columns holds positions in this list). */
+export const COLUMNS: readonly string[] = [SYS_UPTIME, ...Object.values(IF), ...Object.values(MTXR_QUEUE)];
+const COLUMN_ID = new Map(COLUMNS.map((column, id) => [column, id]));
+
+function columnId(column: string): number {
+  const id = COLUMN_ID.get(column);
+  if (id === undefined) throw new Error(`read plan: ${column} is not in COLUMNS`);
+  return id;
+}
+
 /** The OID at response position `pos`. */
 export function oidAt(plan: ReadPlan, pos: number): string {
+  const column = COLUMNS[plan.columns[pos]!]!;
   const index = plan.indexes[pos]!;
-  return index < 0 ? plan.columns[pos]! : `${plan.columns[pos]}.${index}`;
+  return index < 0 ? column : `${column}.${index}`;
 }
 
 /** The OIDs of a poll, built for the request (the plan keeps them as column and index). */
 export function oidsOf(plan: ReadPlan): string[] {
-  return plan.columns.map((_, pos) => oidAt(plan, pos));
+  return Array.from(plan.indexes, (_, pos) => oidAt(plan, pos));
 }
 
 /** A counter's instance: what its raw value belongs to; a change means the row moved. */
@@ -240,8 +251,10 @@ export function compileReadPlan(
   });
 
   return {
-    columns,
-    indexes,
+    // Exact-size typed arrays: a byte and four bytes an OID, where arrays grown by push hold
+    // pointers with room to spare.
+    columns: Uint8Array.from(columns, columnId),
+    indexes: Int32Array.from(indexes),
     uptime: 0,
     interfaces: [...byIndex.values()],
     queueNames,
