@@ -227,6 +227,14 @@ describe("the /reports page in headless Chromium", () => {
     const context = await browser!.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     await page.goto(`${base}/reports?lang=en`);
+    expect(await page.locator("#availability-summary").textContent()).toBe(
+      "Measurements are available from 1 January 2025 to 31 December 2025.",
+    );
+    expect(await page.locator("#year option").allTextContents()).toEqual([
+      "2024 (no data)",
+      "2025",
+      "2026 (no data)",
+    ]);
     await page.selectOption("#kind", "range");
     await page.fill("#from", "2025-03-01");
     await page.fill("#to", "2025-03-31");
