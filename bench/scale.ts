@@ -10,6 +10,7 @@
  * p50/p99, failures, bytes on the wire a minute, startup and reload time, `/metrics`.
  *
  *   npm run bench:scale -- [--devices 100,300,1000] [--interfaces 50] [--minutes 1] [--no-peer] [--no-write]
+ *                          [--node-flags="--max-old-space-size=320 --max-semi-space-size=2" | --as-deployed]
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -22,6 +23,7 @@ import { deviceId, fleetInventoryYaml } from "../lab/fleet.js";
 import { REPO_ROOT, startCollector } from "../lab/kapasitas.js";
 import { waitFor } from "../lab/process.js";
 import { snmpColumn } from "../lab/snmpclient.js";
+import { collectorMemoryMb, collectorNodeFlags } from "../infra/sizing.js";
 import { cpuSeconds } from "./cpu.js";
 import { withSection } from "./markdown.js";
 import { build, gitCommit, loadAverage } from "./measured.js";
@@ -34,11 +36,19 @@ const { values: args } = parseArgs({
     minutes: { type: "string", default: "1" },
     "no-peer": { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
+    /** V8 flags for the collector, e.g. `--max-old-space-size=320` (what a container limit sets). */
+    "node-flags": { type: "string", default: "" },
+    /** The V8 flags the Pulumi program gives a collector of this fleet (infra/sizing.ts). */
+    "as-deployed": { type: "boolean", default: false },
   },
 });
 const SIZES = args.devices.split(",").map(Number);
 const INTERFACES = Number(args.interfaces);
 const MINUTES = Number(args.minutes);
+const NODE_FLAGS = args["node-flags"].split(" ").filter((f) => f !== "");
+/** The collector's V8 flags for a fleet: --node-flags, or the deployed ones with --as-deployed. */
+const nodeFlags = (devices: number): string[] =>
+  args["as-deployed"] ? collectorNodeFlags(collectorMemoryMb(devices * INTERFACES)) : NODE_FLAGS;
 const COMMUNITY = "bench-scale";
 /** What Prometheus sends with every scrape (the scrape timeout of a 60 s job, rendered by infra/). */
 const SCRAPE_TIMEOUT_SECONDS = 48;
@@ -172,6 +182,7 @@ async function measureKapasitas(fleet: AgentFleet, devices: number): Promise<Mea
   const collector = await startCollector({
     inventory,
     entry: "built",
+    nodeFlags: nodeFlags(devices),
     readyTimeoutMs: 600_000,
     env: { KAPASITAS_FLEET_COMMUNITY: COMMUNITY, LOG_LEVEL: "info" },
   });
@@ -326,12 +337,12 @@ Largest fleet within ${GOALS.peakMiB} MiB peak (a straight line through the kapa
 Reproduce (as root: it creates a network namespace):
 
 \`\`\`sh
-npm run bench:scale -- --devices ${SIZES.join(",")} --interfaces ${INTERFACES} --minutes ${MINUTES}
+npm run bench:scale -- --devices ${SIZES.join(",")} --interfaces ${INTERFACES} --minutes ${MINUTES}${args["as-deployed"] ? " --as-deployed" : NODE_FLAGS.length ? ` --node-flags="${NODE_FLAGS.join(" ")}"` : ""}
 \`\`\`
 
 - Fleet: Debian snmpd agents in a network namespace, each answering on up to ${MAX_PORTS_PER_AGENT} UDP ports (one
   port a device), ${INTERFACES} veth interfaces; every interface an OPD link (N × ${INTERFACES} OPDs).
-- kapasitas: \`node dist/cli/kapasitas.js collect\` (compiled first), default settings. snmp_exporter
+- kapasitas: \`node ${args["as-deployed"] ? "<V8 flags> " : NODE_FLAGS.length ? `${NODE_FLAGS.join(" ")} ` : ""}dist/cli/kapasitas.js collect\` (compiled first), default settings${args["as-deployed"] ? `; V8 flags as the Pulumi program sets them for the fleet (NODE_OPTIONS, infra/sizing.ts): ${SIZES.map((n) => `${n} devices \`${nodeFlags(n).join(" ")}\``).join(", ")}` : ""}. snmp_exporter
   (Debian's 0.21): one module that GETs the same ${POLLED.length} columns' instances of the ${INTERFACES} rows and sysUpTime,
   v2c, timeout 2 s, 1 retry, as the inventory has it.
 - Each contestant is walked once (every device over ${DISCOVERY_SPREAD_MS / 1000} s), then scraped for ${MINUTES} minute(s): every device

@@ -146,7 +146,7 @@ export async function runCollector(
         );
         return;
       }
-      const summary = await collector.reload(result.inventory, result.plans);
+      const summary = await collector.reload(result.inventory, result.plans, result.gauges);
       logger.info(
         {
           devices: collector.targets().length,

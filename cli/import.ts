@@ -15,6 +15,7 @@ interface ImportCliOptions {
   from?: string;
   to?: string;
   storage: string;
+  promtool?: string;
   parallel: string;
 }
 
@@ -36,6 +37,11 @@ function summary(result: ImportResult): string[] {
       .join(", ");
     return `imported ${i.origin} → ${i.link} (${i.source}), ${iso(i.fromS)} to ${iso(i.toS)} UTC${slots ? `; 5-minute slots by resolution: ${slots}` : ""}`;
   });
+  if (result.rawSeries > 0) {
+    lines.push(
+      `raw counters: ${result.rawSeries} series (opd_link_bytes_total, uplink_bytes_total), labelled as the collector labelled them, plus source="prometheus"`,
+    );
+  }
   for (const s of result.skipped) lines.push(`already imported, left alone: ${s}`);
   if (result.unknown.length > 0)
     lines.push(`not in the inventory, not imported: ${result.unknown.join(", ")}`);
@@ -62,7 +68,11 @@ export function registerImportCommands(program: Command): void {
     .option("--from <date>", "start of the range read from --from-prometheus")
     .option("--to <date>", "end of the range read from --from-prometheus")
     .requiredOption("-s, --storage <dir>", "Prometheus's data folder (its --storage.tsdb.path)")
-    .option("--parallel <n>", "promtool processes at once", "2")
+    .option(
+      "--promtool <path>",
+      "write the blocks with promtool tsdb create-blocks-from openmetrics instead of directly (slower; a cross-check)",
+    )
+    .option("--parallel <n>", "promtool processes at once (with --promtool)", "2")
     .action(async (options: ImportCliOptions) => {
       try {
         if (!options.mapping === !options.fromPrometheus) {
@@ -85,6 +95,7 @@ export function registerImportCommands(program: Command): void {
           tsdb: options.storage,
           ...(sources ? { sources } : {}),
           ...(prometheus ? { prometheus } : {}),
+          ...(options.promtool !== undefined ? { promtool: options.promtool } : {}),
           parallel: Math.max(1, Number.parseInt(options.parallel, 10) || 2),
           progress: stderrProgress("import"),
         });

@@ -26,5 +26,6 @@ describe("encodeBody", () => {
     expect(body.length).toBe(zipped.length);
     expect(gunzipSync(body).toString()).toBe("a 1\nb 2\n");
     expect(await block.gzipped()).toBe(await block.gzipped()); // compressed once
+    expect(await block.text()).toBe("b 2\n"); // and only the compressed member kept
   });
 });

@@ -19,7 +19,14 @@ import { run, startDaemon, waitFor, type Daemon } from "../lab/process.js";
 import { preparePrometheus, type Prometheus } from "../lab/prometheus.js";
 import { REPO_ROOT, startSnmpsim } from "../lab/snmpsim.js";
 import { deviceRecording } from "./agents.js";
-import { cachedHistory, copyHistory, HISTORY_MONTHS, lastFullQuarter } from "./history.js";
+import {
+  cachedHistory,
+  copyHistory,
+  HISTORY_MONTHS,
+  IMPORTED_OPD,
+  lastFullQuarter,
+  writeImportedRrd,
+} from "./history.js";
 import { communityEnvName, demoInventoryText, type DemoDevice } from "./inventory.js";
 import { summaryText, topUnderProvisioned, type LiveRates, type ReportJson } from "./summary.js";
 
@@ -230,6 +237,28 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * The imported OPD's MRTG file into the TSDB the way an operator imports one (docs/import.md): a
+ * mapping naming the link, then `kapasitas import` (the built command) on the storage folder.
+ */
+async function importHistory(
+  inventoryFile: string,
+  rrdFile: string,
+  linkId: string,
+  dataDir: string,
+  out: string,
+): Promise<void> {
+  const mapping = join(out, "import.demo.yaml");
+  writeFileSync(mapping, `sources:\n  - file: ${relative(out, rrdFile)}\n    link: ${linkId}\n`);
+  const result = await run(
+    process.execPath,
+    [CLI, "import", "--inventory", inventoryFile, "--mapping", mapping, "--storage", dataDir],
+    { timeoutMs: 120_000 },
+  );
+  if (result.code !== 0) throw new Error(`kapasitas import exited ${result.code}: ${result.stderr.trim()}`);
+  progress(`imported ${shown(rrdFile)} (${shown(mapping)}): ${result.stdout.trim().split("\n").join("; ")}`);
+}
+
 /** Something the demo started, and how to stop it (its helper's own stop()). */
 interface Stop {
   name: string;
@@ -244,8 +273,10 @@ async function demo(options: Options, secrets: string[], stops: Stop[]): Promise
     `inventory: ${sample.opds.length} OPDs, ${sample.uplinks.length} uplinks, ${sample.devices.length} devices`,
   );
 
-  // Independent: the build, the history and the agents.
-  const [, history, agents] = await Promise.all([
+  // Independent: the build, the history, the MRTG file to import and the agents.
+  mkdirSync(join(options.out, "mrtg"), { recursive: true });
+  const rrdFile = join(options.out, "mrtg", `${IMPORTED_OPD}.rrd`);
+  const [, history, importedLink, agents] = await Promise.all([
     step("build the collector", ensureBuilt, (s) => s),
     step(
       `history for ${period.spec}`,
@@ -254,6 +285,11 @@ async function demo(options: Options, secrets: string[], stops: Stop[]): Promise
         h.built
           ? `generated in ${h.generateSeconds.toFixed(1)} s, backfilled in ${h.backfillSeconds.toFixed(1)} s, cached in ${h.dir}`
           : `from the cache ${h.dir}`,
+    ),
+    step(
+      `${IMPORTED_OPD}'s ${period.spec} as MRTG keeps it (rrdtool, MRTG's RRD archives)`,
+      () => writeImportedRrd(sample, period, rrdFile),
+      () => shown(rrdFile),
     ),
     step(
       "SNMP agents (snmpsimd) for the inventory's devices",
@@ -277,6 +313,7 @@ async function demo(options: Options, secrets: string[], stops: Stop[]): Promise
       const dataDir = mkdtempSync(join(tmpdir(), "kapasitas-demo-tsdb-"));
       const forget = removeDirOnExit(dataDir);
       copyHistory(history.dir, dataDir);
+      await importHistory(inventoryFile, rrdFile, importedLink.linkId, dataDir, options.out);
       const prom = await preparePrometheus({
         config: prometheusConfig(inventory, collector),
         rules: { [RULES_FILE]: mixin.rulesYaml },
@@ -366,6 +403,7 @@ async function demo(options: Options, secrets: string[], stops: Stop[]): Promise
     ),
   );
 
+  const imported = report.opds.find((o) => o.id === IMPORTED_OPD);
   const prometheusUrl = `${prometheus.url}/graph?g0.expr=${encodeURIComponent(RECORDED.opdBits)}&g0.tab=0`;
   process.stdout.write(
     summaryText({
@@ -382,6 +420,7 @@ async function demo(options: Options, secrets: string[], stops: Stop[]): Promise
         ? `${(history.generateSeconds + history.backfillSeconds).toFixed(1)} s (now cached)`
         : "an earlier run (cached)",
       once: options.once,
+      ...(imported ? { imported: { opd: imported, file: shown(rrdFile) } } : {}),
     }),
   );
 

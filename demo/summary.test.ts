@@ -1,6 +1,6 @@
 // The demo's summary leads with the city-level proposal, then the allocation plan.
 import { describe, expect, it } from "vitest";
-import { proposalLines, type ReportJson } from "./summary.js";
+import { importedLines, proposalLines, type ReportJson } from "./summary.js";
 
 const report = {
   evidence: {
@@ -47,5 +47,28 @@ describe("demo summary", () => {
     expect(text).toContain("gains (1): disdukcapil 20->35 Mbps");
     expect(text).toContain("gives back (1): bappeda 50->10 Mbps");
     expect(text).toContain("50 of 55 OPDs, 2 of 2 uplinks, coverage 97%");
+  });
+});
+
+describe("the imported OPD", () => {
+  it("says what its figures rest on, and marks a p95 from coarse averages as a lower bound", () => {
+    const direction = (p95Bps: number, fine: number, lowerBound: boolean) => ({
+      p95Bps,
+      allocatedBps: 20e6,
+      saturation: { text: "" },
+      fiveMinuteShare: fine,
+      coarserShare: 1 - fine,
+      p95LowerBound: lowerBound,
+    });
+    const opd = {
+      shortName: "Setwan",
+      download: direction(9.5e6, 0.03, true),
+      upload: direction(3e6, 1, false),
+    } as unknown as ReportJson["opds"][number];
+    expect(importedLines({ opd, file: "out/demo/mrtg/setwan.rrd" })).toEqual([
+      "Imported history (kapasitas import of an MRTG RRD file, out/demo/mrtg/setwan.rrd; docs/import.md):",
+      "  Setwan unduh: 5-minute data 3%, coarser averages 97%; p95 >= 9.5 Mbps (a lower bound: coarse averages hide the busy hour)",
+      "  Setwan unggah: 5-minute data 100%, coarser averages 0%; p95 3.0 Mbps",
+    ]);
   });
 });

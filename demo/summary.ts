@@ -4,6 +4,11 @@ import type { Direction } from "../core/model.js";
 
 interface DirectionJson {
   p95Bps: number | null;
+  /** Shares of the slots holding a 5-minute average and a coarser imported one (docs/import.md). */
+  fiveMinuteShare: number | null;
+  coarserShare: number | null;
+  /** The p95 rests partly on coarser averages: the true p95 is likely higher. */
+  p95LowerBound: boolean;
   allocatedBps: number;
   /** When the allocation x saturation threshold is (or will be) reached, in the report's words. */
   saturation: { text: string };
@@ -89,6 +94,8 @@ export interface SummaryInput {
   urls: { reports: string; prometheus: string; collector: string };
   historySeconds: string;
   once: boolean;
+  /** The OPD whose history was imported from an MRTG file, and the file. */
+  imported?: { opd: ReportJson["opds"][number]; file: string };
 }
 
 const mbps = (bps: number | null | undefined) => (bps == null ? "–" : (bps / 1e6).toFixed(1));
@@ -108,6 +115,25 @@ export function topUnderProvisioned(report: ReportJson, n: number): ReportJson["
     .slice(0, n)
     .map((id) => report.opds.find((o) => o.id === id))
     .filter((o): o is ReportJson["opds"][number] => o !== undefined);
+}
+
+/** What the report says about the OPD whose history was imported: what its figures rest on. */
+export function importedLines(imported: NonNullable<SummaryInput["imported"]>): string[] {
+  const { opd, file } = imported;
+  return [
+    `Imported history (kapasitas import of an MRTG RRD file, ${file}; docs/import.md):`,
+    ...(["download", "upload"] as const).map((d) => {
+      const x = opd[d];
+      const shares =
+        x.fiveMinuteShare === null
+          ? "no data"
+          : `5-minute data ${percent(x.fiveMinuteShare)}, coarser averages ${percent(x.coarserShare ?? 0)}`;
+      const p95 = x.p95LowerBound
+        ? `p95 >= ${mbps(x.p95Bps)} Mbps (a lower bound: coarse averages hide the busy hour)`
+        : `p95 ${mbps(x.p95Bps)} Mbps`;
+      return `  ${opd.shortName} ${label[d]}: ${shares}; ${p95}`;
+    }),
+  ];
 }
 
 export function summaryText(input: SummaryInput): string {
@@ -140,6 +166,7 @@ export function summaryText(input: SummaryInput): string {
       );
     }),
     "",
+    ...(input.imported ? [...importedLines(input.imported), ""] : []),
     `Live now, as Prometheus sees it (${input.liveMethod}):`,
     ...top.map((o) => {
       const rate = input.live.get(o.id) ?? {};
@@ -156,7 +183,8 @@ export function summaryText(input: SummaryInput): string {
     "",
     "Simulated: the three devices (snmpsimd serving recordings generated from the inventory, counters",
     "growing at each OPD's share of its allocation) and the quarter's history (generated, backfilled",
-    "with promtool). Real: the collector polling over SNMP/UDP, Prometheus scraping it and running the",
+    "with promtool; one OPD's written by rrdtool in MRTG's RRD layout and imported with kapasitas",
+    "import). Real: the collector polling over SNMP/UDP, Prometheus scraping it and running the",
     "mixin's rules, the report from Prometheus. SNMP here is v2c on loopback: snmpsim offers SNMPv3",
     "only with MD5/DES, which the city's devices do not use.",
     input.once ? "" : "\nRunning until Ctrl-C.",

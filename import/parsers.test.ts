@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { csvRows, parseCsvTime } from "./csv.js";
 import { mrtgLogRows } from "./mrtg-log.js";
-import { parseRrdDump, rrdRows } from "./rrd.js";
+import { parseNumber, parseRrdDump, rrdRows } from "./rrd.js";
 import { implausible, resolutionLabel, toSlots, type Row } from "./rows.js";
 
 /** MRTG's log layout: 600 × 5 min, 600 × 30 min, 600 × 2 h, 732 × 1 day, newest first (bytes/s). */
@@ -171,5 +171,37 @@ describe("rows", () => {
       /in rate 2\.00 Gbit\/s .* above the interface's 1\.00 Gbit\/s/,
     );
     expect(implausible([row(1, 3000 * 300)], limits)).toMatch(/in the future/);
+  });
+});
+
+describe("parseNumber (rrdtool dump values)", () => {
+  it("reads every value exactly as Number() does", () => {
+    const cases = [
+      " 1.2345678900e+05 ",
+      "0.0000000000e+00",
+      "-3.5000000000e-01",
+      "NaN",
+      " U ",
+      "1.7976931348e+308",
+      "4.9406564584e-324",
+      "9.9999999999e+22",
+      "1.0000000000e-23",
+      "12345678901234567890",
+      "0.1",
+      "+7",
+      "1e5",
+      "2.5E3",
+      "-0.0000000000e+00",
+      "1.5e",
+      ".",
+      "",
+    ];
+    for (const c of cases)
+      expect(Object.is(parseNumber(`<v>${c}</v>`, 3, c.length + 3), Number(c))).toBe(true);
+    // A generated sweep over rrdtool's own format.
+    for (let k = 0; k < 20000; k++) {
+      const v = (Math.sin(k) * 10 ** ((k % 40) - 20)).toExponential(10);
+      expect(parseNumber(v, 0, v.length)).toBe(Number(v));
+    }
   });
 });

@@ -73,27 +73,104 @@ export function parseRrdDump(xml: string, origin: string): RrdDump {
   return { stepS, lastUpdateS, dataSources, archives };
 }
 
-/** The `<row><v>…</v>…</row>` lines of one archive, by index scanning (a year is 105,120 rows). */
+/**
+ * The `<row><v>…</v>…</row>` lines of one archive (a year is 105,120 rows), in one pass from `<` to
+ * `<`: `<row>` starts a row, `<v>` holds a value, comments and closing tags are skipped.
+ */
 function readRows(database: string, width: number, origin: string): Float64Array[] {
   let count = 0;
   for (let i = database.indexOf("<row>"); i >= 0; i = database.indexOf("<row>", i + 5)) count++;
   const values = Array.from({ length: width }, () => new Float64Array(count));
-  let at = 0;
-  for (let r = 0; r < count; r++) {
-    at = database.indexOf("<row>", at) + 5;
-    const end = database.indexOf("</row>", at);
-    for (let d = 0; d < width; d++) {
-      const open = database.indexOf("<v>", at);
-      const close = open < 0 ? -1 : database.indexOf("</v>", open);
-      if (open < 0 || close > end || close < 0) {
-        throw new ImportInputError(origin, `an archive row has fewer values than its ${width} data sources`);
-      }
-      values[d]![r] = num(database.slice(open + 3, close));
-      at = close + 4;
+  const short = (): ImportInputError =>
+    new ImportInputError(
+      origin,
+      `an archive row does not hold one value for each of its ${width} data sources`,
+    );
+  let row = -1;
+  let d = width;
+  for (let i = database.indexOf("<"); i >= 0;) {
+    const c = database.charCodeAt(i + 1);
+    if (c === 118 /* v */ && database.charCodeAt(i + 2) === 62 /* > */) {
+      const close = database.indexOf("<", i + 3);
+      if (close < 0 || row < 0 || d >= width) throw short();
+      values[d++]![row] = parseNumber(database, i + 3, close);
+      i = database.indexOf("<", close + 1);
+      continue;
     }
-    at = end + 6;
+    if (c === 114 /* r */ && database.startsWith("<row>", i)) {
+      if (row >= 0 && d < width) throw short();
+      row++;
+      d = 0;
+    }
+    i = database.indexOf("<", i + 1);
   }
+  if (row >= 0 && d < width) throw short();
   return values;
+}
+
+const POWERS = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * The number in text[from, to), exactly as Number() reads it: rrdtool's `%0.10e` values (and NaN) are
+ * read from the characters without a substring; a decimal of at most 15 digits and a power of ten up
+ * to 10^22 are both exact doubles, so one multiplication or division rounds exactly as Number() does
+ * (Clinger's fast path). Anything else goes to Number().
+ */
+export function parseNumber(text: string, from: number, to: number): number {
+  let i = from;
+  while (i < to && text.charCodeAt(i) <= 32) i++;
+  let end = to;
+  while (end > i && text.charCodeAt(end - 1) <= 32) end--;
+  let negative = false;
+  const first = text.charCodeAt(i);
+  if (first === 45 || first === 43) {
+    negative = first === 45;
+    i++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let exponent = 0;
+  let seenDot = false;
+  let any = false;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      any = true;
+      if (mantissa === 0 && c === 48) {
+        if (seenDot) exponent--;
+        continue;
+      }
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      if (seenDot) exponent--;
+    } else if (c === 46 && !seenDot) seenDot = true;
+    else break;
+  }
+  if (i < end && (text.charCodeAt(i) | 32) === 101 && any) {
+    i++;
+    let sign = 1;
+    const s = text.charCodeAt(i);
+    if (s === 45 || s === 43) {
+      sign = s === 45 ? -1 : 1;
+      i++;
+    }
+    let e = 0;
+    const start = i;
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      e = e * 10 + (c - 48);
+    }
+    if (i === start) return Number(text.slice(from, to));
+    exponent += sign * e;
+  }
+  if (i !== end || !any || digits > 15) return Number(text.slice(from, to));
+  let value: number;
+  if (mantissa === 0) value = 0;
+  else if (exponent >= 0 && exponent <= 22) value = mantissa * POWERS[exponent]!;
+  else if (exponent < 0 && exponent >= -22) value = mantissa / POWERS[-exponent]!;
+  else return Number(text.slice(from, to));
+  return negative ? -value : value;
 }
 
 export interface RrdMapping {

@@ -1,6 +1,6 @@
 // `kapasitas import`: read every source, check it all, then write it in one go (store.ts).
-// Nothing reaches the store until every file has been read and checked and every month's blocks
-// are written.
+// Nothing reaches the store until every file has been read and checked and every month's block
+// is written.
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import type { Inventory } from "../core/schema.js";
@@ -10,11 +10,11 @@ import { silentProgress, type Progress } from "../report/progress.js";
 import { csvRows } from "./csv.js";
 import type { MappedSource } from "./mapping.js";
 import { mrtgLogRows } from "./mrtg-log.js";
-import { readPrometheus } from "./prometheus-source.js";
+import { readPrometheus, readRawCounters } from "./prometheus-source.js";
 import { dumpRrd, parseRrdDump, rrdMaxBps, rrdRows } from "./rrd.js";
 import { implausible, ImportInputError, resolutionLabel, toSlots, type Row } from "./rows.js";
 import { addLink, overlaps, spanOf, type OwnerSeries } from "./series.js";
-import { readLedger, Staging, writeLedger, type LedgerEntry } from "./store.js";
+import { readLedger, Staging, type LedgerEntry } from "./store.js";
 
 /** Above this a rate is absurd whatever the interface (a file without a stated speed). */
 export const ABSURD_BPS = 400e9;
@@ -28,10 +28,11 @@ export interface ImportOptions {
   /** Or another Prometheus, between fromS and toS. */
   prometheus?: { client: PrometheusClient; fromS: number; toS: number };
   now?: Date;
-  /** promtool processes at once. */
+  /** promtool processes at once (with promtool). */
   parallel?: number;
   progress?: Progress;
   rrdtool?: string;
+  /** Write the blocks with this promtool (create-blocks-from openmetrics) instead of directly. */
   promtool?: string;
 }
 
@@ -53,6 +54,8 @@ export interface ImportResult {
   blocks: string[];
   /** Prometheus series whose OPD or uplink the inventory does not list. */
   unknown: string[];
+  /** Raw counter series read from another Prometheus (opd_link_bytes_total, uplink_bytes_total). */
+  rawSeries: number;
 }
 
 interface Read {
@@ -61,10 +64,31 @@ interface Read {
   statedMaxBps: number;
 }
 
-async function readSource(s: MappedSource, rrdtool: string | undefined): Promise<Read> {
+/** `rrdtool dump` of each RRD, started one file ahead: rrdtool dumps the next while this one is parsed. */
+class Dumps {
+  private readonly started = new Map<MappedSource, Promise<string>>();
+  constructor(private readonly rrdtool: string | undefined) {}
+
+  start(s: MappedSource | undefined): void {
+    if (s?.format !== "rrd" || this.started.has(s)) return;
+    const dump = dumpRrd(s.file, this.rrdtool);
+    // Awaited when its turn comes; a refusal before then must not surface as unhandled.
+    dump.catch(() => undefined);
+    this.started.set(s, dump);
+  }
+
+  take(s: MappedSource): Promise<string> {
+    this.start(s);
+    const dump = this.started.get(s)!;
+    this.started.delete(s);
+    return dump;
+  }
+}
+
+async function readSource(s: MappedSource, dumps: Dumps): Promise<Read> {
   const stated = s.maxMbps === undefined ? NaN : s.maxMbps * 1e6;
   if (s.format === "rrd") {
-    const dump = parseRrdDump(await dumpRrd(s.file, rrdtool), s.file);
+    const dump = parseRrdDump(await dumps.take(s), s.file);
     const mapping = {
       ...(s.ds ? { ds: s.ds } : {}),
       ...(s.unit ? { unit: s.unit as "bytes" | "bits" } : {}),
@@ -98,8 +122,18 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   }
   await checkTsdb(tsdb);
   const ledger = await readLedger(tsdb);
-  const staging = new Staging(tsdb);
-  const result: ImportResult = { imported: [], skipped: [], samples: 0, blocks: [], unknown: [] };
+  const staging = new Staging(tsdb, {
+    ...(options.promtool !== undefined ? { promtool: options.promtool } : {}),
+    ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+  });
+  const result: ImportResult = {
+    imported: [],
+    skipped: [],
+    samples: 0,
+    blocks: [],
+    unknown: [],
+    rawSeries: 0,
+  };
   const entries: Omit<LedgerEntry, "blocks" | "importedAt">[] = [];
   await staging.open();
   try {
@@ -113,9 +147,12 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     let done = 0;
     progress.update(0, steps * 2);
     const spans = new Map<string, { origin: string; fromS: number; toS: number }[]>();
+    const order = [...owners.values()].flat();
+    const dumps = new Dumps(options.rrdtool);
     for (const group of owners.values()) {
       const series = new Map<string, OwnerSeries>();
       for (const s of group) {
+        dumps.start(order[order.indexOf(s) + 1]);
         const bytes = await readFile(s.file);
         const key = createHash("sha256").update(bytes).digest("hex");
         if (ledger.imports.some((e) => e.key === key && e.link === s.link.linkId)) {
@@ -123,7 +160,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
           progress.update(++done, steps * 2);
           continue;
         }
-        const read = await readSource(s, options.rrdtool);
+        const read = await readSource(s, dumps);
         const maxBps =
           Number.isFinite(read.statedMaxBps) && read.statedMaxBps > 0 ? read.statedMaxBps : ABSURD_BPS;
         const wrong = implausible(read.rows, { nowS, maxBps });
@@ -173,7 +210,12 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
           for (const one of chunk) await staging.add(one);
         });
         result.unknown = read.unknown;
-        if (read.series > 0) {
+        // The raw counters too, as the collector labelled them (the dashboards' panels read them).
+        const raw = await readRawCounters(client, inventory, fromS, toS, async (batch) => {
+          for (const one of batch) await staging.addRaw(one);
+        });
+        result.rawSeries = raw.series;
+        if (read.series > 0 || raw.series > 0) {
           result.imported.push({
             origin: client.url,
             link: "*",
@@ -187,24 +229,18 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
       }
       progress.update(++done, steps * 2);
     }
-    const files = await staging.close();
     result.samples = staging.samples;
-    if (files.length === 0) {
+    if (result.samples === 0) {
       progress.done();
       return result;
     }
-    let months = 0;
-    await staging.blocks(
-      files,
-      options.parallel ?? 2,
-      () => progress.update(steps + Math.round((++months / files.length) * steps), steps * 2),
-      options.promtool,
+    await staging.write((months, total) =>
+      progress.update(steps + Math.round((months / total) * steps), steps * 2),
     );
-    result.blocks = await staging.commit();
     const importedAt = new Date(nowS * 1000).toISOString();
-    await writeLedger(tsdb, {
-      imports: [...ledger.imports, ...entries.map((e) => ({ ...e, importedAt, blocks: result.blocks }))],
-    });
+    result.blocks = await staging.commit((blocks) => ({
+      imports: [...ledger.imports, ...entries.map((e) => ({ ...e, importedAt, blocks }))],
+    }));
     progress.done();
     return result;
   } finally {

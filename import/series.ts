@@ -7,13 +7,16 @@ import { counterFor, DIRECTIONS, type Direction, type MeasuredLink } from "../co
 import type { Inventory } from "../core/schema.js";
 import { resolutionLabel, type Slotted } from "./rows.js";
 
-/** One recorded series being built: slot end → value and the coarsest step that went into it. */
+/** One recorded series: its slot ends, values and the coarsest step that went into each. */
 export interface OwnerSeries {
   metric: string;
   /** The recording rule's labels: {opd, direction} or {uplink, provider, direction}. */
   labels: Record<string, string>;
   source: ImportSource;
-  values: Map<number, { bps: number; stepS: number }>;
+  /** Slot ends, unix seconds, strictly ascending; bps and stepS at the same index. */
+  endS: Float64Array;
+  bps: Float64Array;
+  stepS: Float64Array;
 }
 
 /** The labels the recording rules give an OPD's or an uplink's series (dashboards/rules.ts). */
@@ -38,29 +41,49 @@ export function addLink(
 ): void {
   for (const direction of DIRECTIONS) {
     const key = `${link.owner}\0${link.ownerId}\0${direction}`;
-    let series = into.get(key);
-    if (!series) {
-      series = {
-        ...recordedLabels(link.owner, link.ownerId, direction, inventory),
-        source,
-        values: new Map(),
-      };
-      into.set(key, series);
-    }
     // The SAME decision the collector makes: which counter carries this direction.
     const column = counterFor(link.target, direction) === "in" ? slots.inBps : slots.outBps;
-    for (let i = 0; i < slots.endS.length; i++) {
-      const t = slots.endS[i]!;
-      const held = series.values.get(t);
-      const stepS = slots.stepS[i]!;
-      series.values.set(
-        t,
-        held
-          ? { bps: held.bps + column[i]!, stepS: Math.max(held.stepS, stepS) }
-          : { bps: column[i]!, stepS },
-      );
-    }
+    const held = into.get(key);
+    if (!held) {
+      into.set(key, {
+        ...recordedLabels(link.owner, link.ownerId, direction, inventory),
+        source,
+        endS: slots.endS,
+        bps: column,
+        stepS: slots.stepS,
+      });
+    } else Object.assign(held, mergeSlots(held, { endS: slots.endS, bps: column, stepS: slots.stepS }));
   }
+}
+
+type SlotColumns = Pick<OwnerSeries, "endS" | "bps" | "stepS">;
+
+/** Two links' slots as one: values add where both have a slot, the coarser step counts. */
+export function mergeSlots(a: SlotColumns, b: SlotColumns): SlotColumns {
+  const n = a.endS.length + b.endS.length;
+  const out = { endS: new Float64Array(n), bps: new Float64Array(n), stepS: new Float64Array(n) };
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.endS.length || j < b.endS.length) {
+    const ta = i < a.endS.length ? a.endS[i]! : Infinity;
+    const tb = j < b.endS.length ? b.endS[j]! : Infinity;
+    if (ta === tb) {
+      out.endS[k] = ta;
+      out.bps[k] = a.bps[i]! + b.bps[j]!;
+      out.stepS[k] = Math.max(a.stepS[i++]!, b.stepS[j++]!);
+    } else if (ta < tb) {
+      out.endS[k] = ta;
+      out.bps[k] = a.bps[i]!;
+      out.stepS[k] = a.stepS[i++]!;
+    } else {
+      out.endS[k] = tb;
+      out.bps[k] = b.bps[j]!;
+      out.stepS[k] = b.stepS[j++]!;
+    }
+    k++;
+  }
+  return { endS: out.endS.subarray(0, k), bps: out.bps.subarray(0, k), stepS: out.stepS.subarray(0, k) };
 }
 
 /** A sample line's full label set, sorted as Prometheus sorts them. */
@@ -71,6 +94,47 @@ export function sampleLabels(series: OwnerSeries, stepS: number): Record<string,
     [IMPORT_LABELS.source]: series.source,
   };
   return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** One resolution's samples of a series: its full label set (sorted, `__name__` first) and its times. */
+export interface ResolutionSeries {
+  metric: string;
+  /** sampleLabels: the rule's labels with resolution and source, sorted, without `__name__`. */
+  labels: Record<string, string>;
+  /** Slot ends, unix seconds, ascending. */
+  timesS: Float64Array;
+  values: Float64Array;
+}
+
+/** A series split by resolution (each its own series, as the report reads them), time-ordered. */
+export function byResolution(series: OwnerSeries): ResolutionSeries[] {
+  // By label, not by step: a 1-minute and a 5-minute row are both "5m", one series.
+  const labelOf = new Map<number, string>();
+  const groups = new Map<string, { stepS: number; count: number }>();
+  for (const stepS of series.stepS) {
+    let label = labelOf.get(stepS);
+    if (label === undefined) labelOf.set(stepS, (label = resolutionLabel(stepS)));
+    const group = groups.get(label);
+    if (group) group.count++;
+    else groups.set(label, { stepS, count: 1 });
+  }
+  if (groups.size === 1) {
+    const stepS = groups.values().next().value!.stepS;
+    return [
+      { metric: series.metric, labels: sampleLabels(series, stepS), timesS: series.endS, values: series.bps },
+    ];
+  }
+  return [...groups].map(([label, { stepS, count }]) => {
+    const timesS = new Float64Array(count);
+    const values = new Float64Array(count);
+    let k = 0;
+    series.stepS.forEach((s, i) => {
+      if (labelOf.get(s) !== label) return;
+      timesS[k] = series.endS[i]!;
+      values[k++] = series.bps[i]!;
+    });
+    return { metric: series.metric, labels: sampleLabels(series, stepS), timesS, values };
+  });
 }
 
 /** The first and last slot a link's data covers, for the overlap checks. */

@@ -1,14 +1,13 @@
-// Writing into Prometheus's storage, all or nothing: the samples go to OpenMetrics files (one per
-// UTC month) in a staging folder inside the TSDB folder, promtool turns each month into blocks, and
-// only when every month succeeded are the blocks moved in, then the ledger written. A failure
+// Writing into Prometheus's storage, all or nothing: the samples become TSDB blocks (one per UTC
+// month, blocks.ts; or promtool's, openmetrics.ts) in a staging folder inside the TSDB folder, and
+// only when every month's block is written are the blocks moved in, then the ledger written. A failure
 // anywhere before that removes the staging folder: the store is as it was. The ledger
 // (kapasitas-imports.json) remembers what was imported, so importing the same file twice changes nothing.
-import { createWriteStream, type WriteStream } from "node:fs";
 import { chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { once } from "node:events";
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { sampleLabels, type OwnerSeries } from "./series.js";
+import { BlockBuilder, writeBlock } from "./blocks.js";
+import { PromtoolBlocks } from "./openmetrics.js";
+import { byResolution, type OwnerSeries, type ResolutionSeries } from "./series.js";
 
 export const LEDGER_FILE = "kapasitas-imports.json";
 
@@ -39,129 +38,91 @@ export async function readLedger(tsdb: string): Promise<Ledger> {
   }
 }
 
-const escapeLabel = (v: string): string =>
-  v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-
-/** The OpenMetrics lines of one series, split by resolution (each its own series), time-ordered. */
-export function seriesLines(series: OwnerSeries): Map<string, { month: string; text: string }[]> {
-  const byStep = new Map<number, number[]>();
-  for (const [t, { stepS }] of series.values) {
-    const ts = byStep.get(stepS) ?? [];
-    ts.push(t);
-    byStep.set(stepS, ts);
-  }
-  const out = new Map<string, { month: string; text: string }[]>();
-  for (const [stepS, times] of byStep) {
-    times.sort((a, b) => a - b);
-    const labels = Object.entries(sampleLabels(series, stepS))
-      .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
-      .join(",");
-    const head = `${series.metric}{${labels}} `;
-    const chunks: { month: string; text: string }[] = [];
-    let month = "";
-    // The next month's first second: the month's name is worked out once per month, not per sample.
-    let nextMonthS = -Infinity;
-    let lines: string[] = [];
-    for (const t of times) {
-      if (t >= nextMonthS) {
-        if (lines.length > 0) chunks.push({ month, text: lines.join("") });
-        lines = [];
-        const d = new Date(t * 1000);
-        month = d.toISOString().slice(0, 7);
-        nextMonthS = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 1000;
-      }
-      lines.push(`${head}${series.values.get(t)!.bps} ${t}\n`);
-    }
-    if (lines.length > 0) chunks.push({ month, text: lines.join("") });
-    out.set(head, chunks);
-  }
-  return out;
+/** Where the blocks come from: written directly (the default) or by promtool (the fallback). */
+export interface StagingOptions {
+  /** Write the blocks with this promtool (create-blocks-from openmetrics) instead of directly. */
+  promtool?: string;
+  /** promtool processes at once. */
+  parallel?: number;
 }
 
 /** A staging folder inside the TSDB folder (same filesystem, so moving a block is a rename). */
 export class Staging {
-  private readonly files = new Map<string, { stream: WriteStream; family: string }>();
   readonly dir: string;
-  samples = 0;
+  private readonly direct = new BlockBuilder();
+  private readonly viaPromtool: PromtoolBlocks | undefined;
 
-  constructor(readonly tsdb: string) {
+  constructor(
+    readonly tsdb: string,
+    options: StagingOptions = {},
+  ) {
     // Not a ULID: Prometheus ignores it; a dot keeps it out of `ls`.
     this.dir = join(tsdb, `.kapasitas-import-${process.pid}`);
+    if (options.promtool !== undefined) {
+      this.viaPromtool = new PromtoolBlocks(
+        join(this.dir, "openmetrics"),
+        options.promtool,
+        options.parallel ?? 2,
+      );
+    }
+  }
+
+  get samples(): number {
+    return (this.viaPromtool ?? this.direct).samples;
   }
 
   async open(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
-    await mkdir(join(this.dir, "openmetrics"), { recursive: true });
     await mkdir(join(this.dir, "blocks"), { recursive: true });
   }
 
-  /** Append a series to the month files it spans. */
+  /** Take a series (each resolution its own series): encoded now, written by write(). */
   async add(series: OwnerSeries): Promise<void> {
-    for (const chunks of seriesLines(series).values()) {
-      for (const { month, text } of chunks) {
-        let file = this.files.get(month);
-        if (!file) {
-          file = { stream: createWriteStream(join(this.dir, "openmetrics", `${month}.om`)), family: "" };
-          this.files.set(month, file);
-        }
-        if (file.family !== series.metric) {
-          // promtool takes a family's samples in several runs, each after its # TYPE line.
-          file.stream.write(`# TYPE ${series.metric} gauge\n`);
-          file.family = series.metric;
-        }
-        if (!file.stream.write(text)) await once(file.stream, "drain");
-        this.samples += text.length === 0 ? 0 : countLines(text);
-      }
+    for (const one of byResolution(series)) await this.addRaw(one);
+  }
+
+  /** Take a series as it is (another Prometheus's raw counters: labels kept, no resolution split). */
+  async addRaw(series: ResolutionSeries): Promise<void> {
+    if (this.viaPromtool) await this.viaPromtool.add(series);
+    else this.direct.add(series);
+  }
+
+  /** Write every month's block into the staging folder; onProgress after each. */
+  async write(onProgress: (done: number, total: number) => void, now = new Date()): Promise<void> {
+    const blocks = join(this.dir, "blocks");
+    if (this.viaPromtool) return this.viaPromtool.finish(blocks, onProgress);
+    const months = this.direct.monthStarts();
+    for (const [n, month] of months.entries()) {
+      await writeBlock(blocks, this.direct.take(month, now.getTime()));
+      onProgress(n + 1, months.length);
     }
   }
 
-  /** Close the month files; their paths, oldest first. */
-  async close(): Promise<string[]> {
-    const months = [...this.files.keys()].sort();
-    for (const m of months) {
-      const { stream } = this.files.get(m)!;
-      stream.end("# EOF\n");
-      await once(stream, "finish");
-    }
-    return months.map((m) => join(this.dir, "openmetrics", `${m}.om`));
-  }
-
-  /** promtool on each month file, `parallel` at a time; onDone after each. */
-  async blocks(files: string[], parallel: number, onDone: () => void, promtool = "promtool"): Promise<void> {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < files.length) {
-        const file = files[next++]!;
-        await runPromtool(promtool, file, join(this.dir, "blocks"));
-        onDone();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, files.length) }, worker));
-  }
-
-  /** Move every block in, owned like the TSDB folder; returns their ULIDs. */
-  async commit(): Promise<string[]> {
+  /**
+   * Move every block in, owned like the TSDB folder, then the ledger `ledger(ulids)` gives; returns
+   * the ULIDs. The ledger is written (in the staging folder) before any block moves, so a full disk
+   * stops the import before the store changes; after that only renames on one filesystem remain.
+   */
+  async commit(ledger: (ulids: string[]) => Ledger): Promise<string[]> {
     const dir = join(this.dir, "blocks");
     const ulids = (await readdir(dir)).filter((d) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(d));
     const owner = await stat(this.tsdb);
     const asRoot = process.getuid?.() === 0;
+    const staged = join(this.dir, LEDGER_FILE);
+    await writeFile(staged, JSON.stringify(ledger(ulids), null, 2) + "\n");
+    if (asRoot) await chown(staged, owner.uid, owner.gid);
     for (const ulid of ulids) {
       if (asRoot) await chownTree(join(dir, ulid), owner.uid, owner.gid);
       await rename(join(dir, ulid), join(this.tsdb, ulid));
     }
+    await rename(staged, join(this.tsdb, LEDGER_FILE));
     return ulids;
   }
 
   async remove(): Promise<void> {
-    for (const { stream } of this.files.values()) stream.destroy();
+    this.viaPromtool?.destroy();
     await rm(this.dir, { recursive: true, force: true });
   }
-}
-
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
-  return n;
 }
 
 async function chownTree(path: string, uid: number, gid: number): Promise<void> {
@@ -169,40 +130,4 @@ async function chownTree(path: string, uid: number, gid: number): Promise<void> 
   if ((await stat(path)).isDirectory()) {
     for (const child of await readdir(path)) await chownTree(join(path, child), uid, gid);
   }
-}
-
-/** Write the ledger beside the blocks, atomically (a temp file renamed over it), owned like the folder. */
-export async function writeLedger(tsdb: string, ledger: Ledger): Promise<void> {
-  const path = join(tsdb, LEDGER_FILE);
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(ledger, null, 2) + "\n");
-  if (process.getuid?.() === 0) {
-    const owner = await stat(tsdb);
-    await chown(tmp, owner.uid, owner.gid);
-  }
-  await rename(tmp, path);
-}
-
-/**
- * `promtool tsdb create-blocks-from openmetrics` for one month. promtool re-reads its input once per
- * block it writes: 1458 h blocks (the largest Prometheus 2.x accepts for 10% of a 10-year
- * retention) make a month one or two blocks.
- */
-function runPromtool(promtool: string, input: string, outDir: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      promtool,
-      ["tsdb", "create-blocks-from", "openmetrics", "--quiet", "--max-block-duration=1458h", input, outDir],
-      { maxBuffer: 16 << 20 },
-      (error, _stdout, stderr) => {
-        if (!error) return resolve();
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-          return reject(new Error("promtool is not installed: apt-get install -y prometheus"));
-        }
-        reject(
-          new Error(`promtool could not write blocks: ${stderr.trim().split("\n").slice(-3).join(" ")}`),
-        );
-      },
-    );
-  });
 }

@@ -3,7 +3,16 @@ import { loadInventoryOrThrow } from "../core/load.js";
 import { measuredLinks } from "../core/model.js";
 import { collectorResources } from "./components/collector.js";
 import { parseStackSettings } from "./settings.js";
-import { BASE_MIB, busiestShardLinks, collectorMemoryMb, MIN_MIB, PER_LINK_KIB } from "./sizing.js";
+import {
+  BASE_MIB,
+  busiestShardLinks,
+  collectorHeapMb,
+  collectorMemoryMb,
+  collectorNodeFlags,
+  HEAP_SHARE,
+  MIN_MIB,
+  PER_LINK_KIB,
+} from "./sizing.js";
 import { stackFileSettings } from "./testing.js";
 
 const inventory = loadInventoryOrThrow("inventory/tanjungpinang.yaml");
@@ -38,5 +47,11 @@ describe("collector sizing", () => {
       resources: { collector: { cpus: 1, memory_mb: 8192 } },
     });
     expect(collectorResources(generous, province).memory_mb).toBe(8192);
+  });
+
+  it("bounds V8's heap by the container's limit, leaving the rest to what is not JS heap", () => {
+    expect(collectorHeapMb(MIN_MIB)).toBe(Math.floor(MIN_MIB * HEAP_SHARE));
+    expect(collectorHeapMb(1024)).toBeLessThan(1024);
+    expect(collectorNodeFlags(512)).toEqual(["--max-old-space-size=256", "--max-semi-space-size=2"]);
   });
 });

@@ -7,6 +7,7 @@ import { COLLECTOR_OPEN_FILES } from "./components/collector.js";
 import { CONTAINER_TYPE, checkPolicies, formatViolations, unwrapSecrets } from "./policy.js";
 import type { RegisteredResource } from "./policy.js";
 import { mockedStack, settle, stackFileSettings, TEST_SECRETS, type MockedStack } from "./testing.js";
+import { collectorNodeFlags } from "./sizing.js";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
@@ -246,6 +247,8 @@ describe("resource graph for inventory/tanjungpinang.yaml (production stack)", (
       "0.0.0.0:9105",
     ]);
     expect(collector.envs).toContain("KAPASITAS_PROMETHEUS_URL=http://prometheus:9090");
+    // V8's heap bounded by the container's memory limit (infra/sizing.ts)
+    expect(collector.envs).toContain(`NODE_OPTIONS=${collectorNodeFlags(collector.memory!).join(" ")}`);
     expect(collector.volumes).toEqual([
       { volumeName: "kapasitas-collector-config", containerPath: "/etc/kapasitas", readOnly: true },
     ]);

@@ -81,3 +81,54 @@ export function overlappingWords(pdf: PdfWords, tolerance = 1.5): [WordBox, Word
   }
   return found;
 }
+
+/** A rectangle on a page, in pdftotext's points (y grows downwards). */
+export interface Box {
+  xMin: number;
+  yMin: number;
+  xMax: number;
+  yMax: number;
+}
+
+/**
+ * The words of a figure whose title starts with `titleWord`: those on the title's page whose
+ * vertical middle lies between the title's bottom and `height` points below it, and whose
+ * horizontal middle lies in [title.xMin, title.xMin + width]. With each, the box they must stay in.
+ */
+export function figureWords(
+  pdf: PdfWords,
+  isTitle: (word: WordBox, index: number) => boolean,
+  width: number,
+  height: number,
+): { title: WordBox; box: Box; words: WordBox[] }[] {
+  const out: { title: WordBox; box: Box; words: WordBox[] }[] = [];
+  pdf.words.forEach((title, index) => {
+    if (!isTitle(title, index)) return;
+    const box = { xMin: title.xMin, yMin: title.yMin, xMax: title.xMin + width, yMax: title.yMax + height };
+    const words = pdf.words.filter((w) => {
+      const cx = (w.xMin + w.xMax) / 2;
+      const cy = (w.yMin + w.yMax) / 2;
+      return (
+        w !== title &&
+        w.page === title.page &&
+        cy > title.yMax &&
+        cy < box.yMax &&
+        cx > box.xMin &&
+        cx < box.xMax
+      );
+    });
+    out.push({ title, box, words });
+  });
+  return out;
+}
+
+/** Words not wholly inside a box (by `slack` points). */
+export function wordsLeaving(words: readonly WordBox[], box: Box, slack = 1): WordBox[] {
+  return words.filter(
+    (w) =>
+      w.xMin < box.xMin - slack ||
+      w.xMax > box.xMax + slack ||
+      w.yMin < box.yMin - slack ||
+      w.yMax > box.yMax + slack,
+  );
+}

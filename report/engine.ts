@@ -5,6 +5,7 @@ import type { Inventory, PricingTier } from "../core/schema.js";
 import { DIRECTIONS, type Direction } from "../core/model.js";
 import {
   BITS_PER_MBPS,
+  dailyP95,
   fitTrend,
   findGaps,
   hoursAbove,
@@ -69,6 +70,11 @@ export interface DirectionFigures extends Summary {
   coarserShare: number | null;
   /** The p95 rests partly on averages coarser than 5 minutes: the true p95 is likely higher. */
   p95LowerBound: boolean;
+  /**
+   * Each local day's p95 (NaN: no samples that day), computed while the batch's series are in
+   * memory, so the PDF charts them without holding any series: 8 bytes a day.
+   */
+  dailyP95Bps: Float64Array;
 }
 
 export interface Recommendation {
@@ -513,6 +519,7 @@ function directionFigures(
     recommendedMbps: needMbps === null ? null : roundUpToTier(needMbps, pricing.tiers).mbps,
     ...shares,
     p95LowerBound: summary.p95Bps !== null && (shares.coarserShare ?? 0) > 0,
+    dailyP95Bps: dailyP95(values),
   };
 }
 

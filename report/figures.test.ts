@@ -1,6 +1,7 @@
 // The report's figures on hand-made arrays: every rule in docs/report.md, checked by hand.
 import { describe, expect, it } from "vitest";
 import {
+  dailyP95,
   findGaps,
   fitTrend,
   hoursAbove,
@@ -84,6 +85,21 @@ describe("95th percentile, nearest rank", () => {
       meanBps: null,
       p95Bps: null,
     });
+  });
+});
+
+describe("daily p95", () => {
+  it("takes each day's nearest-rank p95 and leaves a day without samples empty", () => {
+    // Days of 20 slots: day 0 holds 1..20 (p95 = 19), day 1 is empty, day 2 holds 5 values of 7.
+    const values = new Float64Array(50).fill(NaN);
+    for (let i = 0; i < 20; i++) values[i] = i + 1;
+    for (let i = 40; i < 45; i++) values[i] = 7;
+    const daily = dailyP95(values, 20);
+    expect(daily).toHaveLength(3);
+    expect(daily[0]).toBe(19);
+    expect(daily[1]).toBeNaN();
+    expect(daily[2]).toBe(7);
+    expect(values[0]).toBe(1); // the series is left as it was
   });
 });
 

@@ -133,6 +133,29 @@ export function summarise(series: SlotSeries, from = 0, to = series.values.lengt
   };
 }
 
+/** 5-minute slots in a day (Indonesia keeps no daylight saving: every local day is 24 h). */
+export const SLOTS_PER_DAY = 86_400 / SLOT_SECONDS;
+
+/**
+ * The p95 of each day of a series (slots [d × slotsPerDay, (d + 1) × slotsPerDay)), NaN for a day
+ * without samples: the PDF's per-OPD daily chart. One day's values at a time in a reused buffer.
+ */
+export function dailyP95(values: Float64Array, slotsPerDay = SLOTS_PER_DAY): Float64Array {
+  const days = Math.ceil(values.length / slotsPerDay);
+  const out = new Float64Array(days);
+  const buffer = new Float64Array(slotsPerDay);
+  for (let d = 0; d < days; d++) {
+    let n = 0;
+    const end = Math.min(values.length, (d + 1) * slotsPerDay);
+    for (let i = d * slotsPerDay; i < end; i++) {
+      const v = values[i]!;
+      if (!Number.isNaN(v)) buffer[n++] = v;
+    }
+    out[d] = n === 0 ? NaN : selectKth(buffer.subarray(0, n), nearestRankIndex(n, 0.95) - 1);
+  }
+  return out;
+}
+
 /** Slots whose average is strictly above limitBps, as hours (each slot is stepS long). */
 export function hoursAbove(series: SlotSeries, limitBps: number): number {
   let count = 0;

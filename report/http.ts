@@ -2,7 +2,10 @@
 //   GET /reports                 the planner's page (Bahasa Indonesia; ?lang=en)
 //   GET /reports/api?period=2026&format=xlsx&lang=id   (or from=YYYY-MM-DD&to=YYYY-MM-DD)
 //       → the file, with Content-Disposition: attachment
-// Errors are JSON {"error": "..."}: 400 bad request (a period longer than the limit included), 422
+// The page opens on the newest period holding data and shows which months hold data
+// (availability.ts: one small query, cached for a minute).
+// Errors are JSON {"error": "...", "detail": "...", "code": "..."}: `error` in plain words (no
+// metric name, no PromQL), `detail` the technical reason behind the page's "Detail" toggle. 400 bad request (a period longer than the limit included), 422
 // no data in the period, 429 too many requests from one client, 500 a local failure (out of
 // memory, the worker stopped: the message says so), 502 Prometheus refused the query, 503
 // Prometheus unreachable or too many reports at once. The file is built on a worker thread
@@ -11,9 +14,12 @@ import express, { type Request, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import type { Inventory } from "../core/schema.js";
 import { createHash } from "node:crypto";
+import { availabilityWindow, fetchAvailability, noDataSentence, type Availability } from "./availability.js";
 import { generateInBackground, ReportLocalError } from "./background.js";
+import { formatter } from "./i18n.js";
 import { isLang, type Lang } from "./lang.js";
-import { DEFAULT_MAX_FISCAL_YEARS, zonedDate } from "./period.js";
+import { DEFAULT_MAX_FISCAL_YEARS, zonedDate, type Period } from "./period.js";
+import { PrometheusClient, PrometheusQueryError, PrometheusUnreachableError } from "./prometheus.js";
 import { clientOf, RateLimiter, type RateLimitOptions } from "./rate-limit.js";
 import { reportPage } from "./page.js";
 import { CONTENT_TYPES } from "./render.js";
@@ -74,6 +80,19 @@ export function pageCsp(html: string): string {
   ].join("; ");
 }
 
+/** How long the page trusts its answer about which days hold data. */
+const AVAILABILITY_TTL_MS = 60_000;
+/** The availability query's own timeout: the page must open even when Prometheus hangs. */
+const AVAILABILITY_TIMEOUT_MS = 10_000;
+/** The fiscal years the page offers (and asks Prometheus about). */
+const PAGE_YEARS = 3;
+
+interface AvailabilityAnswer {
+  availability: Availability | null;
+  /** Why it is null, in English (the "Detail" toggle). */
+  detail?: string;
+}
+
 function single(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
@@ -101,30 +120,81 @@ export function reportRouter(options: ReportRouterOptions): Router {
   const limiter = new RateLimiter(options.rateLimit ?? { burst: 6, perMinute: 6 });
   let running = 0;
 
-  const fail = (res: Response, status: number, error: unknown, lang: Lang) => {
+  let availabilityCache: { at: number; answer: Promise<AvailabilityAnswer> } | undefined;
+  const availabilityNow = (inventory: Inventory, now: Date): Promise<AvailabilityAnswer> => {
+    if (availabilityCache && Date.now() - availabilityCache.at < AVAILABILITY_TTL_MS)
+      return availabilityCache.answer;
+    const answer = (async (): Promise<AvailabilityAnswer> => {
+      try {
+        const client = new PrometheusClient({ url: prometheusUrl, timeoutMs: AVAILABILITY_TIMEOUT_MS });
+        const window = availabilityWindow(
+          now,
+          inventory.timezone,
+          inventory.planning.fiscal_year_start_month,
+          PAGE_YEARS,
+        );
+        return { availability: await fetchAvailability(client, window, inventory.timezone) };
+      } catch (error) {
+        return { availability: null, detail: reasonOf(error, "en") };
+      }
+    })();
+    const entry = { at: Date.now(), answer };
+    availabilityCache = entry;
+    // A failure is asked again soon, not in a minute: Prometheus may be back.
+    void answer.then((a) => {
+      if (!a.availability) entry.at = Date.now() - AVAILABILITY_TTL_MS + 5_000;
+    });
+    return answer;
+  };
+
+  const fail = async (res: Response, status: number, error: unknown, lang: Lang, period?: Period) => {
+    const inventory = inventoryOf();
+    const w = formatter(lang, inventory.timezone).t.web;
     if (error instanceof ReportLocalError) {
       res.status(500).json({ error: error.describe(lang), code: error.reason });
       return;
     }
     const code = error instanceof ReportProblem ? error.code : status === 500 ? "internal" : "prometheus";
-    const message =
-      status === 500
-        ? lang === "id"
-          ? "laporan gagal dibuat (lihat log collector)"
-          : "the report could not be built (see the collector's log)"
-        : reasonOf(error, lang);
-    res.status(status).type("application/json").json({ error: message, code });
+    let message: string;
+    let detail: string | undefined;
+    if (error instanceof ReportProblem && (code === "no-data" || code === "not-started") && period) {
+      // The period asked for and where the data is, in words; the series and the URL in the detail.
+      const { availability } = await availabilityNow(inventory, options.now?.() ?? new Date());
+      message = noDataSentence(
+        period,
+        availability,
+        formatter(lang, inventory.timezone),
+        code === "not-started",
+      );
+      detail = error.describe("en");
+    } else if (error instanceof PrometheusUnreachableError) {
+      message = w.unreachable;
+      detail = reasonOf(error, "en");
+    } else if (error instanceof PrometheusQueryError) {
+      message = w.refused;
+      detail = reasonOf(error, "en");
+    } else if (status === 500) {
+      message = w.failedLocal;
+      detail = lang === "id" ? "lihat log collector" : "see the collector's log";
+    } else message = reasonOf(error, lang);
+    res
+      .status(status)
+      .type("application/json")
+      .json({ error: message, ...(detail === undefined ? {} : { detail }), code });
   };
 
-  router.get("/", (req: Request, res: Response) => {
+  router.get("/", async (req: Request, res: Response) => {
     const lang: Lang = isLang(req.query.lang) ? req.query.lang : "id";
     const inventory = inventoryOf();
     const now = options.now?.() ?? new Date();
+    const { availability, detail } = await availabilityNow(inventory, now);
     const html = reportPage({
       lang,
       apiPath: `${req.baseUrl}/api`,
       inventory,
       thisYear: zonedDate(now, inventory.timezone).year,
+      availability,
+      ...(detail === undefined ? {} : { availabilityDetail: detail }),
     });
     res
       .status(200)
@@ -153,7 +223,7 @@ export function reportRouter(options: ReportRouterOptions): Router {
       );
       if (request.formats.length !== 1) throw new BadRequestError("one-format", {}, 400);
     } catch (error) {
-      fail(res, statusOf(error), error, uiLang);
+      await fail(res, statusOf(error), error, uiLang);
       return;
     }
     const admission = limiter.admit(
@@ -215,7 +285,7 @@ export function reportRouter(options: ReportRouterOptions): Router {
         options.logger?.error({ reason: error.reason, detail: error.detail }, "report failed");
       else if (status === 500) options.logger?.error({ err: error }, "report failed");
       else options.logger?.warn({ status, reason: (error as Error).message }, "report refused");
-      fail(res, status, error, uiLang);
+      await fail(res, status, error, uiLang, request.period);
     } finally {
       running--;
     }

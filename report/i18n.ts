@@ -6,6 +6,10 @@ import { TERMS } from "../core/terms.js";
 import type { Lang } from "./lang.js";
 import { monthOf, zonedDate, type Period } from "./period.js";
 
+/** Names the same in both languages: the file kinds and each language by its own name. */
+const FILE_KINDS = { xlsx: "Excel (XLSX)", pdf: "PDF", csv: "CSV", json: "JSON" };
+const LANG_NAMES = { id: "Bahasa Indonesia", en: "English" };
+
 const id = {
   title: "Laporan Kapasitas Bandwidth",
   subtitle: "Bahan usulan anggaran (APBD): penggunaan bandwidth terukur per OPD dan per uplink ISP",
@@ -44,6 +48,8 @@ const id = {
   coarserShare: "Data lebih kasar (impor)",
   p95LowerBound: "p95 batas bawah",
   lowerBoundMark: "≥ (batas bawah)",
+  lowerBoundNote:
+    "Data 5 menit: bagian slot berisi yang berupa rata-rata 5 menit; sisanya rata-rata impor yang lebih kasar (30 menit, 2 jam, harian). Tanda ≥ pada p95: sebagian dihitung dari rata-rata kasar itu, jadi p95 sebenarnya kemungkinan lebih tinggi (batas bawah).",
   trendMbps: "Tren (Mbps/bulan)",
   trendPercent: "Tren (%/bulan)",
   saturation: "Perkiraan jenuh",
@@ -157,6 +163,49 @@ const id = {
   nip: "NIP",
   dailyP95: "p95 harian (Mbps)",
   allocationLine: "Alokasi",
+  web: {
+    title: "Laporan kapasitas bandwidth",
+    intro:
+      "Pilih periode dan format, lalu unduh laporan untuk usulan APBD. Angka dihitung dari data pengukuran (rata-rata 5 menit per OPD dan uplink).",
+    periodKind: "Jenis periode",
+    fiscalYear: "Tahun anggaran",
+    quarter: "Triwulan",
+    month: "Bulan",
+    range: "Rentang tanggal",
+    year: "Tahun",
+    from: "Dari tanggal",
+    to: "Sampai tanggal (termasuk)",
+    format: "Format berkas",
+    lang: "Bahasa laporan",
+    download: "Unduh laporan",
+    working: "Sedang menyiapkan laporan… (satu tahun data memerlukan beberapa detik)",
+    done: "Selesai: ",
+    failed: "Gagal: ",
+    detail: "Detail",
+    formats: { ...FILE_KINDS, rsc: "Skrip RouterOS (rencana alokasi)" },
+    langs: LANG_NAMES,
+    other: "English",
+    availabilityTitle: "Data yang tersedia",
+    availableFromTo: (from: string, to: string) => `Data pengukuran tersedia dari ${from} sampai ${to}.`,
+    availableNone: "Belum ada data pengukuran dalam tiga tahun anggaran terakhir.",
+    availabilityUnknown: "Ketersediaan data tidak dapat diperiksa saat ini; laporan tetap dapat diminta.",
+    monthFull: "data lengkap",
+    monthPartial: "sebagian hari",
+    monthNone: "tanpa data",
+    daysOf: (n: number, of: number) => `${n} dari ${of} hari`,
+    withoutData: "tanpa data",
+    noDataFor: (period: string) => `Belum ada data pengukuran untuk ${period}`,
+    notStarted: (period: string) => `${period} belum dimulai`,
+    noDataAtAll: "belum ada data pengukuran sama sekali",
+    dataSince: (date: string) => `data tersedia sejak ${date}`,
+    dataBetween: (from: string, to: string) => `data tersedia dari ${from} sampai ${to}`,
+    unreachable:
+      "Data pengukuran tidak dapat dibaca: server Prometheus tidak menjawab. Coba lagi beberapa menit lagi; bila berlanjut, hubungi pengelola server.",
+    refused:
+      "Data pengukuran tidak dapat dibaca: server Prometheus menolak permintaan. Hubungi pengelola server dan sertakan detail di bawah.",
+    failedLocal:
+      "Laporan gagal dibuat di server kapasitas. Hubungi pengelola server dan sertakan detail di bawah.",
+  },
   methodologyText: [
     "Sumber data. Semua angka dibaca dari API HTTP Prometheus (atau Thanos, Mimir, VictoriaMetrics yang sama API-nya): aturan perekaman opd_direction:opd_link_bits:rate5m dan uplink_direction:uplink_bits:rate5m, yaitu laju rata-rata 5 menit dalam bit per detik, sama dengan yang dilihat NOC di Grafana. Arah selalu dari sudut pandang OPD (atau kota, untuk uplink): unduh dan unggah.",
     "Slot 5 menit. Periode dibagi menjadi slot 5 menit dalam zona waktu inventaris (Asia/Jakarta). Setiap slot berisi satu rata-rata 5 menit, atau kosong bila tidak ada sampel di dalam slot tersebut. Slot kosong tidak dihitung sebagai nol.",
@@ -212,6 +261,8 @@ const en: Catalog = {
   coarserShare: "Coarser data (imported)",
   p95LowerBound: "p95 lower bound",
   lowerBoundMark: "≥ (lower bound)",
+  lowerBoundNote:
+    "5-minute data: the share of the slots holding a value that hold a 5-minute average; the rest hold coarser imported averages (30 minutes, 2 hours, a day). A ≥ before a p95: it rests partly on those coarse averages, so the true p95 is likely higher (a lower bound).",
   trendMbps: "Trend (Mbps/month)",
   trendPercent: "Trend (%/month)",
   saturation: "Projected saturation",
@@ -325,6 +376,50 @@ const en: Catalog = {
   nip: "NIP",
   dailyP95: "Daily p95 (Mbps)",
   allocationLine: "Allocation",
+  web: {
+    title: "Bandwidth capacity report",
+    intro:
+      "Choose a period and a format, then download the report for the APBD proposal. Figures are computed from the measurements (5-minute averages per OPD and uplink).",
+    periodKind: "Period",
+    fiscalYear: "Fiscal year",
+    quarter: "Quarter",
+    month: "Month",
+    range: "Date range",
+    year: "Year",
+    from: "From",
+    to: "To (inclusive)",
+    format: "File format",
+    lang: "Report language",
+    download: "Download report",
+    working: "Preparing the report… (a year of data takes a few seconds)",
+    done: "Done: ",
+    failed: "Failed: ",
+    detail: "Detail",
+    formats: { ...FILE_KINDS, rsc: "RouterOS script (allocation plan)" },
+    langs: LANG_NAMES,
+    other: "Bahasa Indonesia",
+    availabilityTitle: "Data available",
+    availableFromTo: (from: string, to: string) => `Measurements are available from ${from} to ${to}.`,
+    availableNone: "No measurements yet in the last three fiscal years.",
+    availabilityUnknown:
+      "Which periods hold data cannot be checked right now; reports can still be requested.",
+    monthFull: "complete",
+    monthPartial: "some days",
+    monthNone: "no data",
+    daysOf: (n: number, of: number) => `${n} of ${of} days`,
+    withoutData: "no data",
+    noDataFor: (period: string) => `No measurements yet for ${period}`,
+    notStarted: (period: string) => `${period} has not started yet`,
+    noDataAtAll: "there are no measurements at all yet",
+    dataSince: (date: string) => `data is available since ${date}`,
+    dataBetween: (from: string, to: string) => `data is available from ${from} to ${to}`,
+    unreachable:
+      "The measurements cannot be read: the Prometheus server does not answer. Try again in a few minutes; if it persists, contact the server's administrator.",
+    refused:
+      "The measurements cannot be read: the Prometheus server refused the request. Contact the server's administrator with the detail below.",
+    failedLocal:
+      "The report could not be built on the kapasitas server. Contact the server's administrator with the detail below.",
+  },
   methodologyText: [
     "Data source. Every figure is read from Prometheus's HTTP API (or Thanos, Mimir, VictoriaMetrics, which serve the same API): the recording rules opd_direction:opd_link_bits:rate5m and uplink_direction:uplink_bits:rate5m, the 5-minute average rate in bits per second, the same series the NOC sees in Grafana. Direction is always from the OPD's (or, for uplinks, the city's) point of view: download and upload.",
     "5-minute slots. The period is cut into 5-minute slots in the inventory's time zone (Asia/Jakarta). Each slot holds one 5-minute average, or is empty when no sample falls inside it. Empty slots are never counted as zero.",

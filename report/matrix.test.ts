@@ -62,6 +62,33 @@ describe("readMatrix", () => {
     expect(series!.samples.map(([, v]) => v)).toEqual(values.map(Number));
   });
 
+  it("agrees bit for bit with Number() on 16-17 significant digits and near-halfway cases", () => {
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const digits = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 10)).join("");
+    const values = [
+      ...Array.from(
+        { length: 20_000 },
+        () =>
+          `${1 + Math.floor(rnd() * 9)}${digits(Math.floor(rnd() * 9))}.${digits(1 + Math.floor(rnd() * 15))}`,
+      ),
+      // Rates as Prometheus prints them (shortest round trip), and halfway cases around them.
+      ...Array.from({ length: 20_000 }, () => String(rnd() * 10 ** (3 + Math.floor(rnd() * 7)))),
+      ...Array.from({ length: 2_000 }, () => `${String(rnd() * 1e7).slice(0, 16)}5`),
+      "9007199254740993.5",
+      "4503599627370497.5",
+      "123456789012345.678",
+      "0.30000000000000004",
+    ];
+    const [series] = read({
+      status: "success",
+      data: { resultType: "matrix", result: [{ metric: {}, values: values.map((v, i) => [i, v]) }] },
+    });
+    const got = series!.samples.map(([, v]) => v);
+    const wrong = values.filter((v, i) => !Object.is(got[i], Number(v)));
+    expect(wrong).toEqual([]);
+  });
+
   it("skips series the caller does not want", () => {
     let calls = 0;
     const n = readMatrix(

@@ -65,11 +65,13 @@ const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
  * A number written bare (timestamps) or in quotes (values: "1.5", "NaN", "+Inf", "1e+06").
  * Fast path (Clinger): digits with an optional point, mantissa below 2^53 and at most 22 decimals:
  * mantissa / 10^k is then one correctly rounded IEEE division, the same double Number() gives.
- * Anything else goes through Number().
+ * Prometheus writes most rates with 16-17 significant digits (mantissa above 2^53); for those see
+ * splitSum. Anything else goes through Number().
  */
 function readNumber(buf: Buffer, start: number, end: number): number {
   let mantissa = 0;
   let decimals = -1;
+  let point = -1;
   for (let i = start; i < end; i++) {
     const c = buf[i]!;
     if (c >= ZERO && c <= NINE) {
@@ -77,14 +79,40 @@ function readNumber(buf: Buffer, start: number, end: number): number {
       if (decimals >= 0) decimals++;
     } else if (c === DOT && decimals < 0) {
       decimals = 0;
+      point = i;
     } else {
       return Number(buf.toString("latin1", start, end));
     }
   }
-  if (mantissa > Number.MAX_SAFE_INTEGER || decimals > 22 || end === start) {
-    return Number(buf.toString("latin1", start, end));
+  if (end === start) return Number(buf.toString("latin1", start, end));
+  if (mantissa <= Number.MAX_SAFE_INTEGER && decimals <= 22) {
+    return decimals <= 0 ? mantissa : mantissa / POW10[decimals]!;
   }
-  return decimals <= 0 ? mantissa : mantissa / POW10[decimals]!;
+  return (point > start && splitSum(buf, start, point, end)) || Number(buf.toString("latin1", start, end));
+}
+
+const TWO_POW_53 = 2 ** -53;
+const TWO_POW_54 = 2 ** -54;
+
+/**
+ * "4523456.7891234567" as integer part + fraction, exactly when that is provably the correctly
+ * rounded value: the integer part (below 2^53) is exact, the fraction digits / 10^k (below 2^53,
+ * k ≤ 22) is one correctly rounded division (error ≤ half an ulp of it, < f × 2^-53), and TwoSum
+ * gives the sum's rounding error exactly. When the total error stays below a lower bound of half an
+ * ulp of the sum (s × 2^-54), the sum is what Number() returns; otherwise 0 (the caller uses
+ * Number()). Values are rates ≥ 0, so 0 is never a fast-path answer here.
+ */
+function splitSum(buf: Buffer, start: number, point: number, end: number): number {
+  if (end - point - 1 > 15 || point - start > 15) return 0;
+  let whole = 0;
+  for (let i = start; i < point; i++) whole = whole * 10 + (buf[i]! - ZERO);
+  let digits = 0;
+  for (let i = point + 1; i < end; i++) digits = digits * 10 + (buf[i]! - ZERO);
+  const fraction = digits / POW10[end - point - 1]!;
+  const sum = whole + fraction;
+  const back = sum - whole;
+  const error = whole - (sum - back) + (fraction - back);
+  return fraction * TWO_POW_53 + Math.abs(error) < sum * TWO_POW_54 ? sum : 0;
 }
 
 /**

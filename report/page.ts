@@ -1,70 +1,51 @@
 // The planner's page: plain server-rendered HTML and a few lines of JavaScript, no build step.
-// Bahasa Indonesia by default; `?lang=en` for English.
+// Bahasa Indonesia by default; `?lang=en` for English; every word from i18n.ts (`web`). It opens on
+// the newest period holding data and shows, month by month, which periods hold data
+// (availability.ts); a refused request shows its reason in plain words, the technical detail
+// behind a "Detail" toggle.
 import type { Inventory } from "../core/schema.js";
+import { latestPeriods, type Availability } from "./availability.js";
+import { formatter, type Formatter } from "./i18n.js";
 import type { Lang } from "./lang.js";
+import { monthNumber } from "./period.js";
 import { FORMATS } from "./render.js";
-
-const TEXT = {
-  id: {
-    title: "Laporan kapasitas bandwidth",
-    intro:
-      "Pilih periode dan format, lalu unduh laporan untuk usulan APBD. Angka dihitung dari data Prometheus (rata-rata 5 menit per OPD dan uplink).",
-    periodKind: "Jenis periode",
-    fiscalYear: "Tahun anggaran",
-    quarter: "Triwulan",
-    month: "Bulan",
-    range: "Rentang tanggal",
-    year: "Tahun",
-    from: "Dari tanggal",
-    to: "Sampai tanggal (termasuk)",
-    format: "Format berkas",
-    lang: "Bahasa laporan",
-    download: "Unduh laporan",
-    working: "Sedang menyiapkan laporan… (satu tahun data memerlukan beberapa detik)",
-    done: "Selesai: ",
-    failed: "Gagal: ",
-    formats: {
-      xlsx: "Excel (XLSX)",
-      pdf: "PDF",
-      csv: "CSV",
-      json: "JSON",
-      rsc: "Skrip RouterOS (rencana alokasi)",
-    },
-    langs: { id: "Bahasa Indonesia", en: "English" },
-    other: "English",
-  },
-  en: {
-    title: "Bandwidth capacity report",
-    intro:
-      "Choose a period and a format, then download the report for the APBD proposal. Figures are computed from Prometheus (5-minute averages per OPD and uplink).",
-    periodKind: "Period",
-    fiscalYear: "Fiscal year",
-    quarter: "Quarter",
-    month: "Month",
-    range: "Date range",
-    year: "Year",
-    from: "From",
-    to: "To (inclusive)",
-    format: "File format",
-    lang: "Report language",
-    download: "Download report",
-    working: "Preparing the report… (a year of data takes a few seconds)",
-    done: "Done: ",
-    failed: "Failed: ",
-    formats: {
-      xlsx: "Excel (XLSX)",
-      pdf: "PDF",
-      csv: "CSV",
-      json: "JSON",
-      rsc: "RouterOS script (allocation plan)",
-    },
-    langs: { id: "Bahasa Indonesia", en: "English" },
-    other: "Bahasa Indonesia",
-  },
-} as const;
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The fiscal years the page offers, month by month: complete, some days, none (or not yet). */
+function availabilityTable(
+  availability: Availability,
+  years: readonly number[],
+  fiscalStartMonth: number,
+  f: Formatter,
+): string {
+  const w = f.t.web;
+  const byMonth = new Map(availability.months.map((m) => [m.month, m]));
+  const rows = years.map((y) => {
+    const cells = Array.from({ length: 12 }, (_, i) => {
+      const n = monthNumber(y, fiscalStartMonth) + i;
+      const m = byMonth.get(n);
+      if (!m) return `<td class="future"></td>`;
+      const state = m.daysWithData === 0 ? "none" : m.daysWithData >= m.days ? "full" : "partial";
+      const word = state === "none" ? w.monthNone : state === "full" ? w.monthFull : w.monthPartial;
+      return `<td class="${state}" title="${escapeHtml(`${f.month(n)}: ${word}, ${w.daysOf(m.daysWithData, m.days)}`)}">${state === "none" ? "" : state === "full" ? "●" : "◐"}</td>`;
+    }).join("");
+    return `<tr><th scope="row">${escapeHtml(f.t.fiscalYear(y))}</th>${cells}</tr>`;
+  });
+  const head = Array.from(
+    { length: 12 },
+    (_, i) => `<th scope="col">${escapeHtml(f.shortMonth(monthNumber(2000, fiscalStartMonth) + i))}</th>`,
+  ).join("");
+  const legend = [
+    ["full", "●", w.monthFull],
+    ["partial", "◐", w.monthPartial],
+    ["none", "", w.monthNone],
+  ]
+    .map(([c, mark, word]) => `<span class="key ${c}">${mark}</span> ${escapeHtml(word!)}`)
+    .join(" ");
+  return `<table id="availability"><thead><tr><th></th>${head}</tr></thead><tbody>${rows.join("")}</tbody></table><p class="legend">${legend}</p>`;
 }
 
 export function reportPage(options: {
@@ -72,17 +53,50 @@ export function reportPage(options: {
   apiPath: string;
   inventory: Inventory;
   thisYear: number;
+  /** Which days hold data; null when Prometheus could not be asked (the page still works). */
+  availability: Availability | null;
+  /** Why availability is null, for the "Detail" toggle. */
+  availabilityDetail?: string;
 }): string {
-  const t = TEXT[options.lang];
+  const { inventory, availability } = options;
+  const f = formatter(options.lang, inventory.timezone);
+  const t = f.t.web;
+  const startMonth = inventory.planning.fiscal_year_start_month;
+  const latest = availability ? latestPeriods(availability, inventory.timezone, startMonth) : null;
   const years = [options.thisYear - 2, options.thisYear - 1, options.thisYear];
+  const yearHasData = (y: number) =>
+    !availability ||
+    availability.months.some(
+      (m) =>
+        m.daysWithData > 0 &&
+        m.month >= monthNumber(y, startMonth) &&
+        m.month < monthNumber(y + 1, startMonth),
+    );
+  const selectedYear = latest?.year ?? options.thisYear - 1;
   const yearOptions = years
-    .map((y) => `<option value="${y}"${y === options.thisYear - 1 ? " selected" : ""}>${y}</option>`)
+    .map(
+      (y) =>
+        `<option value="${y}"${y === selectedYear ? " selected" : ""}>${y}${yearHasData(y) ? "" : ` (${t.withoutData})`}</option>`,
+    )
     .join("");
-  const formatOptions = FORMATS.map((f) => `<option value="${f}">${t.formats[f]}</option>`).join("");
+  const quarterOptions = ["I", "II", "III", "IV"]
+    .map((q, i) => `<option value="${i + 1}"${latest?.quarter === i + 1 ? " selected" : ""}>${q}</option>`)
+    .join("");
+  const formatOptions = FORMATS.map((fmt) => `<option value="${fmt}">${t.formats[fmt]}</option>`).join("");
   const langOptions = (["id", "en"] as const)
     .map((l) => `<option value="${l}"${l === options.lang ? " selected" : ""}>${t.langs[l]}</option>`)
     .join("");
   const otherLang = options.lang === "id" ? "en" : "id";
+  const value = (v: string | undefined) => (v ? ` value="${v}"` : "");
+  const summary = !availability
+    ? `<p id="availability-summary">${escapeHtml(t.availabilityUnknown)}</p>${
+        options.availabilityDetail
+          ? `<details><summary>${t.detail}</summary><code>${escapeHtml(options.availabilityDetail)}</code></details>`
+          : ""
+      }`
+    : availability.firstDay && availability.lastDay
+      ? `<p id="availability-summary">${escapeHtml(t.availableFromTo(f.date(availability.firstDay), f.date(availability.lastDay)))}</p>`
+      : `<p id="availability-summary">${escapeHtml(t.availableNone)}</p>`;
   return `<!doctype html>
 <html lang="${options.lang}">
 <head>
@@ -100,6 +114,15 @@ export function reportPage(options: {
   button { font-size: 1rem; padding: 0.5rem 1.2rem; margin-top: 1rem; cursor: pointer; }
   #status { margin-top: 1rem; min-height: 1.5rem; }
   #status.error { color: #b00020; font-weight: 600; }
+  #status details, details { margin-top: 0.4rem; color: #444; font-weight: normal; }
+  code { font-size: 0.85rem; white-space: pre-wrap; word-break: break-word; }
+  #availability { border-collapse: collapse; font-size: 0.85rem; }
+  #availability th, #availability td { border: 1px solid #ccd; padding: 0.15rem 0.35rem; text-align: center; }
+  #availability th[scope=row] { text-align: left; white-space: nowrap; }
+  td.full, .key.full { color: #1b7f3b; } td.partial, .key.partial { color: #b36b00; }
+  td.none { background: #f4f4f4; } td.future { background: #fff; border-style: dotted; }
+  .legend { font-size: 0.85rem; color: #555; }
+  .key { display: inline-block; min-width: 1rem; text-align: center; border: 1px solid #ccd; }
 </style>
 </head>
 <body>
@@ -107,6 +130,11 @@ export function reportPage(options: {
 <h1>${t.title}</h1>
 <p class="org">${escapeHtml(options.inventory.organisation)}</p>
 <p>${t.intro}</p>
+<section id="data">
+<h2>${t.availabilityTitle}</h2>
+${summary}
+${availability ? availabilityTable(availability, years, startMonth, f) : ""}
+</section>
 <form id="report-form">
   <fieldset>
     <label for="kind">${t.periodKind}</label>
@@ -119,10 +147,10 @@ export function reportPage(options: {
     <div class="row">
       <div data-for="fiscal-year quarter"><label for="year">${t.year}</label><select id="year" name="year">${yearOptions}</select></div>
       <div data-for="quarter" hidden><label for="quarter">${t.quarter}</label>
-        <select id="quarter" name="quarter"><option value="1">I</option><option value="2">II</option><option value="3">III</option><option value="4">IV</option></select></div>
-      <div data-for="month" hidden><label for="month">${t.month}</label><input type="month" id="month" name="month"></div>
-      <div data-for="range" hidden><label for="from">${t.from}</label><input type="date" id="from" name="from"></div>
-      <div data-for="range" hidden><label for="to">${t.to}</label><input type="date" id="to" name="to"></div>
+        <select id="quarter" name="quarter">${quarterOptions}</select></div>
+      <div data-for="month" hidden><label for="month">${t.month}</label><input type="month" id="month" name="month"${value(latest?.month)}></div>
+      <div data-for="range" hidden><label for="from">${t.from}</label><input type="date" id="from" name="from"${value(latest?.from)}></div>
+      <div data-for="range" hidden><label for="to">${t.to}</label><input type="date" id="to" name="to"${value(latest?.to)}></div>
     </div>
   </fieldset>
   <div class="row">
@@ -135,7 +163,7 @@ export function reportPage(options: {
 <script>
 (() => {
   const api = ${JSON.stringify(options.apiPath)};
-  const text = ${JSON.stringify({ working: t.working, done: t.done, failed: t.failed })};
+  const text = ${JSON.stringify({ working: t.working, done: t.done, failed: t.failed, detail: t.detail })};
   const form = document.getElementById("report-form");
   const kind = document.getElementById("kind");
   const status = document.getElementById("status");
@@ -161,8 +189,13 @@ export function reportPage(options: {
       const response = await fetch(api + "?" + q.toString());
       if (!response.ok) {
         let reason = response.status + " " + response.statusText;
-        try { reason = (await response.json()).error || reason; } catch {}
-        throw new Error(reason);
+        let detail = "";
+        try {
+          const body = await response.json();
+          reason = body.error || reason;
+          detail = body.detail || "";
+        } catch {}
+        throw Object.assign(new Error(reason), { detail });
       }
       const disposition = response.headers.get("content-disposition") || "";
       const match = /filename="([^"]+)"/.exec(disposition);
@@ -179,6 +212,16 @@ export function reportPage(options: {
     } catch (error) {
       status.className = "error";
       status.textContent = text.failed + error.message;
+      if (error.detail) {
+        // The technical reason (Prometheus's answer, the series asked for) stays behind a toggle.
+        const details = document.createElement("details");
+        const summary = document.createElement("summary");
+        summary.textContent = text.detail;
+        const code = document.createElement("code");
+        code.textContent = error.detail;
+        details.append(summary, code);
+        status.append(details);
+      }
     } finally {
       document.getElementById("download").disabled = false;
     }

@@ -137,12 +137,17 @@ export class PrometheusClient {
     stepS: number,
     onSeries: (labels: Labels) => SampleSink,
   ): Promise<number> {
-    const response = await this.post("query_range", {
-      query,
-      start: String(chunk.startS),
-      end: String(chunk.endS),
-      step: `${stepS}s`,
-    });
+    const params = { query, start: String(chunk.startS), end: String(chunk.endS), step: `${stepS}s` };
+    return this.matrixInto("query_range", params, onSeries);
+  }
+
+  /** POST a query whose answer is a matrix and read it with the byte reader. */
+  private async matrixInto(
+    endpoint: "query" | "query_range",
+    params: Record<string, string>,
+    onSeries: (labels: Labels) => SampleSink,
+  ): Promise<number> {
+    const response = await this.post(endpoint, params);
     if (response.status === 200 && response.body.subarray(0, 64).includes('"status":"success"')) {
       try {
         return readMatrix(response.body, onSeries);
@@ -150,8 +155,20 @@ export class PrometheusClient {
         throw new PrometheusQueryError(`Prometheus at ${this.url}: ${(error as Error).message}`);
       }
     }
-    this.check<unknown>("query_range", response);
-    throw new PrometheusQueryError(`Prometheus at ${this.url} answered query_range without a result`);
+    this.check<unknown>(endpoint, response);
+    throw new PrometheusQueryError(`Prometheus at ${this.url} answered ${endpoint} without a result`);
+  }
+
+  /**
+   * An instant query whose answer is a matrix (a range selector: `metric[1d]`), its raw samples read
+   * as queryRangeInto reads a range query's.
+   */
+  async queryMatrixInto(
+    query: string,
+    timeS: number,
+    onSeries: (labels: Labels) => SampleSink,
+  ): Promise<number> {
+    return this.matrixInto("query", { query, time: String(timeS) }, onSeries);
   }
 
   async query(query: string, timeS: number): Promise<VectorSample[]> {

@@ -129,6 +129,32 @@ describe("sources that import", { timeout: 120_000 }, () => {
     expect(byDirection.upload!.value.v).toBeCloseTo(2e6, 6);
     target = undefined;
   });
+
+  it("and the raw counters, labelled as the collector labelled them, plus source", async () => {
+    target = await startPrometheus({ dataDir: tsdb });
+    const { result: raw } = await target.api<{
+      result: { metric: Record<string, string>; values: [number, string][] }[];
+    }>("query", { query: `${METRICS.opdLinkBytes}{opd="dinkes"}[12h]`, time: String(DAY + 12 * 3600) });
+    await target.stop();
+    target = undefined;
+    expect(raw.map((s) => s.metric).sort((a, b) => (a.direction! < b.direction! ? -1 : 1))).toEqual(
+      (["download", "upload"] as const).map((direction) => ({
+        __name__: METRICS.opdLinkBytes,
+        job: "kapasitas-snmp",
+        opd: "dinkes",
+        link: "dinkes-1",
+        device: "core-1",
+        direction,
+        source: "prometheus",
+      })),
+    );
+    // The source's scrapes after --from up to --to, each value as it was.
+    for (const s of raw) {
+      const perSecond = s.metric.direction === "download" ? 125_000 : 250_000;
+      expect(s.values).toHaveLength(720);
+      for (const [t, v] of s.values) expect(Number(v)).toBe((t - (DAY - 600)) * perSecond);
+    }
+  });
 });
 
 // Each case runs the command once or more (a few seconds each on a loaded 2-core machine).

@@ -12,7 +12,14 @@ import { parsePeriod } from "../report/period.js";
 import { PrometheusClient } from "../report/prometheus.js";
 import { render } from "../report/render.js";
 import { requireBinary } from "../lab/binaries.js";
-import { overlappingWords, pdfWords, wordsOutside, type PdfWords } from "../lab/pdf-layout.js";
+import {
+  figureWords,
+  overlappingWords,
+  pdfWords,
+  wordsLeaving,
+  wordsOutside,
+  type PdfWords,
+} from "../lab/pdf-layout.js";
 import { runOrThrow } from "../lab/process.js";
 import type { BackfilledPrometheus } from "../lab/history-prometheus.js";
 import { INVENTORY_FILE, startScenarioPrometheus, TZ } from "./fixtures/report/scenario.js";
@@ -32,8 +39,14 @@ function sixtyOpds(report: Report): Report {
   const opds: EntityReport[] = Array.from({ length: 60 }, (_, i) => {
     const from = measured[i % measured.length]!;
     const n = String(i + 1).padStart(2, "0");
+    // Every fifth OPD rests partly on imported 2-hour averages: its download p95 is a lower bound.
+    const imported =
+      i % 5 === 0 && from.download.p95Bps !== null
+        ? { download: { ...from.download, fiveMinuteShare: 0.75, coarserShare: 0.25, p95LowerBound: true } }
+        : {};
     return {
       ...from,
+      ...imported,
       id: `opd-${n}`,
       name: `${LONG} Kota Uji, Unit Pelaksana Teknis ${n}`,
       shortName: `UPT ${n} ${LONG.slice(6, 40)}`,
@@ -105,6 +118,48 @@ describe("PDF layout (pdftotext -bbox) on 60 OPDs with long names", () => {
     for (const line of big.budget.lines) expect(words.has(line.id), line.id).toBe(true);
     // No truncation marks: a cell wraps, it is never cut.
     expect(pdf.words.filter((w) => w.text.endsWith("…"))).toEqual([]);
+  });
+
+  it("draws each OPD's and uplink's daily p95 chart with every label inside its box", () => {
+    // "p95 harian (Mbps)": the chart's title; the chart is half the content width, its frame 56 pt
+    // high under a 17 pt band for the title and the legend.
+    const half = (595.28 - 2 * MARGIN - 12) / 2;
+    const charts = figureWords(
+      pdf,
+      (w, i) =>
+        w.text === "harian" && pdf.words[i - 1]?.text === "p95" && pdf.words[i + 1]?.text === "(Mbps)",
+      half,
+      66,
+    );
+    const entities = [...big.opds, ...big.uplinks];
+    expect(charts).toHaveLength(entities.length);
+    charts.forEach((chart, i) => {
+      // The y-axis labels (left of the plot) reach the allocation: its top label is at least it.
+      const axis = chart.words
+        .filter((w) => w.xMax < chart.title.xMin + 28 && /^[\d.,]+$/.test(w.text))
+        .map((w) => Number(w.text.replace(/\./g, "").replace(",", ".")));
+      const e = entities[i]!;
+      const allocation = Math.max(e.download.allocatedBps, e.upload.allocatedBps) / 1e6;
+      expect(Math.max(...axis), `${e.id}'s daily chart's y-axis`).toBeGreaterThanOrEqual(allocation - 0.05);
+    });
+    for (const chart of charts) {
+      const where = `page ${chart.title.page} at y ${chart.title.yMin.toFixed(0)}`;
+      expect(wordsLeaving(chart.words, chart.box), where).toEqual([]);
+      const texts = chart.words.map((w) => w.text);
+      // The legend names the allocation and the threshold; the axes carry months and Mbps.
+      expect(texts, where).toEqual(expect.arrayContaining(["Alokasi", "Ambang", "jenuh", "Jan", "0"]));
+    }
+  });
+
+  it("states what each p95 rests on: the 5-minute share, ≥ on a lower bound, one legend sentence", () => {
+    const text = pdf.words.map((w) => w.text).join(" ");
+    expect(text).toContain("Data 5 menit");
+    expect(text).toContain("Tanda ≥ pada p95: sebagian dihitung dari rata-rata kasar itu");
+    const lowerBounds = big.opds.filter((e) => e.download.p95LowerBound).length;
+    expect(lowerBounds).toBeGreaterThan(0);
+    // One "≥" per lower-bound row, plus the legend sentence's own.
+    expect(pdf.words.filter((w) => w.text === "≥").length).toBe(lowerBounds + 1);
+    expect(pdf.words.filter((w) => w.text === "75%").length).toBeGreaterThanOrEqual(lowerBounds);
   });
 
   it("signs with the inventory's names and NIP, states WIB and embeds its fonts", async () => {

@@ -79,8 +79,18 @@ describe("GET /reports/api", () => {
     ["period=2025&format=pdf,xlsx&lang=en", 400, "one-format", /one format per download/],
     ["format=pdf&lang=en", 400, "need-period", /give a period/],
     ["period=2025-14&format=pdf&lang=en", 400, "no-month", /no month 14/],
-    ["period=2024&format=pdf&lang=en", 422, "no-data", /no .* samples in this period/],
-    ["period=2027&format=pdf&lang=en", 422, "not-started", /has not started yet/],
+    [
+      "period=2024&format=pdf&lang=en",
+      422,
+      "no-data",
+      /^No measurements yet for Fiscal year 2024; data is available from 1 January 2025 to 31 December 2025$/,
+    ],
+    [
+      "period=2027&format=pdf&lang=en",
+      422,
+      "not-started",
+      /^Fiscal year 2027 has not started yet; data is available from 1 January 2025 to 31 December 2025$/,
+    ],
     // Without a known language the reason is in Bahasa Indonesia, the page's default.
     [
       "from=2025-03-01&to=2025-02-01&format=pdf",
@@ -89,7 +99,12 @@ describe("GET /reports/api", () => {
       /periode terbalik: tanggal akhir \(2025-02-01\)/,
     ],
     ["period=2025&format=pdf&lang=fr", 400, "unknown-lang", /bahasa "fr" tidak dikenal/],
-    ["period=2024&format=csv&lang=id", 422, "no-data", /tidak memiliki data .* pada periode ini/],
+    [
+      "period=2024-Q4&format=csv&lang=id",
+      422,
+      "no-data",
+      /^Belum ada data pengukuran untuk Triwulan IV TA 2024; data tersedia dari 1 Januari 2025 sampai 31 Desember 2025$/,
+    ],
   ])("refuses %s with %i (%s) and a reason", async (query, status, code, reason) => {
     const response = await fetch(`${base}/reports/api?${query}`);
     expect(response.status).toBe(status);
@@ -97,6 +112,14 @@ describe("GET /reports/api", () => {
     const body = (await response.json()) as { error: string; code: string };
     expect(body.code).toBe(code);
     expect(body.error).toMatch(reason);
+    // Plain words: never a metric name, a label matcher or a URL (those are in the detail).
+    expect(body.error).not.toMatch(/rate5m|_bits|[{}[\]]|http:/);
+  });
+
+  it("keeps the technical reason of a refusal for lack of data in its detail", async () => {
+    const response = await fetch(`${base}/reports/api?period=2024&format=csv`);
+    const body = (await response.json()) as { error: string; detail: string };
+    expect(body.detail).toMatch(/holds no opd_direction:opd_link_bits:rate5m .* samples in this period/);
   });
 
   it("answers 503 with Retry-After when its report slots are all taken", async () => {
@@ -107,14 +130,29 @@ describe("GET /reports/api", () => {
   });
 
   it("answers 503 when Prometheus is unreachable and 502 when it answers nonsense", async () => {
+    type Body = { error: string; detail: string };
     const down = await fetch(`${base}/down/reports/api?period=2025&format=csv`);
     expect(down.status).toBe(503);
-    expect(((await down.json()) as { error: string }).error).toMatch(/tidak dapat dihubungi: ECONNREFUSED/);
+    const downBody = (await down.json()) as Body;
+    expect(downBody.error).toMatch(/^Data pengukuran tidak dapat dibaca: server Prometheus tidak menjawab/);
+    expect(downBody.detail).toMatch(/cannot be reached: ECONNREFUSED/);
     const downEn = await fetch(`${base}/down/reports/api?period=2025&format=csv&lang=en`);
-    expect(((await downEn.json()) as { error: string }).error).toMatch(/cannot be reached: ECONNREFUSED/);
+    expect(((await downEn.json()) as Body).error).toMatch(/the Prometheus server does not answer/);
     const wrong = await fetch(`${base}/wrong/reports/api?period=2025&format=csv&lang=en`);
     expect(wrong.status).toBe(502);
-    expect(((await wrong.json()) as { error: string }).error).toMatch(/answered 404/);
+    const wrongBody = (await wrong.json()) as Body;
+    expect(wrongBody.error).toMatch(/the Prometheus server refused the request/);
+    expect(wrongBody.detail).toMatch(/answered 404/);
+  });
+});
+
+describe("GET /reports", () => {
+  it("still opens when Prometheus is down, saying availability cannot be checked", async () => {
+    const response = await fetch(`${base}/down/reports`);
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain("Ketersediaan data tidak dapat diperiksa saat ini");
+    expect(html).toMatch(/<details><summary>Detail<\/summary><code>[^<]*ECONNREFUSED/);
   });
 });
 
@@ -140,8 +178,33 @@ describe("the /reports page in headless Chromium", () => {
     const page = await context.newPage();
     await page.goto(`${base}/reports`);
     expect(await page.locator("h1").textContent()).toBe("Laporan kapasitas bandwidth");
-    await page.selectOption("#kind", "fiscal-year");
-    await page.selectOption("#year", "2025");
+    // It opens on the newest period holding data (fiscal year 2025; "now" is June 2026) and says
+    // which periods hold data, month by month.
+    expect(await page.locator("#availability-summary").textContent()).toBe(
+      "Data pengukuran tersedia dari 1 Januari 2025 sampai 31 Desember 2025.",
+    );
+    expect(await page.locator("#year").inputValue()).toBe("2025");
+    expect(await page.locator("#quarter").inputValue()).toBe("4");
+    expect(await page.locator("#month").inputValue()).toBe("2025-12");
+    expect(await page.locator("#from").inputValue()).toBe("2025-12-01");
+    expect(await page.locator("#to").inputValue()).toBe("2025-12-31");
+    expect(await page.locator("#year option").allTextContents()).toEqual([
+      "2024 (tanpa data)",
+      "2025",
+      "2026 (tanpa data)",
+    ]);
+    const row = (label: string) =>
+      page.locator("#availability tr", { has: page.locator(`th:text-is("${label}")`) }).locator("td");
+    expect(await row("Tahun Anggaran 2025").evaluateAll((tds) => tds.map((td) => td.className))).toEqual(
+      Array(12).fill("full"),
+    );
+    expect(await row("Tahun Anggaran 2026").evaluateAll((tds) => tds.map((td) => td.className))).toEqual([
+      ...Array(6).fill("none"),
+      ...Array(6).fill("future"),
+    ]);
+    expect(await row("Tahun Anggaran 2025").first().getAttribute("title")).toBe(
+      "Januari 2025: data lengkap, 31 dari 31 hari",
+    );
     await page.selectOption("#format", "xlsx");
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
     expect(download.suggestedFilename()).toBe("laporan-kapasitas-2025.xlsx");
@@ -164,6 +227,14 @@ describe("the /reports page in headless Chromium", () => {
     const context = await browser!.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     await page.goto(`${base}/reports?lang=en`);
+    expect(await page.locator("#availability-summary").textContent()).toBe(
+      "Measurements are available from 1 January 2025 to 31 December 2025.",
+    );
+    expect(await page.locator("#year option").allTextContents()).toEqual([
+      "2024 (no data)",
+      "2025",
+      "2026 (no data)",
+    ]);
     await page.selectOption("#kind", "range");
     await page.fill("#from", "2025-03-01");
     await page.fill("#to", "2025-03-31");
@@ -177,6 +248,29 @@ describe("the /reports page in headless Chromium", () => {
     await page.fill("#from", "2025-04-01");
     await page.click("#download");
     await expect.poll(() => page.locator("#status").textContent()).toMatch(/Failed: .*reversed/);
+    await context.close();
+  });
+
+  it("refuses a period without data in plain words, the technical reason behind Detail", async () => {
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/reports`);
+    await page.selectOption("#kind", "quarter");
+    await page.selectOption("#year", "2024");
+    await page.selectOption("#quarter", "4");
+    await page.click("#download");
+    const status = page.locator("#status");
+    await expect.poll(() => status.getAttribute("class"), { timeout: 60_000 }).toBe("error");
+    const details = status.locator("details");
+    expect(await details.locator("summary").textContent()).toBe("Detail");
+    expect(await details.getAttribute("open")).toBeNull();
+    expect(await details.locator("code").textContent()).toMatch(/opd_direction:opd_link_bits:rate5m/);
+    const shown =
+      "Gagal: Belum ada data pengukuran untuk Triwulan IV TA 2024; data tersedia dari 1 Januari 2025 sampai 31 Desember 2025";
+    expect(await status.textContent()).toMatch(new RegExp(`^${shown}Detail.*opd_direction`));
+    expect(await details.locator("code").isVisible()).toBe(false);
+    await details.locator("summary").click();
+    expect(await details.locator("code").isVisible()).toBe(true);
     await context.close();
   });
 });

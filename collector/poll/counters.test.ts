@@ -15,7 +15,7 @@ const ctx = (over: Partial<StepContext> = {}): StepContext => ({
   maxPerSecond: 100e6 / 8, // 100 Mbit/s
   ...over,
 });
-const sample = (raw: bigint, width: 32 | 64 = 64, instance = "if:1") => ({ raw, width, instance });
+const sample = (raw: bigint, width: 32 | 64 = 64, instance = 1) => ({ raw, width, instance });
 
 /** Feed raw values through step() and return the totals after each. */
 function totals(raws: bigint[], width: 32 | 64 = 64, c: StepContext = ctx()): number[] {
@@ -99,12 +99,12 @@ describe("step", () => {
   });
 
   it("keeps the total continuous when the row moves to another index", () => {
-    let state = step(undefined, sample(100n, 64, "if:3"), ctx()).state;
-    state = step(state, sample(600n, 64, "if:3"), ctx()).state;
-    const moved = step(state, sample(50_000n, 64, "if:7"), ctx());
+    let state = step(undefined, sample(100n, 64, 3), ctx()).state;
+    state = step(state, sample(600n, 64, 3), ctx()).state;
+    const moved = step(state, sample(50_000n, 64, 7), ctx());
     expect(moved).toMatchObject({ outcome: "moved", delta: 0 });
     expect(moved.state.total).toBe(500);
-    expect(step(moved.state, sample(50_300n, 64, "if:7"), ctx()).state.total).toBe(800);
+    expect(step(moved.state, sample(50_300n, 64, 7), ctx()).state.total).toBe(800);
   });
 
   it("re-baselines when the device falls back from 64-bit to 32-bit counters", () => {

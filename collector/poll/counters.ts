@@ -24,12 +24,12 @@ export type CounterWidth = 32 | 64;
 export interface CounterSample {
   raw: bigint;
   width: CounterWidth;
-  /** What the raw value belongs to (e.g. `if:7` or `queue:12`); a change means the row moved. */
-  instance: string;
+  /** What the raw value belongs to (an interface or queue row, see read-plan.ts's instanceOf); a change means the row moved. */
+  instance: number;
 }
 
 export interface CounterState {
-  instance: string;
+  instance: number;
   width: CounterWidth;
   raw: bigint;
   /** The clean total exported to Prometheus, in the counter's unit (bytes, packets). */

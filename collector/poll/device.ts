@@ -3,6 +3,7 @@
 // I/O and keeps the state that must survive between scrapes (counters, resolved indexes, failures).
 import type { Logger } from "pino";
 import { METRICS } from "../../core/contract.js";
+import { DIRECTIONS } from "../../core/model.js";
 import {
   PollScope,
   SnmpClient,
@@ -12,7 +13,8 @@ import {
   type Row,
   type SnmpValue,
 } from "../snmp/session.js";
-import { detectReboot, step, ticksToSeconds, type CounterState, type StepOutcome } from "./counters.js";
+import { CounterBank } from "./counter-bank.js";
+import { detectReboot, step, ticksToSeconds, type StepOutcome } from "./counters.js";
 import {
   countHotspotSessions,
   hotspotServerId,
@@ -39,8 +41,11 @@ import {
 } from "./plan.js";
 import {
   compileReadPlan,
+  counterKeys,
+  directedPrefix,
+  oidsOf,
   queueStatePrefix,
-  type CounterSlot,
+  type LinkSlots,
   type PlannedInterface,
   type ReadPlan,
   type ResolvedLink,
@@ -127,6 +132,8 @@ const HELP: Record<string, string> = {
 };
 
 const DISCONTINUITIES: readonly StepOutcome[] = ["implausible", "reset", "moved"];
+/** The directions of an interface's error and discard counters, in bank slot order. */
+const IN_OUT = ["in", "out"] as const;
 
 function int(v: SnmpValue | undefined): number | undefined {
   return v?.kind === "int" ? v.value : undefined;
@@ -155,7 +162,8 @@ export class DevicePoller {
   private readonly now: () => number;
   private readonly log: Logger;
   private discovery: Discovery | undefined;
-  private readonly counters = new Map<string, CounterState>();
+  /** The counters' states, in the slots of `plan` (the discovery's plan once there is one). */
+  private counted: { plan: ReadPlan; bank: CounterBank } | undefined;
   /** Each OPD queue's raw counters and how long they stood still (queue-state.ts). */
   private readonly queues = new Map<string, QueueWatch>();
   private last: { atMs: number; uptimeTicks: number | undefined } | undefined;
@@ -265,7 +273,7 @@ export class DevicePoller {
    * when the links and hotspots are the same, so an unchanged device is not walked again.
    */
   adoptStateFrom(previous: DevicePoller): void {
-    for (const [key, state] of previous.counters) this.counters.set(key, state);
+    this.counted = previous.counted;
     for (const [key, watch] of previous.queues) this.queues.set(key, watch);
     this.last = previous.last;
     this.restarts = previous.restarts;
@@ -362,7 +370,7 @@ export class DevicePoller {
     const nowMs = this.now();
     if (this.discoveryDue(nowMs)) await this.discover(nowMs, scope);
     let plan = this.discovery!.plan;
-    let values = await this.client.get(plan.oids, scope);
+    let values = await this.client.get(oidsOf(plan), scope);
     // sysUpTime tells a reboot from a wrap. An agent without it (rare; one recording here) is still
     // polled: counters going backwards are then handled as resets, never as negative deltas.
     let uptimeTicks = int(values[plan.uptime]?.value);
@@ -383,7 +391,7 @@ export class DevicePoller {
       } else this.log.info("interface or queue table renumbered; re-resolving indexes");
       await this.discover(this.now(), scope);
       plan = this.discovery!.plan;
-      values = await this.client.get(plan.oids, scope);
+      values = await this.client.get(oidsOf(plan), scope);
       uptimeTicks = int(values[plan.uptime]?.value) ?? uptimeTicks;
     }
     // Garbage with a valid envelope (a counter sent as a string) is a failed poll, not a quiet gap.
@@ -494,12 +502,13 @@ export class DevicePoller {
     this.reportUnresolved(unresolved);
   }
 
-  /** State of links gone from the inventory or the device is dropped; a returning one starts at 0. */
+  /**
+   * Counters carry over to the new plan by key; state of links gone from the inventory or the
+   * device is dropped, and a returning one starts at 0.
+   */
   private forgetCountersOutside(plan: ReadPlan): void {
-    const live = new Set<string>();
-    for (const i of plan.interfaces) for (const slot of [...i.errors, ...i.discards]) live.add(slot.key);
-    for (const link of plan.links) for (const slot of link.counters) live.add(slot.key);
-    for (const key of this.counters.keys()) if (!live.has(key)) this.counters.delete(key);
+    const previous = this.counted && { bank: this.counted.bank, keys: counterKeys(this.counted.plan) };
+    this.counted = { plan, bank: CounterBank.carried(counterKeys(plan), previous) };
     const queues = new Set(plan.links.flatMap((l) => (l.queueState ? [l.queueState.key] : [])));
     for (const key of this.queues.keys()) if (!queues.has(key)) this.queues.delete(key);
   }
@@ -558,10 +567,13 @@ export class DevicePoller {
     return false;
   }
 
-  /** Advance one counter slot and write its clean total (nothing when the agent had no value). */
+  /**
+   * Advance the counter in bank slot `slot` and write its clean total as the series
+   * `name{labels,direction="…"}` (nothing when the agent had no value).
+   */
   private count(
     out: ExpositionWriter,
-    slot: CounterSlot,
+    counter: { slot: number; instance: number; name: string; labels: string; direction: string },
     raw: SnmpValue | undefined,
     ctx: PollContext,
     maxPerSecond: number | undefined,
@@ -570,9 +582,10 @@ export class DevicePoller {
     if (raw?.kind === "counter64") sample = { raw: raw.value, width: 64 };
     else if (raw?.kind === "int") sample = { raw: BigInt(raw.value), width: 32 };
     else return;
+    const bank = this.counted!.bank;
     const result = step(
-      this.counters.get(slot.key),
-      { raw: sample.raw, width: sample.width, instance: slot.instance },
+      bank.get(counter.slot),
+      { raw: sample.raw, width: sample.width, instance: counter.instance },
       {
         elapsedSeconds: ctx.elapsedSeconds,
         rebooted: ctx.rebooted,
@@ -580,14 +593,15 @@ export class DevicePoller {
         maxPerSecond,
       },
     );
-    this.counters.set(slot.key, result.state);
+    bank.set(counter.slot, result.state);
+    const prefix = directedPrefix(counter.name, counter.labels, counter.direction);
     if (result.outcome === "wrapped") this.wraps++;
     else if (result.outcome === "implausible" || result.outcome === "reset" || result.outcome === "moved") {
       this.discontinuities.set(result.outcome, (this.discontinuities.get(result.outcome) ?? 0) + 1);
       if (result.outcome !== "moved")
-        this.log.info({ counter: slot.key, outcome: result.outcome }, "counter sample not counted");
+        this.log.info({ counter: prefix.trimEnd(), outcome: result.outcome }, "counter sample not counted");
     }
-    out.sample(slot.name, "counter", HELP[slot.name]!, slot.prefix, result.state.total);
+    out.sample(counter.name, "counter", HELP[counter.name]!, prefix, result.state.total);
   }
 
   private account(out: ExpositionWriter, plan: ReadPlan, values: Row[], ctx: PollContext): void {
@@ -601,7 +615,7 @@ export class DevicePoller {
           METRICS.interfaceOperUp,
           "gauge",
           HELP[METRICS.interfaceOperUp]!,
-          i.operPrefix,
+          `${METRICS.interfaceOperUp}{${i.labels}} `,
           oper === 1 ? 1 : 0,
         );
       if (speed !== undefined)
@@ -609,19 +623,39 @@ export class DevicePoller {
           METRICS.interfaceSpeedBps,
           "gauge",
           HELP[METRICS.interfaceSpeedBps]!,
-          i.speedPrefix,
+          `${METRICS.interfaceSpeedBps}{${i.labels}} `,
           speed,
         );
       // Packets per second can never exceed bytes per second: the same bound serves errors and discards.
-      for (const slot of i.errors)
-        this.count(out, slot, values[slot.pos]?.value, ctx, bytesPerSecond.get(i.index));
-      for (const slot of i.discards)
-        this.count(out, slot, values[slot.pos]?.value, ctx, bytesPerSecond.get(i.index));
+      const max = bytesPerSecond.get(i.index);
+      const counters = [
+        { name: METRICS.interfaceErrors, pos: i.errors, slot: i.counter },
+        { name: METRICS.interfaceDiscards, pos: i.discards, slot: i.counter + 2 },
+      ];
+      for (const { name, pos, slot } of counters)
+        IN_OUT.forEach((direction, n) =>
+          this.count(
+            out,
+            { slot: slot + n, instance: i.index, name, labels: i.labels, direction },
+            values[pos + n]?.value,
+            ctx,
+            max,
+          ),
+        );
     }
     for (const link of plan.links) {
       const max = link.speedOf ? bytesPerSecond.get(link.speedOf.index) : undefined;
-      for (const slot of link.counters) this.count(out, slot, values[slot.pos]?.value, ctx, max);
-      if (link.queueState) this.writeQueueState(out, link.queueState, link.counters, values);
+      const { instance, name, labels } = link;
+      DIRECTIONS.forEach((direction, n) =>
+        this.count(
+          out,
+          { slot: link.counter + n, instance, name, labels, direction },
+          values[n === 0 ? link.download : link.upload]?.value,
+          ctx,
+          max,
+        ),
+      );
+      if (link.queueState) this.writeQueueState(out, link, values);
     }
     // A queue gone from the table is down while the device answers.
     for (const u of this.discovery?.unresolved ?? []) {
@@ -630,17 +664,13 @@ export class DevicePoller {
     }
   }
 
-  private writeQueueState(
-    out: ExpositionWriter,
-    state: { key: string; prefix: string },
-    counters: CounterSlot[],
-    values: Row[],
-  ): void {
-    const raw = (slot: CounterSlot | undefined): bigint | undefined => {
-      const v = slot === undefined ? undefined : values[slot.pos]?.value;
+  private writeQueueState(out: ExpositionWriter, link: LinkSlots, values: Row[]): void {
+    const state = link.queueState!;
+    const raw = (pos: number): bigint | undefined => {
+      const v = values[pos]?.value;
       return v?.kind === "counter64" ? v.value : v?.kind === "int" ? BigInt(v.value) : undefined;
     };
-    const watch = watchQueue(this.queues.get(state.key), [raw(counters[0]), raw(counters[1])]);
+    const watch = watchQueue(this.queues.get(state.key), [raw(link.download), raw(link.upload)]);
     if (watch === undefined) return;
     this.queues.set(state.key, watch);
     const up = queueUp(watch, stallPolls(this.plan.settings.intervalSeconds));

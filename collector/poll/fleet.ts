@@ -4,13 +4,12 @@ import type { Logger } from "pino";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { METRICS } from "../../core/contract.js";
-import { DIRECTIONS, mbpsFor, mbpsToBps } from "../../core/model.js";
 import type { Inventory } from "../../core/schema.js";
 import { createLanes, LANES, type Lane, type LaneName } from "../snmp/lanes.js";
 import type { ClientContext } from "../snmp/session.js";
 import { FixedBlock } from "../compress.js";
 import { DevicePoller } from "./device.js";
-import { ExpositionWriter, seriesPrefix } from "./exposition.js";
+import { inventoryExposition } from "./inventory-gauges.js";
 import {
   devicePlans,
   inShard,
@@ -128,9 +127,9 @@ export class Fleet {
     this.prepareInventoryGauges();
   }
 
-  /** Compress the inventory gauges now, on the thread pool, not in the first scrape of /metrics. */
+  /** Render (and compress) the inventory gauges now, not in the first scrape of /metrics. */
   private prepareInventoryGauges(): void {
-    for (const block of this.inventoryGauges()) void block.gzipped();
+    this.inventoryGauges();
   }
 
   currentInventory(): Inventory {
@@ -160,9 +159,14 @@ export class Fleet {
    * Swap in a new, already validated inventory, device by device, yielding to the event loop
    * between slices so scrapes keep being answered. A device whose plan is unchanged keeps its
    * poller as it is (session, discovery, counters, backoff); a changed one takes over what still
-   * applies (see DevicePoller.adoptStateFrom). Returns what changed (the caller logs it).
+   * applies (see DevicePoller.adoptStateFrom). `gauges`: the new inventory's gauges, already
+   * rendered (inventoryExposition) off the event loop. Returns what changed (the caller logs it).
    */
-  async reload(inventory: Inventory, updates?: Map<string, PlanUpdate>): Promise<ReloadSummary> {
+  async reload(
+    inventory: Inventory,
+    updates?: Map<string, PlanUpdate>,
+    gauges?: string,
+  ): Promise<ReloadSummary> {
     const summary: ReloadSummary = { unchanged: 0, changed: 0, added: 0, removed: 0 };
     const previous = this.pollers;
     const next = new Map<string, DevicePoller>();
@@ -196,6 +200,8 @@ export class Fleet {
       if (!next.has(id)) summary.removed++;
     }
     this.inventory = inventory;
+    // Rendered by the reload worker: 50,000 OPDs' gauges take a second and more to write.
+    if (gauges !== undefined) this.gaugesOf = { inventory, block: new FixedBlock(gauges) };
     this.prepareInventoryGauges();
     this.reloads.inc({ result: "success" });
     return summary;
@@ -331,40 +337,7 @@ export class Fleet {
   async metrics(): Promise<string> {
     return (
       (await this.registry.metrics()) +
-      this.inventoryGauges()
-        .map((b) => b.text)
-        .join("")
+      (await Promise.all(this.inventoryGauges().map((b) => b.text()))).join("")
     );
   }
-}
-
-/** The inventory's gauges in the text format (pure): allocations, contracts and OPD info. */
-export function inventoryExposition(inventory: Inventory): string {
-  const out = new ExpositionWriter();
-  const gauge = (name: string, help: string, labels: Record<string, string>, value: number) =>
-    out.sample(name, "gauge", help, seriesPrefix(name, labels), value);
-  for (const o of inventory.opds)
-    for (const direction of DIRECTIONS)
-      gauge(
-        METRICS.opdAllocatedBps,
-        "Bandwidth allocated to an OPD in the inventory, bits per second.",
-        { opd: o.id, direction },
-        mbpsToBps(mbpsFor(o.allocated, direction)),
-      );
-  for (const u of inventory.uplinks)
-    for (const direction of DIRECTIONS)
-      gauge(
-        METRICS.uplinkContractedBps,
-        "Bandwidth contracted from an ISP in the inventory, bits per second.",
-        { uplink: u.id, provider: u.provider, direction },
-        mbpsToBps(mbpsFor(u.contracted, direction)),
-      );
-  for (const o of inventory.opds)
-    gauge(
-      METRICS.opdInfo,
-      "One series per OPD in the inventory (value 1), carrying its full name and category.",
-      { opd: o.id, name: o.name, category: o.category },
-      1,
-    );
-  return out.toString();
 }

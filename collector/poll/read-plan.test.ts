@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { IF, MTXR_QUEUE, SYS_UPTIME } from "./oids.js";
 import type { PlannedLink } from "./plan.js";
-import { compileReadPlan, typeProblem } from "./read-plan.js";
+import { compileReadPlan, counterKeys, directedPrefix, oidAt, oidsOf, typeProblem } from "./read-plan.js";
 
 const link = (over: Partial<PlannedLink> & Pick<PlannedLink, "target">): PlannedLink => ({
   owner: "opd",
@@ -51,32 +51,53 @@ describe("compileReadPlan", () => {
       },
     ],
   );
-  const oidOf = (pos: number) => plan.oids[pos];
+  const oidOf = (pos: number) => oidAt(plan, pos);
+  const oids = oidsOf(plan);
 
   it("starts with sysUpTime and reads every OID once", () => {
-    expect(plan.oids[plan.uptime]).toBe(SYS_UPTIME);
-    expect(new Set(plan.oids).size).toBe(plan.oids.length);
+    expect(oids[plan.uptime]).toBe(SYS_UPTIME);
+    expect(new Set(oids).size).toBe(oids.length);
   });
 
   it("maps directions through counterFor: downstream download = out, upstream download = in, queue download = bytes out", () => {
     const [opd, uplink, queue] = plan.links;
-    expect(opd!.counters.map((c) => oidOf(c.pos))).toEqual([`${IF.hcOutOctets}.5`, `${IF.hcInOctets}.5`]);
+    const counters = (l: typeof opd) => [oidOf(l!.download), oidOf(l!.upload)];
+    expect(counters(opd)).toEqual([`${IF.hcOutOctets}.5`, `${IF.hcInOctets}.5`]);
     // ether9 has no HC counters: 32-bit ones
-    expect(uplink!.counters.map((c) => oidOf(c.pos))).toEqual([`${IF.inOctets}.9`, `${IF.outOctets}.9`]);
-    expect(queue!.counters.map((c) => oidOf(c.pos))).toEqual([
-      `${MTXR_QUEUE.bytesOut}.3`,
-      `${MTXR_QUEUE.bytesIn}.3`,
-    ]);
+    expect(counters(uplink)).toEqual([`${IF.inOctets}.9`, `${IF.outOctets}.9`]);
+    expect(counters(queue)).toEqual([`${MTXR_QUEUE.bytesOut}.3`, `${MTXR_QUEUE.bytesIn}.3`]);
     expect(queue!.speedOf).toBeUndefined();
   });
 
-  it("precomputes escaped series prefixes and keys that do not depend on the index", () => {
-    const uplink = plan.links[1]!.counters[0]!;
-    expect(uplink.prefix).toBe(
+  it("escapes each label set once, and keys counters by what they count, not by the index", () => {
+    const uplink = plan.links[1]!;
+    expect(directedPrefix(uplink.name, uplink.labels, "download")).toBe(
       'uplink_bytes_total{uplink="isp",provider="PT \\"ISP\\"",device="core",interface="ether9",direction="download"} ',
     );
-    expect(uplink.key).toBe("link:uplink:isp:core/ether9:download");
-    expect(uplink.instance).toBe("interface:9");
+    expect(plan.interfaces[0]!.labels).toBe('device="core",interface="ether5"');
+    expect(uplink.instance).toBe(9);
+    expect(plan.links[2]!.instance).toBe(-4); // queue 3: not interface 3
+    const keys = counterKeys(plan);
+    expect(keys).toHaveLength(plan.counters);
+    expect(keys[uplink.counter]).toBe("link:uplink:isp:core/ether9:download");
+    expect(keys[uplink.counter + 1]).toBe("link:uplink:isp:core/ether9:upload");
+    expect(keys.slice(plan.interfaces[1]!.counter, plan.interfaces[1]!.counter + 4)).toEqual([
+      "interface:ether9:errors:in",
+      "interface:ether9:errors:out",
+      "interface:ether9:discards:in",
+      "interface:ether9:discards:out",
+    ]);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("reads each interface's errors and discards in and out from consecutive positions", () => {
+    const i = plan.interfaces[0]!;
+    expect([i.errors, i.errors + 1, i.discards, i.discards + 1].map(oidOf)).toEqual([
+      `${IF.inErrors}.5`,
+      `${IF.outErrors}.5`,
+      `${IF.inDiscards}.5`,
+      `${IF.outDiscards}.5`,
+    ]);
   });
 
   it("reads the identity column of name selectors and the queue name, to notice renumbering", () => {
@@ -99,7 +120,7 @@ describe("typeProblem", () => {
       },
     ],
   );
-  const sound = plan.oids.map((oid) => ({
+  const sound = oidsOf(plan).map((oid) => ({
     oid,
     value: oid.startsWith(`${IF.name}.`)
       ? ({ kind: "string", value: "ether5" } as const)

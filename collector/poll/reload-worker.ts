@@ -4,6 +4,7 @@
 // would hand the main thread the whole inventory in a single turn).
 import { parentPort, workerData } from "node:worker_threads";
 import { loadInventory } from "../../core/load.js";
+import { inventoryExposition } from "./inventory-gauges.js";
 import { planUpdates, type PlanDigest, type Shard } from "./plan.js";
 import { LIST_SECTIONS, SLICE, type ReloadMessage } from "./reload.js";
 
@@ -28,8 +29,9 @@ function* messages(): Generator<ReloadMessage> {
   }
   const plans = [...planUpdates(inventory, running, shard)];
   for (let i = 0; i < plans.length; i += SLICE) yield { kind: "plans", plans: plans.slice(i, i + SLICE) };
+  const gauges = !shard || shard.index === 0 ? inventoryExposition(inventory) : undefined;
   const { devices: _d, opds: _o, uplinks: _u, apps: _a, ...rest } = inventory;
-  yield { kind: "done", rest };
+  yield { kind: "done", rest, gauges };
 }
 
 const queue = messages();

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadInventory } from "../../core/load.js";
+import { inventoryExposition } from "./inventory-gauges.js";
 import { planUpdates } from "./plan.js";
 import { assemble, loadInBackground } from "./reload.js";
 
@@ -18,6 +19,14 @@ describe("loadInBackground", () => {
     // Against no running plans, every device comes back as a new plan.
     expect(result.plans).toEqual(planUpdates(direct.inventory, new Map()));
     expect([...result.plans.values()].every((u) => u.kind === "plan")).toBe(true);
+    // The inventory gauges come rendered, for a collector without shards (and for shard 0).
+    expect(result.gauges).toBe(inventoryExposition(direct.inventory));
+  });
+
+  it("renders no inventory gauges for a shard that does not export them", async () => {
+    const result = await loadInBackground(SAMPLE, new Map(), { index: 1, count: 2 });
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.gauges).toBeUndefined();
   });
 
   it("reports every problem of a bad file with its line, and loses nothing", async () => {

@@ -1,8 +1,8 @@
 // Inventory reload off the event loop. Parsing and validating a large inventory takes seconds
 // (the YAML parser reads about 1 MB/s with source positions), and handing a large result back in
 // one message would block the event loop while it is copied. So a worker thread loads and
-// validates the file and works out what changed for each device against the plans in force (by
-// digest), then sends the result in slices, one per turn of the event loop (the main thread asks
+// validates the file, works out what changed for each device against the plans in force (by
+// digest) and renders the inventory gauges, then sends the result in slices, one per turn of the event loop (the main thread asks
 // for each), and scrapes are answered in between. An unchanged device costs a few bytes.
 import type { Worker } from "node:worker_threads";
 import { startModuleWorker } from "../../core/worker.js";
@@ -15,7 +15,7 @@ export type ReloadMessage =
   | { kind: "problems"; problems: Problem[] }
   | { kind: "items"; section: ListSection; items: unknown[] }
   | { kind: "plans"; plans: [string, PlanUpdate][] }
-  | { kind: "done"; rest: Omit<Inventory, ListSection> };
+  | { kind: "done"; rest: Omit<Inventory, ListSection>; gauges: string | undefined };
 
 /** The inventory's long lists: sent in slices, the rest of the inventory in the last message. */
 export const LIST_SECTIONS = ["devices", "opds", "uplinks", "apps"] as const;
@@ -29,6 +29,8 @@ export type Reloaded =
       ok: true;
       inventory: Inventory;
       /** device id → what its poller must do (see Fleet.reload) */ plans: Map<string, PlanUpdate>;
+      /** The inventory gauges as text, for the shard that exports them (shard 0, or no shards). */
+      gauges: string | undefined;
     }
   | { ok: false; problems: Problem[] };
 
@@ -40,13 +42,25 @@ export function assemble(messages: Iterable<ReloadMessage>): Reloaded {
     if (m.kind === "problems") return { ok: false, problems: m.problems };
     if (m.kind === "items") for (const item of m.items) lists[m.section].push(item);
     if (m.kind === "plans") for (const [id, plan] of m.plans) plans.set(id, plan);
-    if (m.kind === "done") return { ok: true, inventory: { ...m.rest, ...lists } as Inventory, plans };
+    if (m.kind === "done")
+      return { ok: true, inventory: { ...m.rest, ...lists } as Inventory, plans, gauges: m.gauges };
   }
   throw new Error("the reload worker stopped before it finished");
 }
 
+/**
+ * The worker's young generation, MiB. Parsing makes objects that mostly live until the inventory is
+ * built; with V8's default (16 MiB semi-spaces) each is copied through large semi-spaces first. A
+ * small one makes the same parse of 1,000 devices × 50 links peak about 40 MiB lower for the same CPU
+ * (measured: 218 → 180 MiB resident for load, plan and gauges of the 10 MB file).
+ */
+export const WORKER_YOUNG_GENERATION_MB = 6;
+
 function startWorker(file: string, running: Map<string, PlanDigest>, shard: Shard | undefined): Worker {
-  return startModuleWorker(import.meta.url, "reload-worker", { workerData: { file, running, shard } });
+  return startModuleWorker(import.meta.url, "reload-worker", {
+    workerData: { file, running, shard },
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+  });
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from "../render/inventory.js";
 import { COLLECTOR_PORT } from "../render/prometheus.js";
 import { resourcesFor, type Resources, type StackSettings } from "../settings.js";
-import { busiestShardLinks, collectorMemoryMb } from "../sizing.js";
+import { busiestShardLinks, collectorMemoryMb, collectorNodeFlags } from "../sizing.js";
 import { IMAGE_USERS } from "../versions.js";
 import { ConfigBundle } from "./config-bundle.js";
 import { serviceContainerArgs } from "./container.js";
@@ -149,6 +149,8 @@ export class Collector extends pulumi.ComponentResource {
               TZ: args.inventory.timezone,
               // The capacity report (/reports) reads its figures from Prometheus.
               KAPASITAS_PROMETHEUS_URL: "http://prometheus:9090",
+              // V8's heap bounded by the container's limit, not the host's memory (infra/sizing.ts).
+              NODE_OPTIONS: collectorNodeFlags(resources.memory_mb).join(" "),
             },
             networks: [
               // `collector` resolves to every shard: the proxy sends /reports to any of them.

@@ -1,11 +1,13 @@
 // PDF: cover (evidence, grand total), executive summary, city proposal, budget, signature block,
-// allocation plan, rankings, one block per OPD and uplink (figures table, monthly p95 trend chart,
-// proposal, gaps), and the methodology. Tables wrap their cells and continue across pages, never
+// allocation plan, rankings, one block per OPD and uplink (figures table, monthly p95 trend chart
+// and daily p95 chart side by side, proposal, gaps, monthly p95 table; three blocks a page), and the
+// methodology. Tables wrap their cells and continue across pages, never
 // cut. Charts are pdfkit vector graphics; fonts are embedded (DejaVu Sans Condensed).
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import PDFDocument from "pdfkit";
 import { BITS_PER_MBPS, trendAt } from "../figures.js";
+import { monthStart } from "../period.js";
 import type { DirectionFigures, EntityReport, Report } from "../engine.js";
 import type { Formatter } from "../i18n.js";
 import {
@@ -34,6 +36,17 @@ const EMBEDDED: Record<"Helvetica" | "Helvetica-Bold", string> = {
   "Helvetica-Bold": "DejaVuSansCondensed-Bold.ttf",
 };
 
+let fontData: Record<string, Buffer> | null | undefined;
+
+/** The embedded fonts' bytes, read once per process (or null without fonts-dejavu-core). */
+function embeddedFonts(): Record<string, Buffer> | null {
+  if (fontData === undefined) {
+    const files = embeddedFontFiles();
+    fontData = files && Object.fromEntries(Object.entries(files).map(([n, p]) => [n, readFileSync(p)]));
+  }
+  return fontData;
+}
+
 export function embeddedFontFiles(): Record<string, string> | null {
   const found: Record<string, string> = {};
   for (const [name, file] of Object.entries(EMBEDDED)) {
@@ -48,6 +61,8 @@ const MARGIN = 40;
 const PAGE = { width: 595.28, height: 841.89 }; // A4
 const CONTENT_WIDTH = PAGE.width - 2 * MARGIN;
 const BOTTOM = PAGE.height - MARGIN - 14; // room for the footer
+/** The per-entity charts' height: small enough for three OPDs a page. */
+const CHART_HEIGHT = 56;
 const COLOURS = {
   download: "#1f77b4",
   upload: "#ff7f0e",
@@ -207,26 +222,20 @@ function drawRankedBars(
   doc.y = bottom + 16;
 }
 
-/** Monthly p95, both directions, with the fitted download/upload trends and allocation x threshold. */
-function drawTrendChart(
-  doc: Doc,
-  report: Report,
-  f: Formatter,
-  e: EntityReport,
-  x: number,
-  y: number,
-  w: number,
-  h: number,
-): void {
-  const months = report.months;
-  const limitMbps = (d: DirectionFigures) =>
-    (d.allocatedBps * report.planning.saturation_threshold) / BITS_PER_MBPS;
-  const values = [e.download, e.upload].flatMap((d) => d.monthly.map((m) => (m.p95Bps ?? 0) / BITS_PER_MBPS));
-  const yMax = Math.max(1e-6, ...values, limitMbps(e.download), limitMbps(e.upload)) * 1.1;
-  const px = (i: number) =>
-    x + 28 + (months.length <= 1 ? (w - 28) / 2 : (i / (months.length - 1)) * (w - 36));
-  const py = (mbps: number) => y + h - 12 - (mbps / yMax) * (h - 16);
+/** Where a chart goes: its frame, in points. */
+interface Area {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
+/**
+ * A chart's frame and its horizontal grid at 0, half and the top value, labelled on the left;
+ * returns the y of a value (the plot leaves 12 pt below for the x labels).
+ */
+function chartFrame(doc: Doc, f: Formatter, { x, y, w, h }: Area, yMax: number): (mbps: number) => number {
+  const py = (mbps: number) => y + h - 12 - (mbps / yMax) * (h - 16);
   doc.rect(x, y, w, h).lineWidth(0.3).strokeColor(COLOURS.grid).stroke();
   doc.font("Helvetica").fontSize(5.5).fillColor(COLOURS.muted);
   for (const frac of [0, 0.5, 1]) {
@@ -239,6 +248,19 @@ function drawTrendChart(
       .stroke();
     doc.text(f.number(v, 1), x + 1, py(v) - 3, { width: 25, align: "right", lineBreak: false });
   }
+  return py;
+}
+
+/** Monthly p95, both directions, with the fitted download/upload trends and allocation x threshold. */
+function drawTrendChart(doc: Doc, report: Report, f: Formatter, e: EntityReport, { x, y, w, h }: Area): void {
+  const months = report.months;
+  const limitMbps = (d: DirectionFigures) =>
+    (d.allocatedBps * report.planning.saturation_threshold) / BITS_PER_MBPS;
+  const values = [e.download, e.upload].flatMap((d) => d.monthly.map((m) => (m.p95Bps ?? 0) / BITS_PER_MBPS));
+  const yMax = Math.max(1e-6, ...values, limitMbps(e.download), limitMbps(e.upload)) * 1.1;
+  const px = (i: number) =>
+    x + 28 + (months.length <= 1 ? (w - 28) / 2 : (i / (months.length - 1)) * (w - 36));
+  const py = chartFrame(doc, f, { x, y, w, h }, yMax);
   const step = Math.max(1, Math.ceil(months.length / 6));
   months.forEach((m, i) => {
     if (i % step === 0 || i === months.length - 1) {
@@ -286,27 +308,107 @@ function drawTrendChart(
         .undash();
     }
   }
-  // legend
-  const legend: [string, string][] = [
+  legendAbove(doc, x, y, w, [
     [COLOURS.download, f.t.download],
     [COLOURS.upload, f.t.upload],
     [COLOURS.limit, f.t.threshold],
     [COLOURS.trend, f.t.trendMbps.split(" ")[0]!],
-  ];
-  legend.forEach(([colour, label], i) => {
-    const lx = x + 32 + i * ((w - 36) / 4);
-    // Above the frame, outside the plotted area: never over a line.
+  ]);
+}
+
+/** Day offsets of the first day of each month of the period (the daily chart's x labels), once per report. */
+const monthDays = new WeakMap<Report, { day: number; month: number }[]>();
+function monthTicks(report: Report): { day: number; month: number }[] {
+  let ticks = monthDays.get(report);
+  if (!ticks) {
+    const start = report.period.start.getTime();
+    ticks = report.months.map((m) => ({
+      month: m,
+      day: Math.max(0, Math.round((monthStart(m, report.timeZone).getTime() - start) / 86_400_000)),
+    }));
+    monthDays.set(report, ticks);
+  }
+  return ticks;
+}
+
+/**
+ * Daily p95 of both directions against the allocation (solid) and allocation × threshold (dashed
+ * red); a day at or above the threshold is marked red. The y-axis always reaches the allocation.
+ * Legend above the frame, outside the plotted area.
+ */
+function drawDailyChart(doc: Doc, report: Report, f: Formatter, e: EntityReport, { x, y, w, h }: Area): void {
+  const threshold = report.planning.saturation_threshold;
+  const directions = [e.download, e.upload];
+  const days = Math.max(...directions.map((d) => d.dailyP95Bps.length), 1);
+  const mbpsOf = (bps: number) => bps / BITS_PER_MBPS;
+  let top = Math.max(...directions.map((d) => mbpsOf(d.allocatedBps)));
+  for (const d of directions) for (const v of d.dailyP95Bps) if (v === v && mbpsOf(v) > top) top = mbpsOf(v);
+  const yMax = Math.max(1e-6, top) * 1.1;
+  const left = x + 28;
+  const plotW = w - 32;
+  const px = (i: number) => left + (days <= 1 ? plotW / 2 : (i / (days - 1)) * plotW);
+  const py = chartFrame(doc, f, { x, y, w, h }, yMax);
+  const ticks = monthTicks(report);
+  const every = Math.max(1, Math.ceil(ticks.length / 6));
+  ticks.forEach((t, i) => {
+    if (i % every !== 0) return;
+    const tx = Math.min(Math.max(px(t.day) - 10, x + 1), x + w - 21);
+    doc.text(f.shortMonth(t.month), tx, y + h - 9, { width: 20, align: "center", lineBreak: false });
+  });
+  for (const d of directions) {
+    const allocation = mbpsOf(d.allocatedBps);
+    doc
+      .moveTo(left, py(allocation))
+      .lineTo(x + w - 4, py(allocation))
+      .lineWidth(0.6);
+    doc.strokeColor(COLOURS.text).stroke();
+    doc.moveTo(left, py(allocation * threshold)).lineTo(x + w - 4, py(allocation * threshold));
+    doc.lineWidth(0.6).dash(2, { space: 2 }).strokeColor(COLOURS.limit).stroke().undash();
+  }
+  for (const d of directions) {
+    const colour = d.direction === "download" ? COLOURS.download : COLOURS.upload;
+    const limit = mbpsOf(d.allocatedBps) * threshold;
+    let started = false;
+    d.dailyP95Bps.forEach((v, i) => {
+      if (v !== v) {
+        started = false;
+        return;
+      }
+      if (started) doc.lineTo(px(i), py(mbpsOf(v)));
+      else doc.moveTo(px(i), py(mbpsOf(v)));
+      started = true;
+    });
+    doc.lineWidth(0.6).strokeColor(colour).stroke();
+    // Status colour: a saturated day is red.
+    d.dailyP95Bps.forEach((v, i) => {
+      if (v === v && mbpsOf(v) >= limit) doc.circle(px(i), py(mbpsOf(v)), 0.9);
+    });
+    doc.fill(COLOURS.bad);
+  }
+  legendAbove(doc, x, y, w, [
+    [COLOURS.download, f.t.download],
+    [COLOURS.upload, f.t.upload],
+    [COLOURS.text, f.t.allocationLine],
+    [COLOURS.limit, f.t.threshold],
+  ]);
+}
+
+/** A chart's legend: above its frame, outside the plotted area, never over a line. */
+function legendAbove(doc: Doc, x: number, y: number, w: number, entries: [string, string][]): void {
+  const slot = (w - 36) / entries.length;
+  entries.forEach(([colour, label], i) => {
+    const lx = x + 32 + i * slot;
     doc.rect(lx, y - 6, 6, 3).fill(colour);
     doc
       .fillColor(COLOURS.muted)
       .fontSize(5.5)
-      .text(label, lx + 8, y - 7.5, { width: (w - 36) / 4 - 10, lineBreak: false });
+      .text(label, lx + 8, y - 7.5, { width: slot - 10, lineBreak: false });
   });
 }
 
 function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): void {
   const { t } = f;
-  ensureSpace(doc, 215);
+  ensureSpace(doc, 225); // a block stays on one page: title, table, charts, text, months
   const title = `${e.shortName} — ${e.name}${e.kind === "opd" ? ` (${f.category(e.category)})` : ""}`;
   doc.font("Helvetica-Bold").fontSize(9.5).fillColor(COLOURS.text);
   doc.text(title, MARGIN, doc.y, { width: CONTENT_WIDTH });
@@ -321,6 +423,7 @@ function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): v
       { key: "util", header: t.p95Utilisation, kind: "ratio" },
       { key: "hours", header: t.hoursAbove, kind: "hours" },
       { key: "coverage", header: t.coverage, kind: "ratio" },
+      { key: "fiveMinute", header: t.fiveMinuteShare, kind: "ratio" },
       { key: "trend", header: t.trendMbps, kind: "mbps" },
       { key: "trendPct", header: t.trendPercent, kind: "ratio" },
       { key: "saturation", header: t.saturation, kind: "text" },
@@ -330,25 +433,39 @@ function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): v
       d.allocatedBps / BITS_PER_MBPS,
       d.meanBps === null ? null : d.meanBps / BITS_PER_MBPS,
       d.peakBps === null ? null : d.peakBps / BITS_PER_MBPS,
-      d.p95Bps === null ? null : d.p95Bps / BITS_PER_MBPS,
+      // "≥": a p95 resting partly on imported averages coarser than 5 minutes is a lower bound.
+      d.p95Bps === null
+        ? null
+        : d.p95LowerBound
+          ? `≥ ${f.number(d.p95Bps / BITS_PER_MBPS, 1)}`
+          : d.p95Bps / BITS_PER_MBPS,
       d.p95Utilisation,
       d.hoursAboveThreshold,
       d.coverage,
+      d.fiveMinuteShare,
       d.trend ? d.trend.slopeBpsPerMonth / BITS_PER_MBPS : null,
       d.trend ? d.trend.ratioPerMonth : null,
       f.saturation(d.saturation),
     ]),
   };
-  drawTable(doc, table, f, [8, 8, 7, 7, 8, 7, 7, 7, 7, 7, 17], 6.5);
-  doc.y += 8; // the chart's legend sits above its frame
-  const chartTop = doc.y - 4;
-  const chartWidth = CONTENT_WIDTH * 0.48;
-  drawTrendChart(doc, report, f, e, MARGIN, chartTop, chartWidth, 92);
+  drawTable(doc, table, f, [8, 8, 7, 7, 8, 7, 7, 7, 6, 7, 7, 15], 6.5);
+  // Two charts side by side, each titled, its legend above its frame: the monthly trend and the
+  // daily p95 against the allocation.
+  ensureSpace(doc, 16 + CHART_HEIGHT + 8);
+  const chartTop = doc.y + 16;
+  const half = (CONTENT_WIDTH - 12) / 2;
+  const charts = [
+    [t.chartTrend, MARGIN, drawTrendChart],
+    [t.dailyP95, MARGIN + half + 12, drawDailyChart],
+  ] as const;
+  for (const [title, x, draw] of charts) {
+    doc.font("Helvetica-Bold").fontSize(6.5).fillColor(COLOURS.text);
+    doc.text(title, x, chartTop - 17, { width: half, lineBreak: false });
+    draw(doc, report, f, e, { x, y: chartTop, w: half, h: CHART_HEIGHT });
+  }
+  doc.y = chartTop + CHART_HEIGHT + 6;
 
-  // Recommendation and gaps, to the right of the chart.
-  const tx = MARGIN + chartWidth + 12;
-  const tw = CONTENT_WIDTH - chartWidth - 12;
-  doc.y = chartTop;
+  // Below the charts, two columns: what is paid and measured (with the gaps), and the proposal.
   const rec = e.recommendation;
   const planned = report.plan.rows.find((r) => r.id === e.id);
   const proposal: [string, string] =
@@ -389,29 +506,40 @@ function entityBlock(doc: Doc, report: Report, f: Formatter, e: EntityReport): v
           ] as [string, string],
         ]),
   ];
-  for (const [label, value] of lines) {
-    doc.font("Helvetica-Bold").fontSize(7).fillColor(COLOURS.text).text(label, tx, doc.y, { width: tw });
-    doc.font("Helvetica").fontSize(7).text(value, tx, doc.y, { width: tw });
-    doc.y += 2;
+  const columns = [
+    { x: MARGIN, lines: lines.slice(0, 3) },
+    { x: MARGIN + half + 12, lines: lines.slice(3) },
+  ];
+  const textTop = doc.y;
+  let textBottom = textTop;
+  for (const column of columns) {
+    doc.y = textTop;
+    for (const [label, value] of column.lines) {
+      doc.font("Helvetica-Bold").fontSize(6.5).fillColor(COLOURS.text);
+      doc.text(`${label}: `, column.x, doc.y, { width: half, continued: true });
+      doc.font("Helvetica").text(value);
+      doc.y += 1;
+    }
+    textBottom = Math.max(textBottom, doc.y);
   }
+  doc.y = textBottom;
   const gaps = e.download.gaps.length >= e.upload.gaps.length ? e.download.gaps : e.upload.gaps;
-  doc
-    .font("Helvetica-Bold")
-    .fontSize(7)
-    .text(`${t.gaps} (${f.number(gaps.length, 0)})`, tx, doc.y, { width: tw });
-  doc.font("Helvetica").fontSize(6.5);
-  for (const g of gaps.slice(0, 3)) {
-    const hours = (g.endS - g.startS) / 3600;
-    doc.text(
-      `${f.dateTime(new Date(g.startS * 1000))} – ${f.dateTime(new Date(g.endS * 1000))} ${t.wib} (${f.number(hours, 1)} ${f.lang === "id" ? "jam" : "h"})`,
-      tx,
-      doc.y,
-      { width: tw },
-    );
-  }
-  if (gaps.length > 3) doc.text(`+ ${gaps.length - 3}`, tx, doc.y, { width: tw });
+  const gapText = gaps
+    .slice(0, 3)
+    .map(
+      (g) =>
+        `${f.dateTime(new Date(g.startS * 1000))} – ${f.dateTime(new Date(g.endS * 1000))} ${t.wib} (${f.number((g.endS - g.startS) / 3600, 1)} ${f.lang === "id" ? "jam" : "h"})`,
+    )
+    .concat(gaps.length > 3 ? [`+ ${gaps.length - 3}`] : [])
+    .join("; ");
+  doc.font("Helvetica-Bold").fontSize(6.5).fillColor(COLOURS.text);
+  doc.text(`${t.gaps} (${f.number(gaps.length, 0)})${gapText ? ": " : ""}`, MARGIN, doc.y, {
+    width: CONTENT_WIDTH,
+    continued: gapText !== "",
+  });
+  if (gapText) doc.font("Helvetica").text(gapText);
   doc.x = MARGIN;
-  doc.y = Math.max(doc.y, chartTop + 92) + 6;
+  doc.y += 4;
   // The chart's numbers, month by month (a year fits; longer ranges show their last 12 months).
   const shown = report.months.slice(-12);
   const offset = report.months.length - shown.length;
@@ -666,10 +794,13 @@ function footers(doc: Doc, report: Report, f: Formatter): void {
 
 export async function renderPdf(report: Report, f: Formatter): Promise<Buffer> {
   const { t } = f;
-  const fonts = embeddedFontFiles();
+  const fonts = embeddedFonts();
   const doc = new PDFDocument({
     size: "A4",
-    font: fonts?.Helvetica ?? "Helvetica", // or pdfkit adds its (unembedded) default font
+    // No default font when ours are embedded: pdfkit would otherwise load its (unembedded)
+    // Helvetica, or, given our file here, cache it by its PostScript name so that every later
+    // font("Helvetica") parsed the file again (6 s of a fiscal-year report's CPU went there).
+    font: fonts ? (null as unknown as string) : "Helvetica",
     margin: MARGIN,
     bufferPages: true,
     info: {
@@ -678,7 +809,8 @@ export async function renderPdf(report: Report, f: Formatter): Promise<Buffer> {
       Creator: "kapasitas",
     },
   });
-  for (const [name, path] of Object.entries(fonts ?? {})) doc.registerFont(name, path);
+  for (const [name, data] of Object.entries(fonts ?? {})) doc.registerFont(name, data);
+  doc.font("Helvetica");
   const chunks: Buffer[] = [];
   doc.on("data", (chunk: Buffer) => chunks.push(chunk));
   const finished = new Promise<void>((resolve, reject) => {
@@ -747,6 +879,12 @@ export async function renderPdf(report: Report, f: Formatter): Promise<Buffer> {
     if (entities.length === 0) continue;
     doc.addPage();
     heading(doc, title, 16);
+    if (entities.some((e) => e.download.coarserShare || e.upload.coarserShare)) {
+      doc.font("Helvetica").fontSize(8).fillColor(COLOURS.text).text(t.lowerBoundNote, MARGIN, doc.y, {
+        width: CONTENT_WIDTH,
+      });
+      doc.moveDown(0.5);
+    }
     for (const e of entities) entityBlock(doc, report, f, e);
   }
 
