@@ -23,6 +23,8 @@ interface ReportOptions {
   concurrency: string;
   timeout: string;
   maxYears: string;
+  /** false with --no-remote-read. */
+  remoteRead: boolean;
 }
 
 /** `--out` cannot be created or written: exit 4, with the reason, never a stack trace. */
@@ -132,6 +134,7 @@ async function runReport(options: ReportOptions, { generate, validateRequest }: 
     prometheusUrl: options.prometheus,
     concurrency: Math.max(1, Number.parseInt(options.concurrency, 10) || 3),
     timeoutMs,
+    remoteRead: options.remoteRead,
     onProgress: (done, total) => progress.update(done, total),
   });
   progress.done();
@@ -162,7 +165,11 @@ export function registerReportCommands(program: Command): void {
       process.env.KAPASITAS_PROMETHEUS_URL ?? DEFAULT_PROMETHEUS_URL,
     )
     .option("-o, --out <dir>", "directory for the files", ".")
-    .option("--concurrency <n>", "range queries in flight at once", "3")
+    .option("--concurrency <n>", "range queries in flight at once (query API only)", "3")
+    .option(
+      "--no-remote-read",
+      "read series with the query API only, even from a Prometheus that serves remote read",
+    )
     .option("--timeout <duration>", "give up on a Prometheus request after this long (30s, 2m)", "120s")
     .option(
       "--max-years <n>",

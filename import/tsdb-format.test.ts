@@ -5,7 +5,6 @@ import { describe, expect, it } from "vitest";
 import {
   chunkRecord,
   compareLabels,
-  crc32c,
   emptyTombstones,
   encodeIndex,
   segmentHeader,
@@ -13,6 +12,7 @@ import {
   xorChunk,
   type LabelPairs,
 } from "./tsdb-format.js";
+import { crc32c, readXorChunk } from "../report/tsdb-chunk.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
@@ -63,6 +63,57 @@ describe("TSDB block format", () => {
     const chunk = xorChunk(ODD_TIMES, ODD_VALUES, 0, ODD_TIMES.length);
     // The segment holds len, encoding, data, CRC; compare from the encoding byte.
     expect(hex(chunkRecord(chunk)).slice(2)).toBe(PROMTOOL_ODD_CHUNK);
+  });
+
+  it("promtool's XOR chunks read back to their samples, bit for bit (report/tsdb-chunk.ts)", () => {
+    const read = (bytes: Uint8Array, from: number, to: number) => {
+      const samples: [number, number, boolean][] = [];
+      readXorChunk(bytes, from, to, (t, v, stale) => samples.push([t, v, stale]));
+      return samples;
+    };
+    // The segment: 8-byte header, then per chunk uvarint length (< 128 here), encoding, data, CRC.
+    const file = Buffer.from(PROMTOOL_CHUNKS, "hex");
+    const firstLength = file[8]!;
+    const first = read(file, 10, 10 + firstLength);
+    const t0 = 1700000000000;
+    expect(first).toEqual([1.5, 2.25, 2.25, 1e9, 123456.789].map((v, k) => [t0 + k * 300_000, v, false]));
+    const secondAt = 10 + firstLength + 4;
+    expect(read(file, secondAt + 2, secondAt + 2 + file[secondAt]!)).toEqual([
+      [t0, 0, false],
+      [t0 + 3_600_000, -3, false],
+    ]);
+    const odd = Buffer.from(PROMTOOL_ODD_CHUNK, "hex");
+    expect(read(odd, 1, odd.length - 4)).toEqual(ODD_TIMES.map((t, k) => [t, ODD_VALUES[k], false]));
+  });
+
+  it("XOR chunks written here read back bit for bit, NaN and the staleness marker included", () => {
+    const times: number[] = [];
+    const values: number[] = [];
+    let t = 1735664400000;
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let k = 0; k < 1000; k++) {
+      t += [300_000, 300_000, 299_999, 60_000, 9_000_000][Math.floor(next() * 5)]!;
+      times.push(t);
+      values.push([next() * 1e9, Math.round(next() * 100), 0, -next(), NaN][Math.floor(next() * 5)]!);
+    }
+    times.push(t + 300_000);
+    // The staleness marker's bits set in place: a NaN kept in a JS array may lose its payload.
+    const withStale = new Float64Array([...values, 0]);
+    new Uint32Array(withStale.buffer).set([2, 0x7ff00000], 2 * values.length);
+    values.push(NaN);
+    const chunk = xorChunk(times, withStale, 0, times.length);
+    const seen: number[] = [];
+    const staleAt: number[] = [];
+    readXorChunk(chunk, 0, chunk.length, (time, value, isStale) => {
+      expect(time).toBe(times[seen.length]);
+      expect(value).toBe(values[seen.length]);
+      if (isStale) staleAt.push(seen.length);
+      seen.push(value);
+    });
+    expect(seen).toHaveLength(times.length);
+    expect(staleAt).toEqual([times.length - 1]);
+    expect(() => readXorChunk(chunk, 0, chunk.length - 3, () => {})).toThrow(/ends inside a sample/);
   });
 
   it("the index is promtool's bytes", () => {

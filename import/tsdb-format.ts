@@ -4,6 +4,8 @@
 // each section with its CRC32-Castagnoli), the empty tombstones file, meta.json and the block's ULID.
 // The format: prometheus/tsdb/docs/format/{index,chunks,tombstones}.md. Pure: bytes in, bytes out.
 
+import { crc32c } from "../report/tsdb-chunk.js";
+
 /** A series' labels as Prometheus holds them: [name, value] pairs sorted by name, `__name__` included. */
 export type LabelPairs = readonly (readonly [string, string])[];
 
@@ -29,23 +31,6 @@ export const INDEX_MAGIC = 0xbaaad700;
 export const TOMBSTONES_MAGIC = 0x0130ba30;
 /** tsdb/chunkenc: EncXOR. */
 export const ENCODING_XOR = 1;
-
-// CRC32 with the Castagnoli polynomial (reflected 0x82F63B78), as Go's crc32.MakeTable(crc32.Castagnoli).
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-export function crc32c(bytes: Uint8Array, from = 0, to = bytes.length): number {
-  let crc = 0xffffffff;
-  for (let i = from; i < to; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 const TWO_32 = 4294967296;
 const utf8 = new TextEncoder();

@@ -40,7 +40,7 @@ export interface Availability {
 /** The count of recorded series (OPDs and uplinks) holding a sample in the day ending at each step. */
 export function availabilityQuery(): string {
   const names = [RECORDED.opdBits, RECORDED.uplinkBits].join("|");
-  // 1 s short of a day, as slotQuery: a sample at midnight belongs to the day it ends, not both.
+  // 1 s short of a day, as the report's slots (SLOT_WINDOW_SECONDS): a sample at midnight belongs to the day it ends, not both.
   return `count(last_over_time({__name__=~"${names}"}[${DAY_S - 1}s]))`;
 }
 

@@ -24,7 +24,8 @@ import {
 } from "./figures.js";
 import { fiscalYearLastMonth, fiscalYearOf, fiscalYearRange, monthsIn, type Period } from "./period.js";
 import type { Labels } from "./matrix.js";
-import { chunkRange, mapLimit, type PrometheusClient } from "./prometheus.js";
+import { chunkRange, type PrometheusClient } from "./prometheus.js";
+import type { SeriesSelector } from "./remote-read.js";
 import { ReportProblem } from "./problems.js";
 import {
   allocationPlan,
@@ -246,9 +247,7 @@ export interface BuildOptions {
  * step - 1 s takes only a sample inside the slot: a plain selector would reach back 5 minutes and
  * carry the last value before a gap into the gap's first slot.
  */
-export function slotQuery(metric: string, stepS = SLOT_SECONDS): string {
-  return `last_over_time(${metric}[${stepS - 1}s])`;
-}
+export const SLOT_WINDOW_SECONDS = SLOT_SECONDS - 1;
 
 type SeriesKey = `${EntityKind}\0${string}\0${Direction}`;
 const keyOf = (kind: EntityKind, id: string, direction: Direction): SeriesKey =>
@@ -326,9 +325,9 @@ const SOURCES: Record<EntityKind, Source> = {
 };
 
 /** `metric{label=~"a|b"}`: one batch's series (ids are slugs; escaped all the same). */
-export function batchSelector(source: Source, ids: readonly string[]): string {
+export function batchSelector(source: Source, ids: readonly string[]): SeriesSelector {
   const alternatives = ids.map((id) => id.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&")).join("|");
-  return `${source.metric}{${source.idLabel}=~${JSON.stringify(alternatives)}}`;
+  return { metric: source.metric, matchers: [{ name: source.idLabel, op: "=~", value: alternatives }] };
 }
 
 /** Small answers first: the allocations in force and the ids Prometheus holds in the period. */
@@ -378,18 +377,10 @@ async function fetchBatch(
   startS: number,
   slots: number,
   endS: number,
-  onQuery: () => void,
+  onQuery: (parts: number) => void,
 ): Promise<Pick<Fetched, "series" | "basis">> {
   const { client } = options;
-  const chunks = slots > 0 ? chunkRange(startS + SLOT_SECONDS, endS, SLOT_SECONDS) : [];
   const kinds = (["opd", "uplink"] as const).filter((k) => batch.some((e) => e.kind === k));
-  const tasks = kinds.flatMap((kind) => {
-    const selector = batchSelector(
-      SOURCES[kind],
-      batch.filter((e) => e.kind === kind).map((e) => e.id),
-    );
-    return chunks.map((chunk) => ({ source: SOURCES[kind], selector, chunk }));
-  });
   const wanted = new Set(batch.map((e) => `${e.kind}/${e.id}`));
   const series = new Map<SeriesKey, Float64Array>();
   const basis = new Map<SeriesKey, Uint32Array>();
@@ -413,22 +404,34 @@ async function fetchBatch(
     }
     return { values, basis: held };
   };
-  await mapLimit(tasks, options.concurrency ?? 3, async (task) => {
-    await client.queryRangeInto(slotQuery(task.selector), task.chunk, SLOT_SECONDS, (labels) => {
-      const target = seriesFor(task.source.kind, labels, task.source.idLabel);
-      if (!target) return null;
-      const { values, basis: held } = target;
-      const step = stepOfLabels(labels);
-      return (t, value) => {
-        const slot = Math.round((t - startS) / SLOT_SECONDS) - 1;
-        if (slot >= 0 && slot < slots && Number.isFinite(value) && takes(held[slot]!, step)) {
-          values[slot] = value;
-          held[slot] = step;
-        }
-      };
-    });
-    onQuery();
-  });
+  if (slots === 0) return { series, basis };
+  for (const kind of kinds) {
+    const source = SOURCES[kind];
+    const selector = batchSelector(
+      source,
+      batch.filter((e) => e.kind === kind).map((e) => e.id),
+    );
+    await client.lastOverTimeInto(
+      selector,
+      { startS: startS + SLOT_SECONDS, endS },
+      SLOT_SECONDS,
+      SLOT_WINDOW_SECONDS,
+      (labels) => {
+        const target = seriesFor(kind, labels, source.idLabel);
+        if (!target) return null;
+        const { values, basis: held } = target;
+        const step = stepOfLabels(labels);
+        return (t, value) => {
+          const slot = Math.round((t - startS) / SLOT_SECONDS) - 1;
+          if (slot >= 0 && slot < slots && Number.isFinite(value) && takes(held[slot]!, step)) {
+            values[slot] = value;
+            held[slot] = step;
+          }
+        };
+      },
+      { concurrency: options.concurrency ?? 3, onDone: onQuery },
+    );
+  }
   return { series, basis };
 }
 
@@ -689,7 +692,7 @@ export async function buildReport(options: BuildOptions): Promise<Report> {
       startS,
       slots,
       measuredEnd.getTime() / 1000,
-      () => options.onProgress?.(++done, total),
+      (parts) => options.onProgress?.((done += parts), total),
     );
     lastSlotEnd = Math.max(lastSlotEnd, lastSampleEndS(series.values(), startS, SLOT_SECONDS) ?? -1);
     for (const input of batch) {

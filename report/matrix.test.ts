@@ -1,6 +1,6 @@
 // The range-query reader against JSON.parse on the shapes Prometheus writes.
 import { describe, expect, it } from "vitest";
-import { readMatrix } from "./matrix.js";
+import { promFloat, readMatrix } from "./matrix.js";
 
 function read(body: unknown): { labels: Record<string, string>; samples: [number, number][] }[] {
   const out: { labels: Record<string, string>; samples: [number, number][] }[] = [];
@@ -13,7 +13,7 @@ function read(body: unknown): { labels: Record<string, string>; samples: [number
 }
 
 describe("readMatrix", () => {
-  it("reads every series and sample, numbers exactly as Number() reads them", () => {
+  it("reads every series and sample, numbers exactly as Number() reads them, Prometheus's ±Inf too", () => {
     const values = [
       "7001711.675506123",
       "12345678.123456789",
@@ -23,6 +23,7 @@ describe("readMatrix", () => {
       "-2.5",
       "NaN",
       "+Inf",
+      "-Inf",
       "0.1",
     ];
     const body = {
@@ -45,7 +46,8 @@ describe("readMatrix", () => {
       { opd: 'we"ird}{,[', direction: "upload" },
       {},
     ]);
-    expect(series[0]!.samples.map(([, v]) => v)).toEqual(values.map(Number));
+    expect(series[0]!.samples.map(([, v]) => v)).toEqual(values.map(promFloat));
+    expect(series[0]!.samples.slice(7, 9).map(([, v]) => v)).toEqual([Infinity, -Infinity]);
     expect(series[0]!.samples[1]![0]).toBe(1735665000);
     expect(series[1]!.samples).toEqual([[1735664700.5, 3]]);
     expect(series[2]!.samples).toEqual([]);

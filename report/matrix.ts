@@ -61,12 +61,19 @@ function skipObject(buf: Buffer, start: number): number {
 const DOT = 0x2e;
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
+/** Prometheus's spelling of a float (Go's strconv 'f', -1): Number() alone reads "+Inf" as NaN. */
+export function promFloat(text: string): number {
+  if (text === "+Inf") return Infinity;
+  if (text === "-Inf") return -Infinity;
+  return Number(text);
+}
+
 /**
  * A number written bare (timestamps) or in quotes (values: "1.5", "NaN", "+Inf", "1e+06").
  * Fast path (Clinger): digits with an optional point, mantissa below 2^53 and at most 22 decimals:
  * mantissa / 10^k is then one correctly rounded IEEE division, the same double Number() gives.
  * Prometheus writes most rates with 16-17 significant digits (mantissa above 2^53); for those see
- * splitSum. Anything else goes through Number().
+ * splitSum. Anything else goes through promFloat().
  */
 function readNumber(buf: Buffer, start: number, end: number): number {
   let mantissa = 0;
@@ -81,14 +88,14 @@ function readNumber(buf: Buffer, start: number, end: number): number {
       decimals = 0;
       point = i;
     } else {
-      return Number(buf.toString("latin1", start, end));
+      return promFloat(buf.toString("latin1", start, end));
     }
   }
-  if (end === start) return Number(buf.toString("latin1", start, end));
+  if (end === start) return promFloat(buf.toString("latin1", start, end));
   if (mantissa <= Number.MAX_SAFE_INTEGER && decimals <= 22) {
     return decimals <= 0 ? mantissa : mantissa / POW10[decimals]!;
   }
-  return (point > start && splitSum(buf, start, point, end)) || Number(buf.toString("latin1", start, end));
+  return (point > start && splitSum(buf, start, point, end)) || promFloat(buf.toString("latin1", start, end));
 }
 
 const TWO_POW_53 = 2 ** -53;

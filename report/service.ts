@@ -75,6 +75,8 @@ export interface GenerateOptions {
   /** How long one Prometheus request may take before the report gives up (default 120 s). */
   timeoutMs?: number;
   batchEntities?: number;
+  /** false: the query API only (PrometheusClientOptions.remoteRead). */
+  remoteRead?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -86,6 +88,7 @@ export async function generate(
   const client = new PrometheusClient({
     url: options.prometheusUrl,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.remoteRead === false ? { remoteRead: false } : {}),
   });
   let report: Report;
   try {

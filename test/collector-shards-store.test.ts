@@ -204,23 +204,24 @@ describe("the capacity report from VictoriaMetrics", () => {
       ranking: r.ranking,
       unmatchedSeries: r.unmatchedSeries,
     });
-    const fromPrometheus = await buildReport({
-      inventory,
-      period,
-      client: new PrometheusClient({ url: prometheus!.url }),
-    });
+    // Prometheus is read with remote read, VictoriaMetrics (which does not serve it) with query_range.
+    const prometheusClient = new PrometheusClient({ url: prometheus!.url });
+    const fromPrometheus = await buildReport({ inventory, period, client: prometheusClient });
+    expect(prometheusClient.servedRemoteRead).toBe(true);
     // VictoriaMetrics indexes what it was sent a moment later: wait until the whole year reads back.
     let fromStore: Report | undefined;
+    const storeClient = new PrometheusClient({ url: vm!.url });
     await waitFor(
       "the year readable from VictoriaMetrics",
       async () => {
-        fromStore = await buildReport({ inventory, period, client: new PrometheusClient({ url: vm!.url }) });
+        fromStore = await buildReport({ inventory, period, client: storeClient });
         return fromStore.opds.every(
           (o, i) => o.download.samples === fromPrometheus.opds[i]!.download.samples,
         );
       },
       { timeoutMs: 120_000, intervalMs: 2_000 },
     );
+    expect(storeClient.servedRemoteRead).toBe(false);
     expect(figures(fromStore!)).toEqual(figures(fromPrometheus));
     expect(fromPrometheus.opds.some((o) => o.download.samples > 0)).toBe(true);
   }, 300_000);

@@ -45,14 +45,14 @@ const entity = (id: string): EntityReport => {
   return found;
 };
 
+let readWithRemoteRead: boolean | undefined;
+
 beforeAll(async () => {
   prometheus = await startScenarioPrometheus();
   inventory = loadInventoryOrThrow(INVENTORY_FILE);
-  report = await buildReport({
-    inventory,
-    period: parsePeriod("2025", TZ, 1),
-    client: new PrometheusClient({ url: prometheus.url }),
-  });
+  const client = new PrometheusClient({ url: prometheus.url });
+  report = await buildReport({ inventory, period: parsePeriod("2025", TZ, 1), client });
+  readWithRemoteRead = client.servedRemoteRead;
 }, 180_000);
 
 afterAll(async () => {
@@ -268,6 +268,14 @@ describe("figures from Prometheus match the construction", () => {
     expect([d.slots, d.samples, d.coverage]).toEqual([288, 0, 0]);
   });
 
+  it("reads series with remote read, and the query API (other stores) gives the same report", async () => {
+    expect(readWithRemoteRead).toBe(true);
+    const client = new PrometheusClient({ url: prometheus.url, remoteRead: false });
+    const viaQueries = await buildReport({ inventory, period: parsePeriod("2025", TZ, 1), client });
+    expect(client.servedRemoteRead).toBe(false);
+    expect({ ...viaQueries, generatedAt: report.generatedAt }).toEqual(report);
+  });
+
   it("reads one entity at a time to the same figures (memory is bounded by the batch)", async () => {
     const client = new PrometheusClient({ url: prometheus.url });
     const one = await buildReport({
@@ -460,6 +468,27 @@ describe("kapasitas report (CLI)", () => {
     expect(result.stderr).toMatch(/Prometheus 100%/); // plain progress lines: stderr is not a TTY
     const json = JSON.parse(readFileSync(join(out, "laporan-kapasitas-2025.json"), "utf8"));
     expect(json.opds.find((e: { id: string }) => e.id === "dinkes").download.p95Bps).toBe(5e6);
+  });
+
+  it("--no-remote-read reads with the query API only, to the same figures", async () => {
+    // Prometheus counts the requests each of its handlers served (its own /metrics).
+    const served = async (handler: string): Promise<number> => {
+      const text = await (await fetch(`${prometheus.url}/metrics`)).text();
+      return text
+        .split("\n")
+        .filter((l) => l.startsWith("prometheus_http_requests_total{") && l.includes(`handler="${handler}"`))
+        .reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0);
+    };
+    const before = { read: await served("/api/v1/read"), range: await served("/api/v1/query_range") };
+    const out = join(work, "cli-query-api");
+    const args = ["--period", "2025", "--format", "json", "--prometheus", prometheus.url, "--out", out];
+    const result = await cli([...args, "--no-remote-read"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await served("/api/v1/read")).toBe(before.read);
+    expect(await served("/api/v1/query_range")).toBeGreaterThan(before.range);
+    const json = JSON.parse(readFileSync(join(out, "laporan-kapasitas-2025.json"), "utf8"));
+    const rendered = JSON.parse((await render(report, "json", "id")).toString("utf8"));
+    expect(json.opds).toEqual(rendered.opds);
   });
 
   it("refuses bad requests with a reason and leaves no file behind", async () => {

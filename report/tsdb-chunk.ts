@@ -1,0 +1,176 @@
+// Prometheus's XOR (Gorilla) chunk as tsdb/chunkenc/xor.go writes it, read back sample by sample,
+// and the CRC32-Castagnoli that guards chunks, index sections and remote-read frames. Here, not in
+// import/, because the report reads chunks (remote read) and import/ may build on report/.
+
+// CRC32 with the Castagnoli polynomial (reflected 0x82F63B78), as Go's crc32.MakeTable(crc32.Castagnoli).
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+export function crc32c(bytes: Uint8Array, from = 0, to = bytes.length): number {
+  let crc = 0xffffffff;
+  for (let i = from; i < to; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** Receives a chunk's samples in order; `stale` marks Prometheus's staleness marker (a special NaN). */
+export type ChunkSampleSink = (timeMs: number, value: number, stale: boolean) => void;
+
+// pkg/value: StaleNaN is the float with bits 0x7ff0000000000002.
+const STALE_HI = 0x7ff00000;
+const STALE_LO = 0x00000002;
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+// The float's bits as two halves (hi, lo) whatever the machine's byte order.
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HI = LITTLE ? 1 : 0;
+const LO = LITTLE ? 0 : 1;
+const TWO_32 = 4294967296;
+
+export class ChunkFormatError extends Error {
+  constructor(message: string) {
+    super(`unreadable XOR chunk: ${message}`);
+    this.name = "ChunkFormatError";
+  }
+}
+
+/** A most-significant-bit-first reader over [from, to) of a buffer, as tsdb's bstreamReader. */
+class BitReader {
+  private pos: number;
+  private readonly end: number;
+
+  constructor(
+    private readonly buf: Uint8Array,
+    from: number,
+    to: number,
+  ) {
+    this.pos = from * 8;
+    this.end = to * 8;
+  }
+
+  /** The next n bits (n ≤ 32) as an unsigned number. */
+  bits(n: number): number {
+    if (n > 24) return this.bits(n - 16) * 65_536 + this.bits(16);
+    const pos = this.pos;
+    if (pos + n > this.end) throw new ChunkFormatError("ends inside a sample");
+    const at = pos >>> 3;
+    const buf = this.buf;
+    this.pos = pos + n;
+    // n ≤ 24 bits start at most 7 bits into their first byte: they lie within 4 bytes.
+    if (at + 4 <= buf.length) {
+      const word = (buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!;
+      return n === 0 ? 0 : (word << (pos & 7)) >>> (32 - n);
+    }
+    let v = 0;
+    for (let i = 0; i < n; i++) v = v * 2 + ((buf[(pos + i) >>> 3]! >>> (7 - ((pos + i) & 7))) & 1);
+    return v;
+  }
+
+  bit(): number {
+    if (this.pos >= this.end) throw new ChunkFormatError("ends inside a sample");
+    const b = (this.buf[this.pos >>> 3]! >>> (7 - (this.pos & 7))) & 1;
+    this.pos++;
+    return b;
+  }
+
+  /** A Go binary.Uvarint read from the bit stream (whole bytes, at any bit offset). */
+  uvarint(): number {
+    let v = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      const b = this.bits(8);
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+      scale *= 128;
+    }
+    throw new ChunkFormatError("varint too long");
+  }
+
+  /** A Go binary.Varint (zig-zag). */
+  varint(): number {
+    const u = this.uvarint();
+    return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+  }
+}
+
+/** The dod bucket widths for the prefixes 10, 110, 1110 (tsdb/chunkenc/xor.go). */
+const DOD_BITS = [14, 17, 20] as const;
+
+/**
+ * Every sample of one XOR chunk's data (its 2-byte sample count first, as a chunk file or a
+ * remote-read frame holds it), in [from, to) of `buf`.
+ */
+export function readXorChunk(buf: Uint8Array, from: number, to: number, sink: ChunkSampleSink): number {
+  if (to - from < 2) throw new ChunkFormatError("shorter than its sample count");
+  const count = (buf[from]! << 8) | buf[from + 1]!;
+  const r = new BitReader(buf, from + 2, to);
+  let t = 0;
+  let delta = 0;
+  let hi = 0;
+  let lo = 0;
+  let leading = 0;
+  let trailing = 0;
+  for (let n = 0; n < count; n++) {
+    if (n === 0) {
+      t = r.varint();
+      hi = r.bits(32);
+      lo = r.bits(32);
+    } else {
+      if (n === 1) delta = r.uvarint();
+      else {
+        // Delta of delta: 0, or a prefix of up to four 1-bits naming the width that follows.
+        let prefix = 0;
+        while (prefix < 4 && r.bit() === 1) prefix++;
+        if (prefix === 4) {
+          const dHi = r.bits(32);
+          const dLo = r.bits(32);
+          delta += (dHi | 0) * TWO_32 + dLo;
+        } else if (prefix > 0) {
+          const size = DOD_BITS[prefix - 1]!;
+          let dod = r.bits(size);
+          // Negative numbers come back as large unsigned ones (docs/bstream.md).
+          if (dod > 2 ** (size - 1)) dod -= 2 ** size;
+          delta += dod;
+        }
+      }
+      t += delta;
+      // The value: unchanged, or XORed with significant bits placed by leading/trailing zeros.
+      if (r.bit() === 1) {
+        if (r.bit() === 1) {
+          leading = r.bits(5);
+          let significant = r.bits(6);
+          if (significant === 0) significant = 64;
+          trailing = 64 - leading - significant;
+        }
+        const significant = 64 - leading - trailing;
+        let xHi = 0;
+        let xLo: number;
+        if (significant > 32) {
+          xHi = r.bits(significant - 32);
+          xLo = r.bits(32);
+        } else xLo = r.bits(significant);
+        // Shift (xHi, xLo) left by `trailing` into place.
+        if (trailing >= 32) {
+          xHi = trailing >= 64 ? 0 : xLo << (trailing - 32);
+          xLo = 0;
+        } else if (trailing > 0) {
+          xHi = (xHi << trailing) | (xLo >>> (32 - trailing));
+          xLo = xLo << trailing;
+        }
+        hi = (hi ^ xHi) >>> 0;
+        lo = (lo ^ xLo) >>> 0;
+      }
+    }
+    u32[HI] = hi;
+    u32[LO] = lo;
+    sink(t, f64[0]!, hi === STALE_HI && lo === STALE_LO);
+  }
+  return count;
+}
