@@ -1,11 +1,15 @@
-// A stand-in for Prometheus's query API, for the province benchmark only: a fiscal year of 600 OPDs
-// is 126 M samples, ~13 GB of OpenMetrics and most of an hour of promtool on this machine, so this
-// serves the same recorded series computed on the fly (a daily office-hours curve with noise, the
-// generator of bench/report.ts). It answers what the report asks: query_range over one batch's
-// `{opd=~"a|b"}` selector, the allocation queries (empty: the inventory's allocations apply) and
-// label values. It measures the report's side only: Prometheus's own CPU is not in it.
-import { createServer, type IncomingMessage, type Server } from "node:http";
+// A stand-in for Prometheus's query API and remote read, for the province benchmark only: a fiscal
+// year of 600 OPDs is 126 M samples, ~13 GB of OpenMetrics and most of an hour of promtool on this
+// machine, so this serves the same recorded series computed on the fly (a daily office-hours curve
+// with noise, the generator of bench/report.ts). It answers what the report asks: remote read
+// (streamed XOR chunks of 120 samples, frames cut near 1 MiB as Prometheus cuts them) or
+// query_range over one batch's `{opd=~"a|b"}` selector, the allocation queries (empty: the
+// inventory's allocations apply) and label values. It measures the report's side only: Prometheus's
+// own CPU is not in it, and encoding chunks here costs this process, not the report's.
+import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ByteWriter, SAMPLES_PER_CHUNK, xorChunk } from "../import/tsdb-format.js";
+import { crc32c } from "../report/tsdb-chunk.js";
 
 const SLOT = 300;
 
@@ -23,10 +27,162 @@ function seedOf(text: string): number {
   return h >>> 0;
 }
 
-async function body(req: IncomingMessage): Promise<URLSearchParams> {
+async function bytesOf(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  return Buffer.concat(chunks);
+}
+
+/** A series' value at slot end t (unix s): what both endpoints serve. */
+function valueAt(id: string, direction: string, t: number): number {
+  const seed = seedOf(`${id}/${direction}`);
+  const base = (direction === "download" ? 0.45 : 0.25) * 20e6 * (0.5 + noise(seed, 0));
+  const k = Math.round(t / SLOT);
+  const hour = (((t / 3600 + 7) % 24) + 24) % 24;
+  const daily = 0.35 + 0.65 * Math.max(0, Math.sin(((hour - 6) / 12) * Math.PI));
+  return base * daily * (0.8 + 0.4 * noise(seed, k));
+}
+
+/** Snappy's block format, literals only: what the report's client writes (report/remote-read.ts). */
+function snappyLiteralsDecode(block: Buffer): Buffer {
+  let at = 0;
+  let length = 0;
+  for (let scale = 1; ; scale *= 128) {
+    const b = block[at++]!;
+    length += (b & 0x7f) * scale;
+    if (b < 0x80) break;
+  }
+  const out = Buffer.alloc(length);
+  let written = 0;
+  while (at < block.length) {
+    const tag = block[at++]!;
+    if ((tag & 3) !== 0) throw new Error("the stand-in reads literal-only snappy");
+    let n = tag >>> 2;
+    if (n === 60) n = block[at++]!;
+    else if (n === 61) n = block.readUInt16LE((at += 2) - 2);
+    written += block.copy(out, written, at, at + n + 1);
+    at += n + 1;
+  }
+  return out;
+}
+
+/** The ReadRequest's first query: time range (ms) and its label matchers (name → value). */
+function readQuery(request: Buffer): { startMs: number; endMs: number; matchers: Map<string, string> } {
+  let pos = 0;
+  const uvarint = (): number => {
+    let v = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const b = request[pos++]!;
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+    }
+  };
+  const fields = (end: number, onField: (field: number, wire: number, end: number) => void) => {
+    while (pos < end) {
+      const tag = uvarint();
+      if ((tag & 7) === 2) {
+        const length = uvarint();
+        const fieldEnd = pos + length;
+        onField(tag >>> 3, 2, fieldEnd);
+        pos = fieldEnd;
+      } else onField(tag >>> 3, 0, end);
+    }
+  };
+  const query = { startMs: 0, endMs: 0, matchers: new Map<string, string>() };
+  fields(request.length, (field, wire, end) => {
+    if (field === 2 && wire === 0) uvarint(); // accepted_response_types
+    if (field !== 1 || wire !== 2) return;
+    fields(end, (f, w, mEnd) => {
+      if (f === 1 && w === 0) query.startMs = uvarint();
+      else if (f === 2 && w === 0) query.endMs = uvarint();
+      else if (f === 3 && w === 2) {
+        let name = "";
+        let value = "";
+        fields(mEnd, (m, mw, sEnd) => {
+          if (mw === 0) uvarint();
+          else if (m === 2) name = request.toString("utf8", pos, sEnd);
+          else if (m === 3) value = request.toString("utf8", pos, sEnd);
+        });
+        query.matchers.set(name, value);
+      }
+    });
+  });
+  return query;
+}
+
+/** Streamed XOR chunks for each id and direction: frames of at most ~1 MiB of chunks. */
+async function remoteRead(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { startMs, endMs, matchers } = readQuery(snappyLiteralsDecode(await bytesOf(req)));
+  const metric = matchers.get("__name__") ?? "";
+  const label = matchers.has("opd") ? "opd" : "uplink";
+  res.writeHead(200, {
+    "content-type": "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse",
+  });
+  const first = Math.ceil(startMs / 1000 / SLOT) * SLOT;
+  for (const id of (matchers.get(label) ?? "").split("|")) {
+    for (const direction of ["download", "upload"]) {
+      const labels = new ByteWriter(256);
+      for (const [name, value] of [
+        ["__name__", metric],
+        ["direction", direction],
+        [label, id],
+      ] as const) {
+        const pair = new ByteWriter(128);
+        pair.byte(0x0a);
+        pair.uvarintStr(name);
+        pair.byte(0x12);
+        pair.uvarintStr(value);
+        labels.byte(0x0a);
+        labels.uvarint(pair.pos);
+        labels.bytes(pair.result());
+      }
+      const times: number[] = [];
+      const values: number[] = [];
+      for (let t = first; t * 1000 <= endMs; t += SLOT) {
+        times.push(t * 1000);
+        values.push(valueAt(id, direction, t));
+      }
+      let series = new ByteWriter(1 << 20);
+      series.bytes(labels.result());
+      const flush = async () => {
+        const message = new ByteWriter(series.pos + 8);
+        message.byte(0x0a);
+        message.uvarint(series.pos);
+        message.bytes(series.result());
+        const frame = new ByteWriter(message.pos + 16);
+        frame.uvarint(message.pos);
+        frame.be32(crc32c(message.buf, 0, message.pos));
+        frame.bytes(message.result());
+        if (!res.write(frame.result())) await new Promise((resolve) => res.once("drain", resolve));
+        series = new ByteWriter(1 << 20);
+        series.bytes(labels.result());
+      };
+      for (let from = 0; from < times.length; from += SAMPLES_PER_CHUNK) {
+        const to = Math.min(times.length, from + SAMPLES_PER_CHUNK);
+        const data = xorChunk(times, values, from, to);
+        const chunk = new ByteWriter(data.length + 32);
+        chunk.byte(0x08);
+        chunk.uvarint(times[from]!);
+        chunk.byte(0x10);
+        chunk.uvarint(times[to - 1]!);
+        chunk.byte(0x18);
+        chunk.uvarint(1); // XOR
+        chunk.byte(0x22);
+        chunk.uvarint(data.length);
+        chunk.bytes(data);
+        series.byte(0x12);
+        series.uvarint(chunk.pos);
+        series.bytes(chunk.result());
+        if (series.pos > 1 << 20) await flush();
+      }
+      await flush();
+    }
+  }
+  res.end();
+}
+
+async function body(req: IncomingMessage): Promise<URLSearchParams> {
+  return new URLSearchParams((await bytesOf(req)).toString("utf8"));
 }
 
 export interface StandIn {
@@ -45,6 +201,7 @@ export async function startStandIn(ids: Record<string, string[]>): Promise<Stand
       };
       const labelValues = /^\/api\/v1\/label\/([a-z_]+)\/values$/.exec(url.pathname);
       if (labelValues) return ok(JSON.stringify(ids[labelValues[1]!] ?? []));
+      if (url.pathname === "/api/v1/read") return remoteRead(req, res);
       const params = await body(req);
       if (url.pathname === "/api/v1/query") return ok('{"resultType":"vector","result":[]}');
       if (url.pathname !== "/api/v1/query_range") {
@@ -62,18 +219,12 @@ export async function startStandIn(ids: Record<string, string[]>): Promise<Stand
       let first = true;
       for (const id of alternatives.split("|")) {
         for (const direction of ["download", "upload"]) {
-          const seed = seedOf(`${id}/${direction}`);
-          const base = (direction === "download" ? 0.45 : 0.25) * 20e6 * (0.5 + noise(seed, 0));
           const parts: string[] = [
             `${first ? "" : ","}{"metric":{"${label}":"${id}","direction":"${direction}"},"values":[`,
           ];
           first = false;
           for (let t = start; t <= end; t += SLOT) {
-            const k = Math.round(t / SLOT);
-            const hour = (((t / 3600 + 7) % 24) + 24) % 24;
-            const daily = 0.35 + 0.65 * Math.max(0, Math.sin(((hour - 6) / 12) * Math.PI));
-            const value = base * daily * (0.8 + 0.4 * noise(seed, k));
-            parts.push(`${t === start ? "" : ","}[${t},"${value}"]`);
+            parts.push(`${t === start ? "" : ","}[${t},"${valueAt(id, direction, t)}"]`);
           }
           parts.push("]}");
           if (!res.write(parts.join(""))) await new Promise((resolve) => res.once("drain", resolve));

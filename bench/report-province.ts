@@ -1,7 +1,7 @@
 // One province report in a process of its own, so its peak RSS is the report's alone: the sample
 // city's inventory topped up to N OPDs, fiscal year 2025, the request as the web API builds it
 // (validated, then generate(): query, figures and the files). Prints one JSON line.
-// Run by bench/report.ts: node --import tsx bench/report-province.ts <prometheus-url> <opds> <formats>
+// Run by bench/report.ts: node --import tsx bench/report-province.ts <prometheus-url> <opds> <formats> [auto|query-api]
 import { loadInventoryOrThrow } from "../core/load.js";
 import type { Inventory } from "../core/schema.js";
 import { generate, validateRequest } from "../report/service.js";
@@ -23,11 +23,15 @@ export function provinceInventory(opdCount: number): Inventory {
 }
 
 if (process.argv[1]?.endsWith("report-province.ts")) {
-  const [url, count, formats] = process.argv.slice(2);
+  const [url, count, formats, read] = process.argv.slice(2);
   const inventory = provinceInventory(Number(count));
   const started = performance.now();
   const request = validateRequest({ period: "2025", formats: formats ?? "xlsx", lang: "id" }, inventory);
-  const { report, files } = await generate(request, { inventory, prometheusUrl: url! });
+  const { report, files } = await generate(request, {
+    inventory,
+    prometheusUrl: url!,
+    remoteRead: read !== "query-api",
+  });
   const cpu = process.cpuUsage();
   console.log(
     JSON.stringify({

@@ -43,7 +43,7 @@ describe("demo summary", () => {
     expect(text.indexOf("City-level proposal")).toBe(0);
     expect(text.indexOf("Allocation plan")).toBeGreaterThan(text.indexOf("uplinks: 800 -> 1000 Mbps"));
     expect(text).toContain("concurrency factor 1.84, overbooking 1.06");
-    expect(text).toContain("Rp 3.252.000.000 -> Rp 3.816.000.000/tahun (+Rp 564.000.000)");
+    expect(text).toContain("Rp 3.252.000.000 -> Rp 3.816.000.000/year (+Rp 564.000.000)");
     expect(text).toContain("gains (1): disdukcapil 20->35 Mbps");
     expect(text).toContain("gives back (1): bappeda 50->10 Mbps");
     expect(text).toContain("50 of 55 OPDs, 2 of 2 uplinks, coverage 97%");
@@ -67,8 +67,8 @@ describe("the imported OPD", () => {
     } as unknown as ReportJson["opds"][number];
     expect(importedLines({ opd, file: "out/demo/mrtg/setwan.rrd" })).toEqual([
       "Imported history (kapasitas import of an MRTG RRD file, out/demo/mrtg/setwan.rrd; docs/import.md):",
-      "  Setwan unduh: 5-minute data 3%, coarser averages 97%; p95 >= 9.5 Mbps (a lower bound: coarse averages hide the busy hour)",
-      "  Setwan unggah: 5-minute data 100%, coarser averages 0%; p95 3.0 Mbps",
+      "  Setwan download: 5-minute data 3%, coarser averages 97%; p95 >= 9.5 Mbps (a lower bound: coarse averages hide the busy hour)",
+      "  Setwan upload: 5-minute data 100%, coarser averages 0%; p95 3.0 Mbps",
     ]);
   });
 });

@@ -1,6 +1,9 @@
 // What the demo prints at the end (pure): the report's most under-provisioned OPDs, the live rates
 // Prometheus sees, and where to look next.
 import type { Direction } from "../core/model.js";
+import type { Saturation } from "../report/figures.js";
+import { formatter } from "../report/i18n.js";
+import { monthNumber } from "../report/period.js";
 
 interface DirectionJson {
   p95Bps: number | null;
@@ -10,8 +13,8 @@ interface DirectionJson {
   /** The p95 rests partly on coarser averages: the true p95 is likely higher. */
   p95LowerBound: boolean;
   allocatedBps: number;
-  /** When the allocation x saturation threshold is (or will be) reached, in the report's words. */
-  saturation: { text: string };
+  /** When the allocation x saturation threshold is (or will be) reached; `text` in the report's language. */
+  saturation: { status: Saturation["status"]; month?: string; text: string };
 }
 
 /** The parts of the report's JSON file the summary reads (report/export/json.ts). */
@@ -68,11 +71,11 @@ export function proposalLines(report: ReportJson): string[] {
   };
   return [
     `City-level proposal (simultaneous demand at the uplinks):`,
-    `  p95 of the uplinks' sum ${mbps(city.uplinks.download.p95Bps)} Mbps unduh; concurrency factor ${ratio(city.concurrency.download)}, overbooking ${ratio(city.overbooking.download)}`,
+    `  p95 of the uplinks' sum ${mbps(city.uplinks.download.p95Bps)} Mbps download; concurrency factor ${ratio(city.concurrency.download)}, overbooking ${ratio(city.overbooking.download)}`,
     city.recommendedMbps === null
-      ? `  uplinks: ${city.todayMbps} Mbps kept (bukti belum cukup)`
+      ? `  uplinks: ${city.todayMbps} Mbps kept (not enough evidence)`
       : `  uplinks: ${city.todayMbps} -> ${city.recommendedMbps} Mbps`,
-    `  contracts the city pays: ${rupiah(budget.todayYearlyCostIdr)} -> ${rupiah(budget.proposedYearlyCostIdr)}/tahun (${budget.changeIdr > 0 ? "+" : ""}${rupiah(budget.changeIdr)})`,
+    `  contracts the city pays: ${rupiah(budget.todayYearlyCostIdr)} -> ${rupiah(budget.proposedYearlyCostIdr)}/year (${budget.changeIdr > 0 ? "+" : ""}${rupiah(budget.changeIdr)})`,
     evidence.none
       ? "  evidence: no row passes the gate yet (coverage, 3 covered months): nothing proposed"
       : `  evidence: ${evidence.opds.passed} of ${evidence.opds.total} OPDs, ${evidence.uplinks.passed} of ${evidence.uplinks.total} uplinks, coverage ${percent(evidence.coverage)}`,
@@ -101,7 +104,16 @@ export interface SummaryInput {
 const mbps = (bps: number | null | undefined) => (bps == null ? "–" : (bps / 1e6).toFixed(1));
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
 const rupiah = (idr: number) => `Rp ${new Intl.NumberFormat("id-ID").format(Math.round(idr))}`;
-const label = { download: "unduh", upload: "unggah" } as const;
+/** The summary is for whoever runs the demo, in English; the report's files stay in Bahasa Indonesia. */
+const english = formatter("en", "Asia/Jakarta");
+
+/** The saturation phrase in English, from the JSON's status and month ("YYYY-MM"). */
+function saturationText(s: DirectionJson["saturation"]): string {
+  const [year, month] = (s.month ?? "").split("-").map(Number);
+  return s.status === "reached" || s.status === "projected"
+    ? english.saturation({ status: s.status, month: monthNumber(year!, month!) })
+    : english.saturation(s as Saturation);
+}
 
 /** The direction whose p95 is closest to its allocation (the one the ranking is keyed on). */
 function tighter(opd: ReportJson["opds"][number]): Direction {
@@ -131,7 +143,7 @@ export function importedLines(imported: NonNullable<SummaryInput["imported"]>): 
       const p95 = x.p95LowerBound
         ? `p95 >= ${mbps(x.p95Bps)} Mbps (a lower bound: coarse averages hide the busy hour)`
         : `p95 ${mbps(x.p95Bps)} Mbps`;
-      return `  ${opd.shortName} ${label[d]}: ${shares}; ${p95}`;
+      return `  ${opd.shortName} ${english.direction(d).toLowerCase()}: ${shares}; ${p95}`;
     }),
   ];
 }
@@ -155,13 +167,13 @@ export function summaryText(input: SummaryInput): string {
       const r = o.recommendation;
       const planned = report.plan.rows.find((p) => p.id === o.id);
       const advice = r
-        ? `-> ${r.mbps} Mbps, ${rupiah(r.yearlyCostIdr)}/tahun (saat ini ${rupiah(r.todayYearlyCostIdr)})`
+        ? `-> ${r.mbps} Mbps, ${rupiah(r.yearlyCostIdr)}/year (today ${rupiah(r.todayYearlyCostIdr)})`
         : planned && planned.changeMbps !== 0
           ? `-> planned limit ${planned.proposed.download}/${planned.proposed.upload} Mbps (shared: no rupiah)`
           : "-> no change proposed";
       return (
         `  ${i + 1}. ${o.shortName.padEnd(width)}  p95 ${mbps(o[d].p95Bps)} of ${mbps(o[d].allocatedBps)} Mbps ` +
-        `${label[d]} (${percent(o.p95Ratio ?? 0)}), jenuh: ${o[d].saturation.text}\n` +
+        `${english.direction(d).toLowerCase()} (${percent(o.p95Ratio ?? 0)}), saturation: ${saturationText(o[d].saturation)}\n` +
         `     ${" ".repeat(width)}  ${advice}`
       );
     }),
@@ -171,8 +183,8 @@ export function summaryText(input: SummaryInput): string {
     ...top.map((o) => {
       const rate = input.live.get(o.id) ?? {};
       return (
-        `  ${o.shortName.padEnd(width)}  unduh ${mbps(rate.download).padStart(6)} / ${mbps(o.download.allocatedBps)} Mbps` +
-        `   unggah ${mbps(rate.upload).padStart(6)} / ${mbps(o.upload.allocatedBps)} Mbps`
+        `  ${o.shortName.padEnd(width)}  download ${mbps(rate.download).padStart(6)} / ${mbps(o.download.allocatedBps)} Mbps` +
+        `   upload ${mbps(rate.upload).padStart(6)} / ${mbps(o.upload.allocatedBps)} Mbps`
       );
     }),
     "",

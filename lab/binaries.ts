@@ -28,6 +28,7 @@ export const DEBIAN_PACKAGE_OF = {
   pdftotext: "poppler-utils",
   pdfinfo: "poppler-utils",
   pdffonts: "poppler-utils",
+  pdftoppm: "poppler-utils",
   soffice: "libreoffice-calc-nogui",
   dockerd: "docker.io",
   docker: "docker.io",

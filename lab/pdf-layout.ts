@@ -3,6 +3,9 @@
  * page inside the margins, no two words drawn over each other (a cell's text running into the
  * next, a label over a line of text).
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { requireBinary } from "./binaries.js";
 import { runOrThrow } from "./process.js";
 
@@ -131,4 +134,47 @@ export function wordsLeaving(words: readonly WordBox[], box: Box, slack = 1): Wo
       w.yMin < box.yMin - slack ||
       w.yMax > box.yMax + slack,
   );
+}
+
+/**
+ * Pixels of one colour (each channel within `tolerance`) inside a box of a page, rendered by
+ * poppler's pdftoppm at `dpi`: to check what a figure draws, not only its words.
+ */
+export async function colourPixels(
+  file: string,
+  page: number,
+  box: Box,
+  rgb: readonly [number, number, number],
+  { dpi = 144, tolerance = 40 } = {},
+): Promise<number> {
+  const scale = dpi / 72;
+  const dir = mkdtempSync(join(tmpdir(), "kapasitas-pdftoppm-"));
+  let bytes: Buffer;
+  try {
+    await runOrThrow(requireBinary("pdftoppm"), [
+      ...["-f", String(page), "-l", String(page), "-r", String(dpi), "-singlefile"],
+      ...["-x", String(Math.floor(box.xMin * scale)), "-y", String(Math.floor(box.yMin * scale))],
+      ...["-W", String(Math.ceil((box.xMax - box.xMin) * scale))],
+      ...["-H", String(Math.ceil((box.yMax - box.yMin) * scale))],
+      file,
+      join(dir, "crop"),
+    ]);
+    bytes = readFileSync(join(dir, "crop.ppm"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // PPM (P6): "P6", width, height, maxval, each followed by whitespace, then RGB bytes.
+  const header = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(bytes.toString("latin1", 0, 64));
+  if (!header) throw new Error("pdftoppm did not write a PPM image");
+  let count = 0;
+  for (let i = header[0].length; i + 2 < bytes.length; i += 3) {
+    if (
+      Math.abs(bytes[i]! - rgb[0]) <= tolerance &&
+      Math.abs(bytes[i + 1]! - rgb[1]) <= tolerance &&
+      Math.abs(bytes[i + 2]! - rgb[2]) <= tolerance
+    ) {
+      count++;
+    }
+  }
+  return count;
 }

@@ -14,6 +14,9 @@ import { withSection } from "../bench/markdown.js";
 import { largestWithin } from "../bench/scale.js";
 import { hotSpots } from "../bench/profile.js";
 import { startCountingRelay } from "../bench/relay.js";
+import { startStandIn } from "../bench/prometheus-standin.js";
+import { PrometheusClient } from "../report/prometheus.js";
+import type { SeriesSelector } from "../report/remote-read.js";
 import {
   renderSnmpExporterConfig,
   snmpExporterModule,
@@ -183,6 +186,41 @@ describe("bench against the real programs: snmp_exporter modules and the countin
       expect(relay.counts()).toMatchObject({ requests: 1, responses: 1, varbinds: 2 });
     } finally {
       await relay.close();
+    }
+  });
+});
+
+describe("the province stand-in (bench/prometheus-standin.ts)", () => {
+  it("serves the same slots by remote read as by query_range, so both paths measure the same work", async () => {
+    const standIn = await startStandIn({ opd: ["a", "b-2"], uplink: [] });
+    try {
+      const selector: SeriesSelector = {
+        metric: "opd_direction:opd_link_bits:rate5m",
+        matchers: [{ name: "opd", op: "=~", value: "a|b-2" }],
+      };
+      // 40 days at 300 s: more than one 10,000-step query_range part.
+      const range = { startS: 1735664700, endS: 1735664700 + 40 * 86_400 };
+      const read = async (client: PrometheusClient) => {
+        const seen = new Map<string, [number, number][]>();
+        await client.lastOverTimeInto(selector, range, 300, 299, (labels) => {
+          const key = `${labels.opd}/${labels.direction}`;
+          const points = seen.get(key) ?? [];
+          seen.set(key, points);
+          return (t, v) => points.push([t, v]);
+        });
+        // query_range's parts run concurrently and may answer out of order.
+        for (const points of seen.values()) points.sort((x, y) => x[0] - y[0]);
+        return seen;
+      };
+      const remote = new PrometheusClient({ url: standIn.url });
+      const viaRemote = await read(remote);
+      const viaQuery = await read(new PrometheusClient({ url: standIn.url, remoteRead: false }));
+      expect(remote.servedRemoteRead).toBe(true);
+      expect([...viaRemote.keys()].sort()).toEqual(["a/download", "a/upload", "b-2/download", "b-2/upload"]);
+      expect(viaRemote).toEqual(viaQuery);
+      expect(viaRemote.get("a/download")).toHaveLength(40 * 288 + 1);
+    } finally {
+      await standIn.stop();
     }
   });
 });

@@ -141,9 +141,9 @@ describe("npm run demo -- --once, in a fresh clone with nothing beside it", () =
     const disdukcapil = sample.opds.find((o) => o.id === "disdukcapil")!;
     const link = measuredLinks(sample).find((l) => l.ownerId === "disdukcapil")!;
     expect(result.stdout).toMatch(
-      /1\. Disdukcapil +p95 [\d.]+ of 50\.0 Mbps unduh \(\d+%\), jenuh: sudah tercapai sejak/,
+      /1\. Disdukcapil +p95 [\d.]+ of 50\.0 Mbps download \(\d+%\), saturation: reached since [A-Z][a-z]+ \d{4}/,
     );
-    const live = /^ +Disdukcapil +unduh +([\d.]+) \/ ([\d.]+) Mbps/m.exec(result.stdout);
+    const live = /^ +Disdukcapil +download +([\d.]+) \/ ([\d.]+) Mbps/m.exec(result.stdout);
     expect(live?.[2]).toBe(disdukcapil.allocated.download_mbps.toFixed(1));
     const modelMbps = (liveBytesPerSecond(sample, link, "download", HISTORY_MONTHS) * 8) / 1e6;
     // irate over two scrapes: the agent's and the scrape's clocks differ by milliseconds.

@@ -13,6 +13,7 @@ import { PrometheusClient } from "../report/prometheus.js";
 import { render } from "../report/render.js";
 import { requireBinary } from "../lab/binaries.js";
 import {
+  colourPixels,
   figureWords,
   overlappingWords,
   pdfWords,
@@ -25,6 +26,8 @@ import type { BackfilledPrometheus } from "../lab/history-prometheus.js";
 import { INVENTORY_FILE, startScenarioPrometheus, TZ } from "./fixtures/report/scenario.js";
 
 const MARGIN = 40;
+/** The OPD (index) drawn with every day above its threshold. */
+const SATURATED = 2;
 const LONG = "Dinas Pemberdayaan Perempuan, Perlindungan Anak, Pengendalian Penduduk dan Keluarga Berencana";
 
 let prometheus: BackfilledPrometheus;
@@ -44,9 +47,15 @@ function sixtyOpds(report: Report): Report {
       i % 5 === 0 && from.download.p95Bps !== null
         ? { download: { ...from.download, fiveMinuteShare: 0.75, coarserShare: 0.25, p95LowerBound: true } }
         : {};
+    // OPD 03's allocation is cut below its daily p95: every day of its chart is saturated (red).
+    const saturated =
+      i === SATURATED && from.download.p95Bps !== null
+        ? { download: { ...from.download, allocatedBps: from.download.p95Bps / 2 } }
+        : {};
     return {
       ...from,
       ...imported,
+      ...saturated,
       id: `opd-${n}`,
       name: `${LONG} Kota Uji, Unit Pelaksana Teknis ${n}`,
       shortName: `UPT ${n} ${LONG.slice(6, 40)}`,
@@ -149,6 +158,24 @@ describe("PDF layout (pdftotext -bbox) on 60 OPDs with long names", () => {
       // The legend names the allocation and the threshold; the axes carry months and Mbps.
       expect(texts, where).toEqual(expect.arrayContaining(["Alokasi", "Ambang", "jenuh", "Jan", "0"]));
     }
+  });
+
+  it("marks saturated days red: the status colour, seen in the rendered chart (pdftoppm)", async () => {
+    const half = (595.28 - 2 * MARGIN - 12) / 2;
+    const charts = figureWords(
+      pdf,
+      (w, i) =>
+        w.text === "harian" && pdf.words[i - 1]?.text === "p95" && pdf.words[i + 1]?.text === "(Mbps)",
+      half,
+      66,
+    );
+    const red = [0xd6, 0x27, 0x28] as const;
+    const redIn = (i: number) => colourPixels(file, charts[i]!.title.page, charts[i]!.box, red);
+    // Both charts draw the red threshold line and the legend's swatch; only OPD 03 has red days.
+    const plain = await redIn(SATURATED + 1);
+    const saturated = await redIn(SATURATED);
+    expect(big.opds[SATURATED]!.download.dailyP95Bps.length).toBeGreaterThan(300);
+    expect(saturated - plain).toBeGreaterThan(1000);
   });
 
   it("states what each p95 rests on: the 5-minute share, ≥ on a lower bound, one legend sentence", () => {

@@ -106,6 +106,8 @@ async function read(client: PrometheusClient, selector: SeriesSelector, startS: 
     seen.set(key, points);
     return (t, v) => points.push([t, v]);
   });
+  // query_range's parts run concurrently and may answer out of order.
+  for (const points of seen.values()) points.sort((x, y) => x[0] - y[0]);
   return seen;
 }
 

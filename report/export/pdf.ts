@@ -331,6 +331,9 @@ function monthTicks(report: Report): { day: number; month: number }[] {
   return ticks;
 }
 
+/** A coordinate as a PDF content stream writes it (pdfkit rounds to 6 decimals; 2 is 1/100 pt). */
+const pdfNumber = (n: number): string => String(Math.round(n * 100) / 100);
+
 /**
  * Daily p95 of both directions against the allocation (solid) and allocation × threshold (dashed
  * red); a day at or above the threshold is marked red. The y-axis always reaches the allocation.
@@ -368,22 +371,34 @@ function drawDailyChart(doc: Doc, report: Report, f: Formatter, e: EntityReport,
   for (const d of directions) {
     const colour = d.direction === "download" ? COLOURS.download : COLOURS.upload;
     const limit = mbpsOf(d.allocatedBps) * threshold;
+    // A year is 730 points a chart and a province 600 charts: each path goes to the page as one
+    // string. Drawn point by point, pdfkit keeps a Buffer per operator on every buffered page
+    // (1.1 GB for a province's PDF).
+    const line: string[] = [];
     let started = false;
     d.dailyP95Bps.forEach((v, i) => {
       if (v !== v) {
         started = false;
         return;
       }
-      if (started) doc.lineTo(px(i), py(mbpsOf(v)));
-      else doc.moveTo(px(i), py(mbpsOf(v)));
+      line.push(`${pdfNumber(px(i))} ${pdfNumber(py(mbpsOf(v)))} ${started ? "l" : "m"}`);
       started = true;
     });
-    doc.lineWidth(0.6).strokeColor(colour).stroke();
-    // Status colour: a saturated day is red.
+    if (line.length > 0) {
+      doc.addContent(line.join("\n"));
+      doc.lineWidth(0.6).strokeColor(colour).stroke();
+    }
+    // Status colour: a saturated day is a red square.
+    const marks: string[] = [];
     d.dailyP95Bps.forEach((v, i) => {
-      if (v === v && mbpsOf(v) >= limit) doc.circle(px(i), py(mbpsOf(v)), 0.9);
+      if (v === v && mbpsOf(v) >= limit) {
+        marks.push(`${pdfNumber(px(i) - 0.9)} ${pdfNumber(py(mbpsOf(v)) - 0.9)} 1.8 1.8 re`);
+      }
     });
-    doc.fill(COLOURS.bad);
+    if (marks.length > 0) {
+      doc.addContent(marks.join("\n"));
+      doc.fill(COLOURS.bad);
+    }
   }
   legendAbove(doc, x, y, w, [
     [COLOURS.download, f.t.download],
