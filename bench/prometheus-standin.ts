@@ -44,7 +44,7 @@ function valueAt(id: string, direction: string, t: number): number {
 }
 
 /** Snappy's block format, literals only: what the report's client writes (report/remote-read.ts). */
-function snappyLiteralsDecode(block: Buffer): Buffer {
+export function snappyLiteralsDecode(block: Buffer): Buffer {
   let at = 0;
   let length = 0;
   for (let scale = 1; ; scale *= 128) {
@@ -63,6 +63,7 @@ function snappyLiteralsDecode(block: Buffer): Buffer {
     written += block.copy(out, written, at, at + n + 1);
     at += n + 1;
   }
+  if (written !== length) throw new Error(`snappy: ${written} bytes where the header says ${length}`);
   return out;
 }
 

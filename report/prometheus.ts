@@ -147,7 +147,10 @@ export class PrometheusClient {
     this.remoteRead = options.remoteRead === false ? false : undefined;
   }
 
-  /** Whether series are read with remote read: false when the store refused it or it is turned off, undefined before the first read. */
+  /**
+   * Whether series are read with remote read: false when the store did not serve it or it is
+   * turned off, undefined before the first read.
+   */
   get servedRemoteRead(): boolean | undefined {
     return this.remoteRead;
   }

@@ -1,8 +1,9 @@
 // The remote-read pieces that decide something on their own: cutting frames out of a stream that
 // arrives in arbitrary pieces, and which sample a slot takes. (Against a real Prometheus, the same
-// points as query_range: test/report-remote-read.test.ts.)
+// points as query_range: test/report-remote-read.test.ts; the snappy request's every literal form
+// against the benchmark's stand-in: test/bench.test.ts.)
 import { describe, expect, it } from "vitest";
-import { FrameReader, LastInWindow, snappyLiterals } from "./remote-read.js";
+import { FrameReader, LastInWindow } from "./remote-read.js";
 import { crc32c } from "./tsdb-chunk.js";
 
 /** A frame as Prometheus's ChunkedWriter writes it: uvarint size, big-endian CRC32C, message. */
@@ -101,39 +102,5 @@ describe("LastInWindow", () => {
 
   it("needs a window shorter than the step", () => {
     expect(() => new LastInWindow(0, 0, 300_000, 300_000, () => {})).toThrow(/shorter/);
-  });
-});
-
-describe("snappyLiterals", () => {
-  /** Snappy's block format, literals only (what the encoder writes). */
-  function decode(block: Uint8Array): Uint8Array {
-    let at = 0;
-    let length = 0;
-    for (let scale = 1; ; scale *= 128) {
-      const b = block[at++]!;
-      length += (b & 0x7f) * scale;
-      if (b < 0x80) break;
-    }
-    const out = new Uint8Array(length);
-    let written = 0;
-    while (at < block.length) {
-      const tag = block[at++]!;
-      expect(tag & 3).toBe(0);
-      let n = tag >>> 2;
-      if (n === 60) n = block[at++]!;
-      else if (n === 61) n = block[at++]! | (block[at++]! << 8);
-      out.set(block.subarray(at, at + n + 1), written);
-      written += n + 1;
-      at += n + 1;
-    }
-    expect(written).toBe(length);
-    return out;
-  }
-
-  it("writes every literal length form", () => {
-    for (const size of [0, 1, 60, 61, 256, 257, 65_536, 70_000]) {
-      const data = new Uint8Array(size).map((_, k) => k * 31);
-      expect(Buffer.from(decode(snappyLiterals(data))).equals(data), String(size)).toBe(true);
-    }
   });
 });

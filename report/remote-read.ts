@@ -227,6 +227,7 @@ class Proto {
     else if (wireType === 1) this.pos += 8;
     else if (wireType === 5) this.pos += 4;
     else throw new RemoteReadFormatError(`wire type ${wireType}`);
+    if (this.pos > this.end) throw new RemoteReadFormatError("a field runs past its message");
   }
 }
 

@@ -14,9 +14,9 @@ import { withSection } from "../bench/markdown.js";
 import { largestWithin } from "../bench/scale.js";
 import { hotSpots } from "../bench/profile.js";
 import { startCountingRelay } from "../bench/relay.js";
-import { startStandIn } from "../bench/prometheus-standin.js";
+import { snappyLiteralsDecode, startStandIn } from "../bench/prometheus-standin.js";
 import { PrometheusClient } from "../report/prometheus.js";
-import type { SeriesSelector } from "../report/remote-read.js";
+import { snappyLiterals, type SeriesSelector } from "../report/remote-read.js";
 import {
   renderSnmpExporterConfig,
   snmpExporterModule,
@@ -191,6 +191,13 @@ describe("bench against the real programs: snmp_exporter modules and the countin
 });
 
 describe("the province stand-in (bench/prometheus-standin.ts)", () => {
+  it("reads the report's snappy requests: every literal length form", () => {
+    for (const size of [0, 1, 60, 61, 256, 257, 65_536, 70_000]) {
+      const data = Buffer.from(new Uint8Array(size).map((_, k) => k * 31));
+      expect(snappyLiteralsDecode(Buffer.from(snappyLiterals(data))).equals(data), String(size)).toBe(true);
+    }
+  });
+
   it("serves the same slots by remote read as by query_range, so both paths measure the same work", async () => {
     const standIn = await startStandIn({ opd: ["a", "b-2"], uplink: [] });
     try {

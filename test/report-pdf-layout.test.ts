@@ -102,6 +102,21 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/**
+ * The daily p95 charts, in the order of the report's entities. "p95 harian (Mbps)" is a chart's
+ * title; the chart is half the content width, its frame 56 pt high under a 17 pt band for the title
+ * and the legend.
+ */
+function dailyCharts() {
+  const half = (595.28 - 2 * MARGIN - 12) / 2;
+  return figureWords(
+    pdf,
+    (w, i) => w.text === "harian" && pdf.words[i - 1]?.text === "p95" && pdf.words[i + 1]?.text === "(Mbps)",
+    half,
+    66,
+  );
+}
+
 describe("PDF layout (pdftotext -bbox) on 60 OPDs with long names", () => {
   it("keeps every word inside the page's margins", () => {
     expect(pdf.pages.length).toBeGreaterThan(20);
@@ -130,16 +145,7 @@ describe("PDF layout (pdftotext -bbox) on 60 OPDs with long names", () => {
   });
 
   it("draws each OPD's and uplink's daily p95 chart with every label inside its box", () => {
-    // "p95 harian (Mbps)": the chart's title; the chart is half the content width, its frame 56 pt
-    // high under a 17 pt band for the title and the legend.
-    const half = (595.28 - 2 * MARGIN - 12) / 2;
-    const charts = figureWords(
-      pdf,
-      (w, i) =>
-        w.text === "harian" && pdf.words[i - 1]?.text === "p95" && pdf.words[i + 1]?.text === "(Mbps)",
-      half,
-      66,
-    );
+    const charts = dailyCharts();
     const entities = [...big.opds, ...big.uplinks];
     expect(charts).toHaveLength(entities.length);
     charts.forEach((chart, i) => {
@@ -161,14 +167,7 @@ describe("PDF layout (pdftotext -bbox) on 60 OPDs with long names", () => {
   });
 
   it("marks saturated days red: the status colour, seen in the rendered chart (pdftoppm)", async () => {
-    const half = (595.28 - 2 * MARGIN - 12) / 2;
-    const charts = figureWords(
-      pdf,
-      (w, i) =>
-        w.text === "harian" && pdf.words[i - 1]?.text === "p95" && pdf.words[i + 1]?.text === "(Mbps)",
-      half,
-      66,
-    );
+    const charts = dailyCharts();
     const red = [0xd6, 0x27, 0x28] as const;
     const redIn = (i: number) => colourPixels(file, charts[i]!.title.page, charts[i]!.box, red);
     // Both charts draw the red threshold line and the legend's swatch; only OPD 03 has red days.
