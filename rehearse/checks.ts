@@ -59,6 +59,24 @@ async function promQuery(
   return body.data.result;
 }
 
+/** Remote-read requests Prometheus has answered with 200 (its own counter). */
+async function remoteReadsServed(s: StackUnderTest): Promise<number> {
+  const text = await exec(s, prefixed(s, "prometheus"), [
+    "wget",
+    "-q",
+    "-O",
+    "-",
+    "http://127.0.0.1:9090/metrics",
+  ]);
+  const line = text
+    .split("\n")
+    .find(
+      (l) =>
+        l.startsWith("prometheus_http_requests_total{") && l.includes('code="200",handler="/api/v1/read"'),
+    );
+  return Number(line?.split(" ").at(-1) ?? 0);
+}
+
 interface Target {
   scrapeUrl: string;
   health: string;
@@ -216,14 +234,24 @@ export const CHECKS: Record<string, Check> = {
           );
         },
         { timeoutMs: deadlineMs, intervalMs: 2000 },
-      );
+      ).catch(async (error: unknown) => {
+        // Say where the chain stopped: the device back up? the restart counted? the rule firing?
+        const value = async (expr: string) =>
+          (await promQuery(s, expr).catch(() => [])).map((r) => r.value[1]).join(",") || "none";
+        const device = `{device="${s.device.id}"}`;
+        throw new Error(
+          `${(error as Error).message}; ${METRICS.deviceUp}${device} ${await value(`${METRICS.deviceUp}${device}`)}, ` +
+            `${METRICS.deviceRestarts}${device} ${await value(`${METRICS.deviceRestarts}${device}`)}, ` +
+            `ALERTS ${await value(`ALERTS{alertname="KapasitasDeviceRestarted"}`)}`,
+        );
+      });
       return `Alertmanager has ${alert.labels.alertname}{device="${alert.labels.device}"} (${alert.status.state})`;
     },
   },
 
   "proxy-serves-reports": {
     name: "proxy-serves-reports",
-    what: "the proxy answers the reports host with the /reports page, TLS from Caddy's internal CA",
+    what: "the proxy answers the reports host with the /reports page, TLS from Caddy's internal CA, and a report reads Prometheus with remote read",
     async run(s, deadlineMs) {
       const ca = await caddyRoot(s);
       const host = s.settings.hosts.reports;
@@ -244,7 +272,28 @@ export const CHECKS: Record<string, Check> = {
       if (other.status !== "302") {
         throw new Error(`https://${host}/metrics answers ${other.status}: the collector's metrics leak`);
       }
-      return `https://${host}/reports: 401 without credentials, 200 as ${s.reportCredentials.user} (${page.body.length} bytes, ${page.issuer || "certificate verified against Caddy's root"}); /metrics: 302`;
+      // A report of this month (minutes of data, or none yet: 200 or 422 "no data"), whose series the
+      // collector reads from the Prometheus container with remote read over the stack's network.
+      const month = new Date().toISOString().slice(0, 7);
+      const reads = () => remoteReadsServed(s);
+      const before = await reads();
+      const report = await viaProxy(
+        s,
+        host,
+        `/reports/api?period=${month}&format=json`,
+        ca,
+        s.reportCredentials,
+      );
+      if (report.status !== "200" && report.status !== "422") {
+        throw new Error(`a report of ${month} answers ${report.status}: ${report.body.slice(0, 300)}`);
+      }
+      const after = await reads();
+      if (after <= before) {
+        throw new Error(
+          `a report of ${month} did not read Prometheus with remote read (/api/v1/read served ${after} times)`,
+        );
+      }
+      return `https://${host}/reports: 401 without credentials, 200 as ${s.reportCredentials.user} (${page.body.length} bytes, ${page.issuer || "certificate verified against Caddy's root"}); /metrics: 302; a report of ${month}: ${report.status}, ${after - before} remote reads`;
     },
   },
 
