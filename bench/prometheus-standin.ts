@@ -8,8 +8,8 @@
 // own CPU is not in it, and encoding chunks here costs this process, not the report's.
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ByteWriter, SAMPLES_PER_CHUNK, xorChunk } from "../import/tsdb-format.js";
-import { crc32c } from "../report/tsdb-chunk.js";
+import { SAMPLES_PER_CHUNK, xorChunk } from "../import/tsdb-format.js";
+import { ByteWriter, crc32c } from "../report/tsdb-bytes.js";
 
 const SLOT = 300;
 

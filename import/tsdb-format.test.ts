@@ -12,7 +12,7 @@ import {
   xorChunk,
   type LabelPairs,
 } from "./tsdb-format.js";
-import { crc32c, readXorChunk } from "../report/tsdb-chunk.js";
+import { crc32c, readXorChunk } from "../report/tsdb-bytes.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
@@ -65,7 +65,7 @@ describe("TSDB block format", () => {
     expect(hex(chunkRecord(chunk)).slice(2)).toBe(PROMTOOL_ODD_CHUNK);
   });
 
-  it("promtool's XOR chunks read back to their samples, bit for bit (report/tsdb-chunk.ts)", () => {
+  it("promtool's XOR chunks read back to their samples, bit for bit (report/tsdb-bytes.ts)", () => {
     const read = (bytes: Uint8Array, from: number, to: number) => {
       const samples: [number, number, boolean][] = [];
       readXorChunk(bytes, from, to, (t, v, stale) => samples.push([t, v, stale]));

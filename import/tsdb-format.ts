@@ -4,7 +4,7 @@
 // each section with its CRC32-Castagnoli), the empty tombstones file, meta.json and the block's ULID.
 // The format: prometheus/tsdb/docs/format/{index,chunks,tombstones}.md. Pure: bytes in, bytes out.
 
-import { crc32c } from "../report/tsdb-chunk.js";
+import { ByteWriter, crc32c, floatBits } from "../report/tsdb-bytes.js";
 
 /** A series' labels as Prometheus holds them: [name, value] pairs sorted by name, `__name__` included. */
 export type LabelPairs = readonly (readonly [string, string])[];
@@ -33,102 +33,7 @@ export const TOMBSTONES_MAGIC = 0x0130ba30;
 export const ENCODING_XOR = 1;
 
 const TWO_32 = 4294967296;
-const utf8 = new TextEncoder();
-
-/** A growable byte buffer with Go's encoding.Encbuf operations (big-endian, varints). */
-export class ByteWriter {
-  buf: Uint8Array;
-  pos = 0;
-
-  constructor(capacity = 4096) {
-    this.buf = new Uint8Array(capacity);
-  }
-
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-  }
-
-  byte(b: number): void {
-    this.room(1);
-    this.buf[this.pos++] = b;
-  }
-
-  bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
-
-  be32(v: number): void {
-    this.room(4);
-    this.setBe32(this.pos, v);
-    this.pos += 4;
-  }
-
-  setBe32(at: number, v: number): void {
-    this.buf[at] = v >>> 24;
-    this.buf[at + 1] = (v >>> 16) & 0xff;
-    this.buf[at + 2] = (v >>> 8) & 0xff;
-    this.buf[at + 3] = v & 0xff;
-  }
-
-  be64(v: number): void {
-    this.be32(Math.floor(v / TWO_32) >>> 0);
-    this.be32(v >>> 0);
-  }
-
-  /** An unsigned varint of a non-negative integer up to 2^53. */
-  uvarint(v: number): void {
-    this.room(10);
-    while (v >= 0x80) {
-      this.buf[this.pos++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.buf[this.pos++] = v;
-  }
-
-  /** A signed (zig-zag) varint. */
-  varint(v: number): void {
-    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
-  }
-
-  uvarintStr(s: string): void {
-    const b = utf8.encode(s);
-    this.uvarint(b.length);
-    this.bytes(b);
-  }
-
-  /** Zero bytes up to the next multiple of `align`. */
-  pad(align: number): void {
-    const n = (align - (this.pos % align)) % align;
-    this.room(n);
-    this.buf.fill(0, this.pos, this.pos + n);
-    this.pos += n;
-  }
-
-  /** A section as the index holds them: a 4-byte length, what `body` writes, its CRC32C. */
-  section(body: () => void): void {
-    const start = this.pos;
-    this.be32(0);
-    body();
-    this.setBe32(start, this.pos - start - 4);
-    this.crcFrom(start + 4);
-  }
-
-  /** The CRC32-Castagnoli of bytes [from, pos), appended. */
-  crcFrom(from: number): void {
-    this.be32(crc32c(this.buf, from, this.pos));
-  }
-
-  result(): Uint8Array {
-    return this.buf.slice(0, this.pos);
-  }
-}
+const { f64, u32, HI, LO } = floatBits;
 
 /** A bit stream as tsdb/chunkenc's bstream writes it: most significant bit first. */
 class BitWriter {
@@ -171,13 +76,6 @@ class BitWriter {
     } else this.bits(lo, n);
   }
 }
-
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-// The float's bits as two halves (hi, lo) whatever the machine's byte order.
-const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const HI = LITTLE ? 1 : 0;
-const LO = LITTLE ? 0 : 1;
 
 const ctz32 = (x: number): number => 31 - Math.clz32(x & -x);
 

@@ -247,7 +247,7 @@ export interface BuildOptions {
  * step - 1 s takes only a sample inside the slot: a plain selector would reach back 5 minutes and
  * carry the last value before a gap into the gap's first slot.
  */
-export const SLOT_WINDOW_SECONDS = SLOT_SECONDS - 1;
+const SLOT_WINDOW_SECONDS = SLOT_SECONDS - 1;
 
 type SeriesKey = `${EntityKind}\0${string}\0${Direction}`;
 const keyOf = (kind: EntityKind, id: string, direction: Direction): SeriesKey =>

@@ -4,7 +4,7 @@
 // against the benchmark's stand-in: test/bench.test.ts.)
 import { describe, expect, it } from "vitest";
 import { FrameReader, LastInWindow } from "./remote-read.js";
-import { crc32c } from "./tsdb-chunk.js";
+import { crc32c } from "./tsdb-bytes.js";
 
 /** A frame as Prometheus's ChunkedWriter writes it: uvarint size, big-endian CRC32C, message. */
 function frame(message: Buffer): Buffer {

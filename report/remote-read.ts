@@ -9,7 +9,7 @@
 // slotQuery). LastInWindow gives the same points from raw samples, so either path fills a slot alike.
 
 import type { Labels, SampleSink } from "./matrix.js";
-import { crc32c, readXorChunk } from "./tsdb-chunk.js";
+import { ByteWriter, crc32c, readXorChunk } from "./tsdb-bytes.js";
 
 export interface LabelMatcher {
   name: string;
@@ -31,31 +31,21 @@ export function promqlSelector(selector: SeriesSelector): string {
 
 // ---- The request: protobuf, then snappy ------------------------------------------------------
 
-const utf8 = new TextEncoder();
-
-function uvarint(v: number): number[] {
-  const out: number[] = [];
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-}
-
-/** A length-delimited field (wire type 2). */
-function lengthDelimited(field: number, body: Uint8Array): number[] {
-  return [...uvarint((field << 3) | 2), ...uvarint(body.length), ...body];
-}
-
-/** A varint field (wire type 0) of a non-negative integer. */
-function varintField(field: number, v: number): number[] {
-  return [...uvarint(field << 3), ...uvarint(v)];
-}
-
 /** prompb.ResponseType STREAMED_XOR_CHUNKS. */
 const STREAMED_XOR_CHUNKS = 1;
 const MATCHER_TYPE = { "=": 0, "=~": 2 } as const;
+
+/** A protobuf field's tag: its number and wire type (0 varint, 2 length-delimited). */
+const tag = (field: number, wireType: 0 | 2): number => (field << 3) | wireType;
+
+/** A length-delimited field whose body `write` puts into a writer of its own. */
+function message(out: ByteWriter, field: number, write: (w: ByteWriter) => void): void {
+  const body = new ByteWriter(64);
+  write(body);
+  out.uvarint(tag(field, 2));
+  out.uvarint(body.pos);
+  out.bytes(body.buf.subarray(0, body.pos));
+}
 
 /** ReadRequest{queries: [Query{start, end, matchers}], accepted_response_types: [STREAMED_XOR_CHUNKS]}. */
 export function encodeReadRequest(selector: SeriesSelector, startMs: number, endMs: number): Uint8Array {
@@ -63,24 +53,26 @@ export function encodeReadRequest(selector: SeriesSelector, startMs: number, end
     { name: "__name__", op: "=", value: selector.metric },
     ...selector.matchers,
   ];
-  const query = [
-    ...varintField(1, startMs),
-    ...varintField(2, endMs),
-    ...matchers.flatMap((m) =>
-      lengthDelimited(
-        3,
-        new Uint8Array([
-          ...varintField(1, MATCHER_TYPE[m.op]),
-          ...lengthDelimited(2, utf8.encode(m.name)),
-          ...lengthDelimited(3, utf8.encode(m.value)),
-        ]),
-      ),
-    ),
-  ];
-  return new Uint8Array([
-    ...lengthDelimited(1, new Uint8Array(query)),
-    ...varintField(2, STREAMED_XOR_CHUNKS),
-  ]);
+  const request = new ByteWriter(256);
+  message(request, 1, (query) => {
+    query.uvarint(tag(1, 0));
+    query.uvarint(startMs);
+    query.uvarint(tag(2, 0));
+    query.uvarint(endMs);
+    for (const m of matchers) {
+      message(query, 3, (matcher) => {
+        matcher.uvarint(tag(1, 0));
+        matcher.uvarint(MATCHER_TYPE[m.op]);
+        matcher.uvarint(tag(2, 2));
+        matcher.uvarintStr(m.name);
+        matcher.uvarint(tag(3, 2));
+        matcher.uvarintStr(m.value);
+      });
+    }
+  });
+  request.uvarint(tag(2, 0));
+  request.uvarint(STREAMED_XOR_CHUNKS);
+  return request.result();
 }
 
 /**
@@ -88,17 +80,24 @@ export function encodeReadRequest(selector: SeriesSelector, startMs: number, end
  * A request is a few hundred bytes; a compressor would be a dependency for nothing.
  */
 export function snappyLiterals(data: Uint8Array): Uint8Array {
-  const out: number[] = uvarint(data.length);
+  const out = new ByteWriter(data.length + 16);
+  out.uvarint(data.length);
   for (let at = 0; at < data.length; at += 65_536) {
     const piece = data.subarray(at, Math.min(data.length, at + 65_536));
     const n = piece.length - 1;
     // Tag: literal (low bits 00); lengths up to 60 in the tag, else 1 or 2 little-endian bytes after it.
-    if (n < 60) out.push(n << 2);
-    else if (n < 256) out.push(60 << 2, n);
-    else out.push(61 << 2, n & 0xff, n >>> 8);
-    out.push(...piece);
+    if (n < 60) out.byte(n << 2);
+    else if (n < 256) {
+      out.byte(60 << 2);
+      out.byte(n);
+    } else {
+      out.byte(61 << 2);
+      out.byte(n & 0xff);
+      out.byte(n >>> 8);
+    }
+    out.bytes(piece);
   }
-  return new Uint8Array(out);
+  return out.result();
 }
 
 // ---- The answer: frames, messages, chunks ----------------------------------------------------
@@ -121,8 +120,8 @@ export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 export class FrameReader {
   private pieces: Buffer[] = [];
   private held = 0;
-  /** Bytes the frame being gathered needs in all (header included); 0 while unknown. */
-  private needed = 0;
+  /** The header of the frame being gathered, once it has arrived whole. */
+  private header: FrameHeader | undefined;
 
   constructor(private readonly onMessage: (message: Buffer) => void) {}
 
@@ -130,24 +129,23 @@ export class FrameReader {
     this.pieces.push(data);
     this.held += data.length;
     while (this.held > 0) {
-      if (this.needed === 0) {
+      if (!this.header) {
         if (this.pieces[0]!.length < 9 && this.pieces.length > 1) this.join();
-        this.needed = frameLength(this.pieces[0]!);
-        if (this.needed === 0) return; // the header is not complete yet
+        this.header = frameHeader(this.pieces[0]!);
+        if (!this.header) return; // the header is not complete yet
       }
-      if (this.held < this.needed) return;
-      if (this.pieces[0]!.length < this.needed) this.join();
+      const { messageAt, end } = this.header;
+      if (this.held < end) return;
+      if (this.pieces[0]!.length < end) this.join();
       const buf = this.pieces[0]!;
-      const start = this.needed - (frameSize(buf) ?? 0);
-      const message = buf.subarray(start, this.needed);
-      if (crc32c(message) !== buf.readUInt32BE(start - 4)) {
+      const message = buf.subarray(messageAt, end);
+      if (crc32c(message) !== buf.readUInt32BE(messageAt - 4)) {
         throw new RemoteReadFormatError("frame checksum mismatch");
       }
       this.onMessage(message);
-      const rest = buf.subarray(this.needed);
-      this.held -= this.needed;
-      this.needed = 0;
-      if (rest.length > 0) this.pieces[0] = rest;
+      this.held -= end;
+      this.header = undefined;
+      if (buf.length > end) this.pieces[0] = buf.subarray(end);
       else this.pieces.shift();
     }
   }
@@ -162,8 +160,14 @@ export class FrameReader {
   }
 }
 
-/** The message size a frame's uvarint header says; undefined while the header is incomplete. */
-function frameSize(buf: Buffer): number | undefined {
+interface FrameHeader {
+  /** Where the message starts (after the uvarint size and the 4-byte CRC) and ends. */
+  messageAt: number;
+  end: number;
+}
+
+/** A frame's header (uvarint message size, then its CRC32C); undefined while it is incomplete. */
+function frameHeader(buf: Buffer): FrameHeader | undefined {
   let size = 0;
   let scale = 1;
   for (let i = 0; i < Math.min(buf.length, 5); i++) {
@@ -171,21 +175,12 @@ function frameSize(buf: Buffer): number | undefined {
     size += (b & 0x7f) * scale;
     if (b < 0x80) {
       if (size > MAX_FRAME_BYTES) throw new RemoteReadFormatError(`a frame of ${size} bytes`);
-      return size;
+      return { messageAt: i + 1 + 4, end: i + 1 + 4 + size };
     }
     scale *= 128;
   }
   if (buf.length >= 5) throw new RemoteReadFormatError("frame length too long");
   return undefined;
-}
-
-/** A whole frame's bytes (header, CRC, message); 0 while the header is incomplete. */
-function frameLength(buf: Buffer): number {
-  const size = frameSize(buf);
-  if (size === undefined) return 0;
-  let headerBytes = 1;
-  for (let v = size; v >= 0x80; v = Math.floor(v / 0x80)) headerBytes++;
-  return headerBytes + 4 + size;
 }
 
 /** A protobuf reader over [pos, end) of a buffer: varints, lengths, skips. */
@@ -234,7 +229,7 @@ class Proto {
 /** prompb Chunk.Encoding XOR. */
 const CHUNK_XOR = 1;
 
-export interface RemoteSeries {
+interface RemoteSeries {
   /** With `__name__`, as query_range's answer to last_over_time(...) holds them. */
   labels: Labels;
   /** A name for the label set: the same series split over frames comes again with the same key. */
@@ -245,7 +240,7 @@ export interface RemoteSeries {
 }
 
 /** The series of one ChunkedReadResponse message, in order. */
-export function readChunkedResponse(message: Buffer, onSeries: (series: RemoteSeries) => void): void {
+function readChunkedResponse(message: Buffer, onSeries: (series: RemoteSeries) => void): void {
   const response = new Proto(message, 0, message.length);
   while (response.more()) {
     const tag = response.uvarint();
@@ -353,7 +348,6 @@ export class LastInWindow {
  */
 export class SlotsFromChunks {
   private current: { key: string; window: LastInWindow | null } | undefined;
-  series = 0;
 
   constructor(
     private readonly range: { firstS: number; lastS: number; stepS: number; windowS: number },
@@ -368,7 +362,6 @@ export class SlotsFromChunks {
     if (this.current?.key !== series.key) {
       this.current?.window?.flush();
       const sink = this.onSeries(series.labels);
-      this.series++;
       const { firstS, lastS, stepS, windowS } = this.range;
       this.current = {
         key: series.key,
@@ -387,9 +380,8 @@ export class SlotsFromChunks {
   }
 
   /** The answer ended: the last series' last point. */
-  end(): number {
+  end(): void {
     this.current?.window?.flush();
     this.current = undefined;
-    return this.series;
   }
 }

@@ -1,11 +1,13 @@
 // A minimal Prometheus remote-write client for tests: encodes a WriteRequest (protobuf) and frames it
 // as an uncompressed snappy block, then POSTs it to /api/v1/write (Prometheus started with
-// --web.enable-remote-write-receiver).
+// --web.enable-remote-write-receiver). The snappy framing is the report's own (report/remote-read.ts).
 //
 // Why not `promtool tsdb create-blocks-from openmetrics`: promtool 2.42 writes one block per 2 hours of
 // data at ~0.1 s each, so the two months of history the capacity-planning queries need would cost
 // 70-130 s per test run. Remote write with an out-of-order window puts the same samples into the real
 // TSDB in a second or two.
+
+import { snappyLiterals } from "../report/remote-read.js";
 
 export interface WriteSeries {
   labels: Record<string, string>;
@@ -93,29 +95,6 @@ export function encodeWriteRequest(series: WriteSeries[]): Buffer {
   return w.done();
 }
 
-/** Snappy block format with literals only: valid input for any snappy decoder, no compression. */
-export function snappyLiteralBlock(data: Buffer): Buffer {
-  const w = new Writer();
-  w.varint(data.length);
-  const MAX = 65_536;
-  for (let off = 0; off < data.length; off += MAX) {
-    const chunk = data.subarray(off, Math.min(off + MAX, data.length));
-    const n = chunk.length - 1;
-    // Literal tag: length-1 in the upper six bits, or in 1-2 following bytes (tag 60/61).
-    if (n < 60) w.byte(n << 2);
-    else if (n < 256) {
-      w.byte(60 << 2);
-      w.byte(n);
-    } else {
-      w.byte(61 << 2);
-      w.byte(n & 0xff);
-      w.byte(n >> 8);
-    }
-    w.bytes(chunk);
-  }
-  return Buffer.from(w.done());
-}
-
 /** POST series to Prometheus's remote-write receiver, in batches of about `batchSamples` samples. */
 export async function remoteWrite(
   baseUrl: string,
@@ -126,7 +105,7 @@ export async function remoteWrite(
   let count = 0;
   const flush = async () => {
     if (batch.length === 0) return;
-    const body = snappyLiteralBlock(encodeWriteRequest(batch));
+    const body = snappyLiterals(encodeWriteRequest(batch));
     const response = await fetch(`${baseUrl}/api/v1/write`, {
       method: "POST",
       headers: {

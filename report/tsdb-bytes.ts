@@ -1,6 +1,8 @@
-// Prometheus's XOR (Gorilla) chunk as tsdb/chunkenc/xor.go writes it, read back sample by sample,
-// and the CRC32-Castagnoli that guards chunks, index sections and remote-read frames. Here, not in
-// import/, because the report reads chunks (remote read) and import/ may build on report/.
+// Prometheus's byte-level pieces the report's remote read and import's block writer share: the
+// CRC32-Castagnoli that guards chunks, index sections and remote-read frames, a writer with Go's
+// Encbuf operations (big-endian numbers, varints), a float's bits, and the XOR (Gorilla) chunk as
+// tsdb/chunkenc/xor.go writes it, read back sample by sample. Here, not in import/, because the
+// report reads chunks (remote read) and import/ may build on report/.
 
 // CRC32 with the Castagnoli polynomial (reflected 0x82F63B78), as Go's crc32.MakeTable(crc32.Castagnoli),
 // computed 8 bytes a step ("slicing by 8"): table k gives a byte's effect k bytes further on.
@@ -63,7 +65,106 @@ const u32 = new Uint32Array(f64.buffer);
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const HI = LITTLE ? 1 : 0;
 const LO = LITTLE ? 0 : 1;
+/** A float's bits: write f64[0], read u32[HI] and u32[LO] (one shared scratch; no allocation). */
+export const floatBits = { f64, u32, HI, LO } as const;
+
 const TWO_32 = 4294967296;
+const utf8 = new TextEncoder();
+
+/** A growable byte buffer with Go's encoding.Encbuf operations (big-endian, varints). */
+export class ByteWriter {
+  buf: Uint8Array;
+  pos = 0;
+
+  constructor(capacity = 4096) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.pos++] = b;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  be32(v: number): void {
+    this.room(4);
+    this.setBe32(this.pos, v);
+    this.pos += 4;
+  }
+
+  setBe32(at: number, v: number): void {
+    this.buf[at] = v >>> 24;
+    this.buf[at + 1] = (v >>> 16) & 0xff;
+    this.buf[at + 2] = (v >>> 8) & 0xff;
+    this.buf[at + 3] = v & 0xff;
+  }
+
+  be64(v: number): void {
+    this.be32(Math.floor(v / TWO_32) >>> 0);
+    this.be32(v >>> 0);
+  }
+
+  /** An unsigned varint of a non-negative integer up to 2^53. */
+  uvarint(v: number): void {
+    this.room(10);
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  /** A signed (zig-zag) varint. */
+  varint(v: number): void {
+    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  uvarintStr(s: string): void {
+    const b = utf8.encode(s);
+    this.uvarint(b.length);
+    this.bytes(b);
+  }
+
+  /** Zero bytes up to the next multiple of `align`. */
+  pad(align: number): void {
+    const n = (align - (this.pos % align)) % align;
+    this.room(n);
+    this.buf.fill(0, this.pos, this.pos + n);
+    this.pos += n;
+  }
+
+  /** A section as the index holds them: a 4-byte length, what `body` writes, its CRC32C. */
+  section(body: () => void): void {
+    const start = this.pos;
+    this.be32(0);
+    body();
+    this.setBe32(start, this.pos - start - 4);
+    this.crcFrom(start + 4);
+  }
+
+  /** The CRC32-Castagnoli of bytes [from, pos), appended. */
+  crcFrom(from: number): void {
+    this.be32(crc32c(this.buf, from, this.pos));
+  }
+
+  result(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
 
 export class ChunkFormatError extends Error {
   constructor(message: string) {
