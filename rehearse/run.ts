@@ -12,13 +12,14 @@ import { join } from "node:path";
 import { loadInventoryOrThrow } from "../core/load.js";
 import { REPORT_USER } from "../infra/components/app-hosting.js";
 import { IMAGE_USERS } from "../infra/versions.js";
+import { devicesByInterval } from "../infra/render/prometheus.js";
 import { imageFor } from "../infra/settings.js";
 import { SAMPLE_INVENTORY, TEST_SECRETS, stackFileSettings } from "../infra/testing.js";
 import { findBinary, requireBinary } from "../lab/binaries.js";
 import { onExit, removeDirOnExit } from "../lab/cleanup.js";
 import { startDockerd, type Dockerd } from "../lab/docker.js";
 import { createLab, type Lab } from "../lab/netns.js";
-import { runOrThrow, startDaemon, type Daemon } from "../lab/process.js";
+import { runOrThrow, startDaemon, waitFor, type Daemon } from "../lab/process.js";
 import { BREAKS } from "./breaks.js";
 import { CHECKS, type StackUnderTest } from "./checks.js";
 import { Applier } from "./engine.js";
@@ -176,7 +177,23 @@ async function main(): Promise<void> {
         // The inventory selects one of dist-1's links by ifAlias.
         overrides: [{ oid: `1.3.6.1.2.1.31.1.1.1.18.${ifIndex}`, type: "octet_str", value: DEVICE.alias }],
       });
-      rebootDevice = () => agent.restart();
+      // sysUpTime shows a reboot only when it comes back below what the last poll read, or below the
+      // time since that poll (collector/poll/counters.ts detectReboot; docs/metrics.md). This snmpd has
+      // been up seconds, not days: rebooted right after a poll before it had run one poll interval,
+      // it would look like an agent that never stopped. So it reboots only once it has run longer.
+      const pollSeconds = devicesByInterval(inventory).find((g) =>
+        g.devices.includes(DEVICE.id),
+      )!.intervalSeconds;
+      let upSince = Date.now();
+      rebootDevice = async () => {
+        await waitFor(
+          `${DEVICE.id}'s agent up longer than its ${pollSeconds} s poll interval`,
+          () => Date.now() - upSince > (pollSeconds + 5) * 1000,
+          { timeoutMs: (pollSeconds + 10) * 1000, intervalMs: 500 },
+        );
+        await agent.restart();
+        upSince = Date.now();
+      };
       const www = join(dir, "outside");
       rmSync(www, { recursive: true, force: true });
       await runOrThrow("mkdir", ["-p", www]);
