@@ -69,6 +69,12 @@ export interface Prometheus {
   start(): Promise<void>;
   /** Instant query; `time` as a Date or unix seconds (default: now). Throws on a PromQL error. */
   query(promql: string, time?: Date | number): Promise<VectorSample[]>;
+  /**
+   * The raw samples of `selector[seconds]` at one evaluation time (default: now), each with the
+   * timestamp of the scrape that wrote it. One query, so a value and its timestamp can never come
+   * from two different scrapes (as they can with `x` and `timestamp(x)` asked separately).
+   */
+  rawSamples(selector: string, seconds: number, time?: Date | number): Promise<MatrixSeries[]>;
   /** Range query over [start, end] with `step` seconds; matrix results. */
   queryRange(
     promql: string,
@@ -270,6 +276,16 @@ export async function preparePrometheus(options: PrometheusOptions = {}): Promis
       return (data.result as { metric: Record<string, string>; value: [number, string] }[]).map((r) => ({
         metric: r.metric,
         value: parseSample(r.value),
+      }));
+    },
+    async rawSamples(selector, windowSeconds, time) {
+      const params: Record<string, string> = { query: `${selector}[${windowSeconds}s]` };
+      if (time !== undefined) params.time = String(seconds(time));
+      const data = await api<{ resultType: string; result: unknown }>("query", params);
+      if (data.resultType !== "matrix") throw new Error(`query returned ${data.resultType}, expected a matrix`);
+      return (data.result as { metric: Record<string, string>; values: [number, string][] }[]).map((r) => ({
+        metric: r.metric,
+        values: r.values.map(parseSample),
       }));
     },
     async queryRange(promql, start, end, stepSeconds) {

@@ -250,25 +250,25 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
 
   /**
    * What Prometheus stored from its own scrapes: the latest samples of the four series, once every
-   * one of them comes from a scrape at or after `since` (unix seconds).
+   * one of them comes from a scrape at or after `since` (unix seconds). Values and their scrape
+   * timestamps come from one query: asked apart, a scrape committed between the two answers would
+   * pair a new timestamp with an old value.
    */
   async function recordedFrom(device: DeviceId, since: number): Promise<Counters> {
     const selector = `{__name__=~"${METRICS.opdLinkBytes}|${METRICS.uplinkBytes}", job="${JOBS.snmp}", instance="${device}"}`;
     return waitFor(
       `Prometheus to scrape the collector after ${since}`,
       async () => {
-        const [values, stamps] = await Promise.all([
-          prometheus.query(selector),
-          prometheus.query(`timestamp(${selector})`),
-        ]);
-        if (stamps.length !== 4 || stamps.some((s) => s.value.v < since)) return undefined;
+        const series = await prometheus.rawSamples(selector, 30);
+        const latest = series.map((s) => ({ metric: s.metric, sample: s.values.at(-1)! }));
+        if (latest.length !== 4 || latest.some((l) => l.sample.t < since)) return undefined;
         const pick = (owner: "opd" | "uplink", direction: Direction) => {
-          const found = values.filter(
-            (v) => v.metric[owner] !== undefined && v.metric.direction === direction,
+          const found = latest.filter(
+            (l) => l.metric[owner] !== undefined && l.metric.direction === direction,
           );
           if (found.length !== 1)
             throw new Error(`expected one ${owner} ${direction} series, got ${found.length}`);
-          return found[0]!.value.v;
+          return found[0]!.sample.v;
         };
         return {
           opdDownload: pick("opd", "download"),
@@ -308,7 +308,21 @@ describe("ground truth: collector rates equal the kernel's byte counters (netns 
       },
       { timeoutMs: (AGENT_CACHE_SECONDS + 10) * 1000, intervalMs: 250 },
     );
-    return { kernel: settled, collector: await collected(), at: Date.now() / 1000 };
+    // A scrape joins a poll already in flight (one poll per device at a time), and Prometheus's
+    // 1 s scrapes may have started one before the cache caught up. A poll started after this point
+    // reads the settled values, so the collector's answer counts once two scrapes in a row agree.
+    let previous = await collected();
+    const collector = await waitFor(
+      "two collector scrapes in a row to agree (no traffic)",
+      async () => {
+        const current = await collected();
+        const agreed = DEVICE_IDS.every((id) => equal(current[id], previous[id]));
+        previous = current;
+        return agreed ? current : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 0 },
+    );
+    return { kernel: settled, collector, at: Date.now() / 1000 };
   }
 
   it("polls the 32-bit device through a view without the 64-bit columns", async () => {
