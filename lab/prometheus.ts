@@ -282,7 +282,8 @@ export async function preparePrometheus(options: PrometheusOptions = {}): Promis
       const params: Record<string, string> = { query: `${selector}[${windowSeconds}s]` };
       if (time !== undefined) params.time = String(seconds(time));
       const data = await api<{ resultType: string; result: unknown }>("query", params);
-      if (data.resultType !== "matrix") throw new Error(`query returned ${data.resultType}, expected a matrix`);
+      if (data.resultType !== "matrix")
+        throw new Error(`query returned ${data.resultType}, expected a matrix`);
       return (data.result as { metric: Record<string, string>; values: [number, string][] }[]).map((r) => ({
         metric: r.metric,
         values: r.values.map(parseSample),
