@@ -5,7 +5,9 @@
 // Then (issue 13) the collector's memory while it serves fiscal-year reports of the sample city
 // (budget: well under its container's 256 MB), and (issue 15) a province: --province 600 OPDs in
 // <= 60 s and <= 512 MiB, in a process of its own over a stand-in query API
-// (bench/prometheus-standin.ts). --only province|collector|city runs one part.
+// (bench/prometheus-standin.ts). Also what the /reports page's "data available" table costs
+// Prometheus: the three-year window read whole, then a day later only its newest days.
+// --only province|collector|city|availability runs one part.
 //
 // The history is generated once (realistic, non-round float values: a daily curve with noise),
 // backfilled with promtool, and cached in $TMPDIR/kapasitas-report-bench-v1 for later runs.
@@ -24,6 +26,12 @@ import { join } from "node:path";
 import { RECORDED } from "../core/contract.js";
 import { loadInventoryOrThrow } from "../core/load.js";
 import type { Inventory } from "../core/schema.js";
+import {
+  AvailabilityTracker,
+  availabilityQuery,
+  availabilityWindow,
+  fetchAvailableDays,
+} from "../report/availability.js";
 import { buildReport } from "../report/engine.js";
 import { parsePeriod, zonedMidnight } from "../report/period.js";
 import { PrometheusClient } from "../report/prometheus.js";
@@ -232,11 +240,57 @@ try {
     );
     if (median >= 10) process.exitCode = 1;
   }
+  if (only === undefined || only === "availability") await availability();
   if (only === undefined || only === "collector") await collectorMemory(prometheus.url);
   if (only === undefined || only === "province") await province(argument("province", 600));
 } finally {
   await prometheus.stop();
   rmSync(out, { recursive: true, force: true });
+}
+
+/**
+ * The page's availability table over the city's fiscal year 2025, as if on 2 January 2026 (a
+ * window of three fiscal years): one query over the whole window (before), the tracker's first
+ * read a month per query, and its refresh the next day. Prometheus CPU from its own counter.
+ */
+async function availability(): Promise<void> {
+  const client = new PrometheusClient({ url: prometheus.url });
+  const measure = async (what: string, work: () => Promise<unknown>) => {
+    const cpu0 = await prometheusCpuSeconds();
+    const t0 = performance.now();
+    await work();
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = (await prometheusCpuSeconds()) - cpu0;
+    console.log(`availability, ${what}: ${wall.toFixed(2)} s wall, Prometheus CPU ${cpu.toFixed(2)} s`);
+    return cpu;
+  };
+  const windowOn = (day: number) =>
+    availabilityWindow(
+      new Date(Date.UTC(2026, 0, day, 5)),
+      TZ,
+      inventory.planning.fiscal_year_start_month,
+      3,
+    );
+  const window = windowOn(2);
+  const startS = window.start.getTime() / 1000;
+  const whole = await measure(`one query over ${window.days} days (before)`, () =>
+    client.queryRangeInto(
+      availabilityQuery(),
+      { startS: startS + 86_400, endS: startS + window.days * 86_400 },
+      86_400,
+      () => () => undefined,
+    ),
+  );
+  const tracker = new AvailabilityTracker(
+    (w, fromDay, onPiece) => fetchAvailableDays(client, w, fromDay, onPiece),
+    3_600_000,
+  );
+  await measure("first read, a month per query", () => tracker.refresh(window, TZ, 0));
+  const refresh = await measure("the next day's refresh", () => tracker.refresh(windowOn(3), TZ, 60_000));
+  console.log(
+    // process_cpu_seconds_total counts in 0.01 s steps: a smaller refresh shows as 0 or 0.01.
+    `availability: a refresh costs Prometheus ${whole / Math.max(refresh, 0.01) >= 100 ? "at least " : ""}${(whole / Math.max(refresh, 0.01)).toFixed(0)}x less CPU than reading the window whole`,
+  );
 }
 
 /** VmRSS and VmHWM (peak) of a process, MiB. */

@@ -1,8 +1,10 @@
 // Which days hold measurements: what the /reports page shows before anyone asks for a report, and
-// what a refusal says instead of "no data" (the period asked for, and where data is). One small
-// range query: the number of recorded series with a sample on each local day, over the page's
-// window of fiscal years: one point a day, one series (≤ 1,100 points for three years), whatever
-// the size of the inventory. Prometheus reads each sample once to answer it; the router caches it.
+// what a refusal says instead of "no data" (the period asked for, and where data is). Small range
+// queries: the number of recorded series with a sample on each local day, one point a day, one
+// series, whatever the size of the inventory. Prometheus reads each sample once to answer them, so
+// the window is read a month per query (none nears the timeout at province scale), and only once:
+// AvailabilityTracker keeps the settled days and reads again only the newest ones, with a whole
+// re-read now and then for history imported since.
 import { RECORDED } from "../core/contract.js";
 import type { Formatter } from "./i18n.js";
 import {
@@ -94,24 +96,123 @@ export function availabilityOf(
   };
 }
 
-/** Ask Prometheus which days of the window hold a sample (one range query, one point a day). */
-export async function fetchAvailability(
+/** Days read in one query: a month's samples, so no one query nears the timeout at province scale. */
+export const AVAILABILITY_PIECE_DAYS = 31;
+
+/**
+ * Ask Prometheus which days of the window, from day `fromDay` on, hold a sample: one range query,
+ * one point a day, per AVAILABILITY_PIECE_DAYS days. `onPiece(read, of)` before the first query
+ * and after each one.
+ */
+export async function fetchAvailableDays(
   client: PrometheusClient,
   window: { start: Date; days: number },
-  timeZone: string,
-): Promise<Availability> {
+  fromDay = 0,
+  onPiece?: (read: number, of: number) => void,
+): Promise<number[]> {
   const startS = window.start.getTime() / 1000;
   const indexes: number[] = [];
-  // The step ending day i is evaluated at the midnight after it: (T - 1d, T] is that local day.
-  await client.queryRangeInto(
-    availabilityQuery(),
-    { startS: startS + DAY_S, endS: startS + window.days * DAY_S },
-    DAY_S,
-    () => (t, value) => {
-      if (value > 0) indexes.push(Math.round((t - startS) / DAY_S) - 1);
-    },
-  );
-  return availabilityOf(indexes, window.start, window.days, timeZone);
+  const pieces = Math.ceil(Math.max(0, window.days - fromDay) / AVAILABILITY_PIECE_DAYS);
+  onPiece?.(0, pieces);
+  for (let piece = 0; piece < pieces; piece++) {
+    const first = fromDay + piece * AVAILABILITY_PIECE_DAYS;
+    const last = Math.min(window.days, first + AVAILABILITY_PIECE_DAYS) - 1;
+    // The step ending day i is evaluated at the midnight after it: (T - 1d, T] is that local day.
+    await client.queryRangeInto(
+      availabilityQuery(),
+      { startS: startS + (first + 1) * DAY_S, endS: startS + (last + 1) * DAY_S },
+      DAY_S,
+      () => (t, value) => {
+        if (value > 0) indexes.push(Math.round((t - startS) / DAY_S) - 1);
+      },
+    );
+    onPiece?.(piece + 1, pieces);
+  }
+  return indexes;
+}
+
+/**
+ * The newest days, read again at every refresh: today is still filling, and yesterday's last
+ * samples may still be on their way (a scrape in flight at midnight, a remote-write queue).
+ */
+export const RECENT_DAYS = 2;
+
+/** What a tracker knows: the days holding data among those before `settledThrough`. */
+export interface KnownDays {
+  windowStartMs: number;
+  settledThrough: number;
+  days: readonly number[];
+  /** When the last whole read of the window started. */
+  fullReadAtMs: number;
+}
+
+/**
+ * Pure: the days to read now. The whole window the first time, when the window moved (a new fiscal
+ * year, another time zone) or when the last whole read is older than `fullEveryMs` (history
+ * imported meanwhile); otherwise only the days from the first unsettled one.
+ */
+export function daysToRead(
+  known: KnownDays | undefined,
+  window: { start: Date; days: number },
+  nowMs: number,
+  fullEveryMs: number,
+): { fromDay: number; full: boolean } {
+  const stale =
+    !known ||
+    known.windowStartMs !== window.start.getTime() ||
+    nowMs - known.fullReadAtMs >= fullEveryMs ||
+    known.settledThrough > window.days;
+  return stale ? { fromDay: 0, full: true } : { fromDay: known.settledThrough, full: false };
+}
+
+/**
+ * Which days hold data, read once and then kept: each refresh reads only the days not settled yet
+ * (usually RECENT_DAYS: two small queries' worth of samples instead of three fiscal years'), and
+ * the whole window again every `fullEveryMs`. One refresh at a time; callers share it.
+ */
+export class AvailabilityTracker {
+  private known: KnownDays | undefined;
+  private running: Promise<Availability> | undefined;
+  private progress = { read: 0, of: 0 };
+
+  constructor(
+    private readonly readDays: (
+      window: { start: Date; days: number },
+      fromDay: number,
+      onPiece: (read: number, of: number) => void,
+    ) => Promise<number[]>,
+    private readonly fullEveryMs: number,
+  ) {}
+
+  /** Queries done and planned of the refresh under way (for "still reading, 12 of 36"). */
+  get piecesRead(): { read: number; of: number } {
+    return { ...this.progress };
+  }
+
+  refresh(window: { start: Date; days: number }, timeZone: string, nowMs: number): Promise<Availability> {
+    this.running ??= this.read(window, timeZone, nowMs).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async read(window: { start: Date; days: number }, timeZone: string, nowMs: number) {
+    const plan = daysToRead(this.known, window, nowMs, this.fullEveryMs);
+    this.progress = { read: 0, of: 0 };
+    const fresh = await this.readDays(window, plan.fromDay, (read, of) => {
+      this.progress = { read, of };
+    });
+    const kept = plan.full ? [] : this.known!.days.filter((d) => d < plan.fromDay);
+    const days = [...kept, ...fresh];
+    const settledThrough = Math.max(0, window.days - RECENT_DAYS);
+    this.known = {
+      windowStartMs: window.start.getTime(),
+      settledThrough,
+      days: days.filter((d) => d < settledThrough),
+      fullReadAtMs: plan.full ? nowMs : this.known!.fullReadAtMs,
+    };
+    return availabilityOf(days, window.start, window.days, timeZone);
+  }
 }
 
 /** The newest periods holding data, to open the page on: fiscal year, quarter, month, last 30 days. */

@@ -3,7 +3,7 @@
 //   GET /reports/api?period=2026&format=xlsx&lang=id   (or from=YYYY-MM-DD&to=YYYY-MM-DD)
 //       → the file, with Content-Disposition: attachment
 // The page opens on the newest period holding data and shows which months hold data
-// (availability.ts: one small query, cached for a minute).
+// (availability.ts: the window read once, then only its newest days; cached for a minute).
 // Errors are JSON {"error": "...", "detail": "...", "code": "..."}: `error` in plain words (no
 // metric name, no PromQL), `detail` the technical reason behind the page's "Detail" toggle. 400 bad request (a period longer than the limit included), 422
 // no data in the period, 429 too many requests from one client, 500 a local failure (out of
@@ -14,7 +14,13 @@ import express, { type Request, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import type { Inventory } from "../core/schema.js";
 import { createHash } from "node:crypto";
-import { availabilityWindow, fetchAvailability, noDataSentence, type Availability } from "./availability.js";
+import {
+  AvailabilityTracker,
+  availabilityWindow,
+  fetchAvailableDays,
+  noDataSentence,
+  type Availability,
+} from "./availability.js";
 import { generateInBackground, ReportLocalError } from "./background.js";
 import { formatter } from "./i18n.js";
 import { isLang, type Lang } from "./lang.js";
@@ -44,6 +50,8 @@ export interface ReportRouterOptions {
   rateLimit?: RateLimitOptions;
   /** Entities read from Prometheus at once (engine.ts BATCH_ENTITIES by default). */
   batchEntities?: number;
+  /** The longest the page waits to learn which days hold data (default 10 s); then it opens without. */
+  availabilityWaitMs?: number;
 }
 
 /** A report worker's default heap: the collector's container has 256 MB in all (docs/security.md). */
@@ -82,8 +90,10 @@ export function pageCsp(html: string): string {
 
 /** How long the page trusts its answer about which days hold data. */
 const AVAILABILITY_TTL_MS = 60_000;
-/** The availability query's own timeout: the page must open even when Prometheus hangs. */
+/** Each availability query's own timeout, and by default the longest the page waits for the answer. */
 const AVAILABILITY_TIMEOUT_MS = 10_000;
+/** How often the whole window is read again, for history imported since (import, backfill). */
+const AVAILABILITY_FULL_READ_MS = 60 * 60_000;
 /** The fiscal years the page offers (and asks Prometheus about). */
 const PAGE_YEARS = 3;
 
@@ -117,25 +127,50 @@ export function reportRouter(options: ReportRouterOptions): Router {
     options.heapLimitMb ??
     positiveNumber(process.env.KAPASITAS_REPORT_HEAP_MB, "KAPASITAS_REPORT_HEAP_MB") ??
     DEFAULT_REPORT_HEAP_MB;
+  const availabilityWaitMs = options.availabilityWaitMs ?? AVAILABILITY_TIMEOUT_MS;
   const limiter = new RateLimiter(options.rateLimit ?? { burst: 6, perMinute: 6 });
   let running = 0;
 
+  const tracker = new AvailabilityTracker(
+    (window, fromDay, onPiece) =>
+      fetchAvailableDays(
+        new PrometheusClient({ url: prometheusUrl, timeoutMs: AVAILABILITY_TIMEOUT_MS }),
+        window,
+        fromDay,
+        onPiece,
+      ),
+    AVAILABILITY_FULL_READ_MS,
+  );
   let availabilityCache: { at: number; answer: Promise<AvailabilityAnswer> } | undefined;
   const availabilityNow = (inventory: Inventory, now: Date): Promise<AvailabilityAnswer> => {
     if (availabilityCache && Date.now() - availabilityCache.at < AVAILABILITY_TTL_MS)
       return availabilityCache.answer;
     const answer = (async (): Promise<AvailabilityAnswer> => {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        const client = new PrometheusClient({ url: prometheusUrl, timeoutMs: AVAILABILITY_TIMEOUT_MS });
         const window = availabilityWindow(
           now,
           inventory.timezone,
           inventory.planning.fiscal_year_start_month,
           PAGE_YEARS,
         );
-        return { availability: await fetchAvailability(client, window, inventory.timezone) };
+        const refresh = tracker.refresh(window, inventory.timezone, Date.now());
+        refresh.catch(() => undefined); // a read the page stopped waiting for may fail unwatched
+        const late = new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), availabilityWaitMs);
+        });
+        const availability = await Promise.race([refresh, late]);
+        if (availability) return { availability };
+        // The first whole read of a large store: the page opens now, the read goes on.
+        const { read, of } = tracker.piecesRead;
+        return {
+          availability: null,
+          detail: `still reading which days hold data (${read} of ${of} queries done); reload the page in a minute`,
+        };
       } catch (error) {
         return { availability: null, detail: reasonOf(error, "en") };
+      } finally {
+        clearTimeout(timer);
       }
     })();
     const entry = { at: Date.now(), answer };

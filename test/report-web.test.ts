@@ -1,13 +1,16 @@
 // The planner's web page and its API, mounted the way the collector mounts them (/reports), over a
 // real backfilled Prometheus; the page is driven in headless Debian Chromium (never downloaded).
 import { readFileSync } from "node:fs";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import express from "express";
 import ExcelJS from "exceljs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadInventoryOrThrow } from "../core/load.js";
+import { availabilityQuery, availabilityWindow, fetchAvailableDays } from "../report/availability.js";
 import { reportRouter } from "../report/http.js";
+import { PrometheusClient } from "../report/prometheus.js";
 import { requireBinary } from "../lab/binaries.js";
 import { freePort } from "../lab/ports.js";
 import type { BackfilledPrometheus } from "../lab/history-prometheus.js";
@@ -160,6 +163,60 @@ describe("GET /reports", () => {
     const html = await response.text();
     expect(html).toContain("Ketersediaan data tidak dapat diperiksa saat ini");
     expect(html).toMatch(/<details><summary>Detail<\/summary><code>[^<]*ECONNREFUSED/);
+  });
+
+  it("opens within its wait when Prometheus does not answer, saying it is still reading", async () => {
+    // A store that accepts the queries and never answers them.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const app = express().use(
+      "/reports",
+      reportRouter({
+        inventory,
+        prometheusUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        now: () => NOW,
+        availabilityWaitMs: 200,
+      }),
+    );
+    const page = await listen(app);
+    try {
+      const response = await fetch(`http://127.0.0.1:${(page.address() as AddressInfo).port}/reports`);
+      expect(response.status).toBe(200);
+      const html = await response.text();
+      expect(html).toContain("Ketersediaan data tidak dapat diperiksa saat ini");
+      // NOW is 15 June 2026: 1 January 2024 to today is 897 days, 29 month-long queries.
+      expect(html).toContain("still reading which days hold data (0 of 29 queries done)");
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+      await new Promise((resolve) => page.close(resolve));
+    }
+  });
+});
+
+describe("which days hold data, read a month per query", () => {
+  it("gives, from any day on, the days one query over the whole window gives", async () => {
+    const client = new PrometheusClient({ url: prometheus.url });
+    const window = availabilityWindow(NOW, inventory.timezone, 1, 3);
+    const startS = window.start.getTime() / 1000;
+    const whole: number[] = [];
+    await client.queryRangeInto(
+      availabilityQuery(),
+      { startS: startS + 86_400, endS: startS + window.days * 86_400 },
+      86_400,
+      () => (t, value) => {
+        if (value > 0) whole.push(Math.round((t - startS) / 86_400) - 1);
+      },
+    );
+    // The scenario's data: all of 2025 (365 days), from day 366 of the window.
+    expect(whole).toHaveLength(365);
+    expect(whole[0]).toBe(366);
+    const sorted = (days: number[]) => [...days].sort((a, b) => a - b);
+    expect(sorted(await fetchAvailableDays(client, window))).toEqual(whole);
+    // From the first day of data, from inside a query's month, and from the last day of data.
+    for (const from of [366, 380, 730, 731]) {
+      expect(sorted(await fetchAvailableDays(client, window, from))).toEqual(whole.filter((d) => d >= from));
+    }
   });
 });
 
