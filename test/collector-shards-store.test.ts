@@ -208,16 +208,19 @@ describe("the capacity report from VictoriaMetrics", () => {
     const prometheusClient = new PrometheusClient({ url: prometheus!.url });
     const fromPrometheus = await buildReport({ inventory, period, client: prometheusClient });
     expect(prometheusClient.servedRemoteRead).toBe(true);
-    // VictoriaMetrics indexes what it was sent a moment later: wait until the whole year reads back.
+    // VictoriaMetrics indexes what it was sent a moment later, series by series: wait until the
+    // whole year reads back, the samples and the allocation gauges of every OPD and uplink.
     let fromStore: Report | undefined;
     const storeClient = new PrometheusClient({ url: vm!.url });
+    const readBack = (r: Report) =>
+      [...r.opds, ...r.uplinks].flatMap((e) =>
+        [e.download, e.upload].map((d) => `${d.samples} ${d.allocationSource}`),
+      );
     await waitFor(
       "the year readable from VictoriaMetrics",
       async () => {
         fromStore = await buildReport({ inventory, period, client: storeClient });
-        return fromStore.opds.every(
-          (o, i) => o.download.samples === fromPrometheus.opds[i]!.download.samples,
-        );
+        return JSON.stringify(readBack(fromStore)) === JSON.stringify(readBack(fromPrometheus));
       },
       { timeoutMs: 120_000, intervalMs: 2_000 },
     );
