@@ -87,7 +87,10 @@ export async function readPrometheus(
 /** The collector's raw counters another Prometheus may hold (docs/metrics.md). */
 export const RAW_COUNTERS = [METRICS.opdLinkBytes, METRICS.uplinkBytes] as const;
 
-/** The raw counters read a day at a time (a minute's scrapes for a day: 1,440 samples a series). */
+/**
+ * The raw counters read a day at a time (a minute's scrapes for a day: 1,440 samples a series), by
+ * remote read where the source serves it (its chunks as stored), else with the query API.
+ */
 const RAW_WINDOW_S = 86_400;
 
 /**
@@ -113,7 +116,8 @@ export async function readRawCounters(
     for (let start = fromS; start < toS; start += RAW_WINDOW_S) {
       const end = Math.min(toS, start + RAW_WINDOW_S);
       const series = new Map<string, { labels: Record<string, string>; t: number[]; v: number[] }>();
-      await client.queryMatrixInto(`${metric}[${end - start}s]`, end, (labels) => {
+      // The window is (start, end]: a sample on its left edge belongs to the window before.
+      await client.rawSamplesInto({ metric, matchers: [] }, start, end, (labels) => {
         if (!known.has(`${owner}/${labels[owner] ?? ""}`)) return null;
         const { __name__: _name, ...rest } = labels;
         const key = JSON.stringify(rest);
@@ -121,9 +125,8 @@ export async function readRawCounters(
         if (!s)
           series.set(key, (s = { labels: { ...rest, [IMPORT_LABELS.source]: "prometheus" }, t: [], v: [] }));
         const held = s;
-        // The window is (start, end]: a sample on its left edge belongs to the window before.
         return (t, value) => {
-          if (t <= start || t > end || !Number.isFinite(value)) return;
+          if (!Number.isFinite(value)) return;
           held.t.push(t);
           held.v.push(value);
         };

@@ -8,8 +8,10 @@ import { readMatrix, type Labels, type SampleSink } from "./matrix.js";
 import {
   encodeReadRequest,
   FrameReader,
+  InRange,
   promqlSelector,
-  SlotsFromChunks,
+  SeriesFromChunks,
+  slotsFromChunks,
   snappyLiterals,
   type SeriesSelector,
 } from "./remote-read.js";
@@ -171,10 +173,7 @@ export class PrometheusClient {
   ): Promise<void> {
     const parts = chunkRange(range.startS, range.endS, stepS);
     if (this.remoteRead !== false) {
-      const slots = new SlotsFromChunks(
-        { firstS: range.startS, lastS: range.endS, stepS, windowS },
-        onSeries,
-      );
+      const slots = slotsFromChunks({ firstS: range.startS, lastS: range.endS, stepS, windowS }, onSeries);
       const served = await this.remoteReadInto(
         encodeReadRequest(selector, (range.startS - windowS) * 1000, range.endS * 1000),
         (message) => slots.message(message),
@@ -189,6 +188,36 @@ export class PrometheusClient {
     await mapLimit(parts, options.concurrency ?? 3, async (part) => {
       await this.queryRangeInto(query, part, stepS, onSeries);
       options.onDone?.(1);
+    });
+  }
+
+  /**
+   * Every sample of the selected series in (startS, endS], staleness markers left out, handed to
+   * its series' sink in time order: what the range selector `selector[endS - startS]` at endS
+   * holds. Remote read where the store serves it, otherwise that one query.
+   */
+  async rawSamplesInto(
+    selector: SeriesSelector,
+    startS: number,
+    endS: number,
+    onSeries: (labels: Labels) => SampleSink,
+  ): Promise<void> {
+    const inRange = (sink: SampleSink) => sink && new InRange(startS * 1000, endS * 1000, sink);
+    if (this.remoteRead !== false) {
+      const series = new SeriesFromChunks(startS * 1000, endS * 1000, (labels) => inRange(onSeries(labels)));
+      const served = await this.remoteReadInto(
+        encodeReadRequest(selector, startS * 1000, endS * 1000),
+        (message) => series.message(message),
+      );
+      if (served) {
+        series.end();
+        return;
+      }
+    }
+    // Prometheus 2.x selects [endS - range, endS], both ends: the left edge is the window before's.
+    await this.queryMatrixInto(`${promqlSelector(selector)}[${endS - startS}s]`, endS, (labels) => {
+      const consumer = inRange(onSeries(labels));
+      return consumer && ((t, value) => consumer.sample(Math.round(t * 1000), value, false));
     });
   }
 
@@ -277,7 +306,7 @@ export class PrometheusClient {
    * An instant query whose answer is a matrix (a range selector: `metric[1d]`), its raw samples read
    * as queryRangeInto reads a range query's.
    */
-  async queryMatrixInto(
+  private async queryMatrixInto(
     query: string,
     timeS: number,
     onSeries: (labels: Labels) => SampleSink,

@@ -7,6 +7,7 @@
 //
 // What the report asks of a series is last_over_time(series[window]) at every step (engine.ts
 // slotQuery). LastInWindow gives the same points from raw samples, so either path fills a slot alike.
+// The importer asks for a range selector's samples (import/prometheus-source.ts): InRange.
 
 import type { Labels, SampleSink } from "./matrix.js";
 import { ByteWriter, crc32c, readXorChunk } from "./tsdb-bytes.js";
@@ -298,7 +299,13 @@ function readChunkedResponse(message: Buffer, onSeries: (series: RemoteSeries) =
   }
 }
 
-// ---- last_over_time from raw samples ---------------------------------------------------------
+// ---- Samples out of the chunks: last_over_time at each step, or a range selector's samples ------
+
+/** What one series' samples go to, in time order; `flush` when the series ends. */
+interface SampleConsumer {
+  sample(timeMs: number, value: number, stale: boolean): void;
+  flush(): void;
+}
 
 /**
  * The points of last_over_time(series[window]) evaluated at first, first + step, ..., last (ms),
@@ -307,7 +314,7 @@ function readChunkedResponse(message: Buffer, onSeries: (series: RemoteSeries) =
  * skipped. A NaN sample is a point (the caller decides what NaN means), as in PromQL. Needs
  * window < step, so a sample belongs to at most one evaluation.
  */
-export class LastInWindow {
+export class LastInWindow implements SampleConsumer {
   private evaluation = -1;
   private value = 0;
   private lastMs = -Infinity;
@@ -341,17 +348,37 @@ export class LastInWindow {
   }
 }
 
-/**
- * Reads the messages of one remote-read answer into per-series sinks, as queryRangeInto of
- * last_over_time(selector[windowS]) would feed them: `onSeries` is asked once per series (a series
- * split over frames continues), chunks of skipped series are never decoded.
- */
-export class SlotsFromChunks {
-  private current: { key: string; window: LastInWindow | null } | undefined;
+/** Every sample in (fromMs, toMs], staleness markers and repeats skipped: a range selector's samples. */
+export class InRange implements SampleConsumer {
+  private lastMs = -Infinity;
 
   constructor(
-    private readonly range: { firstS: number; lastS: number; stepS: number; windowS: number },
-    private readonly onSeries: (labels: Labels) => SampleSink,
+    private readonly fromMs: number,
+    private readonly toMs: number,
+    private readonly emit: (timeS: number, value: number) => void,
+  ) {}
+
+  sample(timeMs: number, value: number, stale: boolean): void {
+    if (timeMs <= this.lastMs) return;
+    this.lastMs = timeMs;
+    if (!stale && timeMs > this.fromMs && timeMs <= this.toMs) this.emit(timeMs / 1000, value);
+  }
+
+  flush(): void {}
+}
+
+/**
+ * Reads the messages of one remote-read answer into a consumer per series: `open` is asked once per
+ * series (a series split over frames continues); chunks outside [fromMs, toMs] and chunks of
+ * series `open` declines are never decoded.
+ */
+export class SeriesFromChunks {
+  private current: { key: string; consumer: SampleConsumer | null } | undefined;
+
+  constructor(
+    private readonly fromMs: number,
+    private readonly toMs: number,
+    private readonly open: (labels: Labels) => SampleConsumer | null,
   ) {}
 
   message(message: Buffer): void {
@@ -360,28 +387,36 @@ export class SlotsFromChunks {
 
   private add(series: RemoteSeries): void {
     if (this.current?.key !== series.key) {
-      this.current?.window?.flush();
-      const sink = this.onSeries(series.labels);
-      const { firstS, lastS, stepS, windowS } = this.range;
-      this.current = {
-        key: series.key,
-        window: sink && new LastInWindow(firstS * 1000, lastS * 1000, stepS * 1000, windowS * 1000, sink),
-      };
+      this.current?.consumer?.flush();
+      this.current = { key: series.key, consumer: this.open(series.labels) };
     }
-    const window = this.current.window;
-    if (!window) return;
-    const fromMs = (this.range.firstS - this.range.windowS) * 1000;
-    const toMs = this.range.lastS * 1000;
-    const sample = (t: number, v: number, stale: boolean) => window.sample(t, v, stale);
+    const consumer = this.current.consumer;
+    if (!consumer) return;
+    const sample = (t: number, v: number, stale: boolean) => consumer.sample(t, v, stale);
     for (const chunk of series.chunks) {
-      if (chunk.maxMs < fromMs || chunk.minMs > toMs) continue;
+      if (chunk.maxMs < this.fromMs || chunk.minMs > this.toMs) continue;
       readXorChunk(series.buf, chunk.from, chunk.to, sample);
     }
   }
 
   /** The answer ended: the last series' last point. */
   end(): void {
-    this.current?.window?.flush();
+    this.current?.consumer?.flush();
     this.current = undefined;
   }
+}
+
+/**
+ * The series of one remote-read answer into per-series sinks, as queryRangeInto of
+ * last_over_time(selector[windowS]) would feed them.
+ */
+export function slotsFromChunks(
+  range: { firstS: number; lastS: number; stepS: number; windowS: number },
+  onSeries: (labels: Labels) => SampleSink,
+): SeriesFromChunks {
+  const { firstS, lastS, stepS, windowS } = range;
+  return new SeriesFromChunks((firstS - windowS) * 1000, lastS * 1000, (labels) => {
+    const sink = onSeries(labels);
+    return sink && new LastInWindow(firstS * 1000, lastS * 1000, stepS * 1000, windowS * 1000, sink);
+  });
 }

@@ -144,6 +144,40 @@ describe("remote read against query_range, same Prometheus", () => {
     expect(odd.find(([t]) => t === FROM_S + 7 * STEP_S)![1]).toBe(Infinity);
   });
 
+  it("gives a range selector's samples alike (the importer's raw counters), edges included", async () => {
+    const samples = async (client: PrometheusClient, startS: number, endS: number) => {
+      const seen = new Map<string, [number, number][]>();
+      await client.rawSamplesInto(byRegex("odd|dense"), startS, endS, (labels) => {
+        const points: [number, number][] = [];
+        seen.set(JSON.stringify(labels), points);
+        return (t, v) => points.push([t, v]);
+      });
+      return seen;
+    };
+    const remote = new PrometheusClient({ url: prometheus.url });
+    const query = new PrometheusClient({ url: prometheus.url, remoteRead: false });
+    // The first slot's only sample sits at FROM_S + 1 (on its window's edge); the third slot's last
+    // at FROM_S + 900: (FROM_S + 1, FROM_S + 900] leaves the first out and keeps the second.
+    const edges = [FROM_S + 1, FROM_S + 3 * STEP_S] as const;
+    for (const [startS, endS] of [[FROM_S, FROM_S + DAYS * 86_400], edges] as const) {
+      const viaRemote = await samples(remote, startS, endS);
+      const viaQuery = await samples(query, startS, endS);
+      expect([...viaRemote.keys()].sort()).toEqual([...viaQuery.keys()].sort());
+      for (const [key, points] of viaQuery) expect(viaRemote.get(key), key).toEqual(points);
+    }
+    expect(remote.servedRemoteRead).toBe(true);
+    const odd = (await samples(remote, ...edges)).get(
+      JSON.stringify({ __name__: METRIC, direction: "download", opd: "odd" }),
+    )!;
+    // Slot 2's sample is 1 ms before its window (FROM_S + 300.999), slot 3's three samples end on e.
+    expect(odd.map(([t]) => t)).toEqual([FROM_S + 300.999, FROM_S + 700, FROM_S + 800, FROM_S + 900]);
+    // The whole dense series (more than one frame), every sample once.
+    const dense = (await samples(remote, FROM_S, FROM_S + DAYS * 86_400)).get(
+      JSON.stringify({ __name__: METRIC, direction: "download", opd: "dense" }),
+    )!;
+    expect(dense).toHaveLength((DAYS * 86_400) / 2);
+  });
+
   it("sends a long selector (a 90 KB request, snappy in several literals) and an empty one", async () => {
     const remote = new PrometheusClient({ url: prometheus.url });
     const many = [...Array.from({ length: 8000 }, (_, k) => `nobody-${k}`), "odd"].join("|");
