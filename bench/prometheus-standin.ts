@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SAMPLES_PER_CHUNK, xorChunk } from "../import/tsdb-format.js";
+import { message, Proto } from "../report/remote-read.js";
 import { ByteWriter, crc32c } from "../report/tsdb-bytes.js";
 
 const SLOT = 300;
@@ -67,47 +68,41 @@ export function snappyLiteralsDecode(block: Buffer): Buffer {
   return out;
 }
 
-/** The ReadRequest's first query: time range (ms) and its label matchers (name → value). */
+/** The ReadRequest's query (the client sends one): time range (ms) and its label matchers (name → value). */
 function readQuery(request: Buffer): { startMs: number; endMs: number; matchers: Map<string, string> } {
-  let pos = 0;
-  const uvarint = (): number => {
-    let v = 0;
-    for (let scale = 1; ; scale *= 128) {
-      const b = request[pos++]!;
-      v += (b & 0x7f) * scale;
-      if (b < 0x80) return v;
-    }
-  };
-  const fields = (end: number, onField: (field: number, wire: number, end: number) => void) => {
-    while (pos < end) {
-      const tag = uvarint();
-      if ((tag & 7) === 2) {
-        const length = uvarint();
-        const fieldEnd = pos + length;
-        onField(tag >>> 3, 2, fieldEnd);
-        pos = fieldEnd;
-      } else onField(tag >>> 3, 0, end);
-    }
-  };
   const query = { startMs: 0, endMs: 0, matchers: new Map<string, string>() };
-  fields(request.length, (field, wire, end) => {
-    if (field === 2 && wire === 0) uvarint(); // accepted_response_types
-    if (field !== 1 || wire !== 2) return;
-    fields(end, (f, w, mEnd) => {
-      if (f === 1 && w === 0) query.startMs = uvarint();
-      else if (f === 2 && w === 0) query.endMs = uvarint();
-      else if (f === 3 && w === 2) {
+  const within = ([from, to]: [number, number]) => new Proto(request, from, to);
+  const outer = new Proto(request, 0, request.length);
+  while (outer.more()) {
+    const tag = outer.uvarint();
+    if (tag !== ((1 << 3) | 2)) {
+      outer.skip(tag & 7); // accepted_response_types
+      continue;
+    }
+    const q = within(outer.span());
+    while (q.more()) {
+      const t = q.uvarint();
+      if (t === 1 << 3) query.startMs = q.uvarint();
+      else if (t === 2 << 3) query.endMs = q.uvarint();
+      else if (t === ((3 << 3) | 2)) {
+        // LabelMatcher { type = 1; name = 2; value = 3 }
+        const m = within(q.span());
         let name = "";
         let value = "";
-        fields(mEnd, (m, mw, sEnd) => {
-          if (mw === 0) uvarint();
-          else if (m === 2) name = request.toString("utf8", pos, sEnd);
-          else if (m === 3) value = request.toString("utf8", pos, sEnd);
-        });
+        while (m.more()) {
+          const f = m.uvarint();
+          if (f !== ((2 << 3) | 2) && f !== ((3 << 3) | 2)) {
+            m.skip(f & 7);
+            continue;
+          }
+          const [from, to] = m.span();
+          if (f >>> 3 === 2) name = request.toString("utf8", from, to);
+          else value = request.toString("utf8", from, to);
+        }
         query.matchers.set(name, value);
-      }
-    });
-  });
+      } else q.skip(t & 7);
+    }
+  }
   return query;
 }
 
@@ -128,14 +123,13 @@ async function remoteRead(req: IncomingMessage, res: ServerResponse): Promise<vo
         ["direction", direction],
         [label, id],
       ] as const) {
-        const pair = new ByteWriter(128);
-        pair.byte(0x0a);
-        pair.uvarintStr(name);
-        pair.byte(0x12);
-        pair.uvarintStr(value);
-        labels.byte(0x0a);
-        labels.uvarint(pair.pos);
-        labels.bytes(pair.result());
+        // ChunkedSeries.labels = 1: Label { name = 1; value = 2 }
+        message(labels, 1, (pair) => {
+          pair.byte(0x0a);
+          pair.uvarintStr(name);
+          pair.byte(0x12);
+          pair.uvarintStr(value);
+        });
       }
       const times: number[] = [];
       const values: number[] = [];
@@ -146,14 +140,15 @@ async function remoteRead(req: IncomingMessage, res: ServerResponse): Promise<vo
       let series = new ByteWriter(1 << 20);
       series.bytes(labels.result());
       const flush = async () => {
-        const message = new ByteWriter(series.pos + 8);
-        message.byte(0x0a);
-        message.uvarint(series.pos);
-        message.bytes(series.result());
-        const frame = new ByteWriter(message.pos + 16);
-        frame.uvarint(message.pos);
-        frame.be32(crc32c(message.buf, 0, message.pos));
-        frame.bytes(message.result());
+        // ChunkedReadResponse { chunked_series = 1 }, framed: length, CRC32C, message.
+        const response = new ByteWriter(series.pos + 8);
+        response.byte(0x0a);
+        response.uvarint(series.pos);
+        response.bytes(series.result());
+        const frame = new ByteWriter(response.pos + 16);
+        frame.uvarint(response.pos);
+        frame.be32(crc32c(response.buf, 0, response.pos));
+        frame.bytes(response.result());
         if (!res.write(frame.result())) await new Promise((resolve) => res.once("drain", resolve));
         series = new ByteWriter(1 << 20);
         series.bytes(labels.result());

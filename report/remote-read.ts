@@ -40,7 +40,7 @@ const MATCHER_TYPE = { "=": 0, "=~": 2 } as const;
 const tag = (field: number, wireType: 0 | 2): number => (field << 3) | wireType;
 
 /** A length-delimited field whose body `write` puts into a writer of its own. */
-function message(out: ByteWriter, field: number, write: (w: ByteWriter) => void): void {
+export function message(out: ByteWriter, field: number, write: (w: ByteWriter) => void): void {
   const body = new ByteWriter(64);
   write(body);
   out.uvarint(tag(field, 2));
@@ -185,7 +185,7 @@ function frameHeader(buf: Buffer): FrameHeader | undefined {
 }
 
 /** A protobuf reader over [pos, end) of a buffer: varints, lengths, skips. */
-class Proto {
+export class Proto {
   constructor(
     readonly buf: Buffer,
     public pos: number,
